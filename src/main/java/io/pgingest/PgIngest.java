@@ -1,0 +1,1 @@
+package io.pgingest; public class PgIngest { public static void main(String[] a) {} }
