@@ -1,1 +1,68 @@
-package io.pgingest; public class PgIngest { public static void main(String[] a) {} }
+package io.pgingest;
+
+import io.pgingest.pipeline.PipelineConfigException;
+import io.pgingest.pipeline.RunOnce;
+import org.apache.camel.main.Main;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The pg-ingest application: Camel Main reading {@code config/application.properties} and
+ * the pipelines in {@code routes/*.camel.yaml}. Options besides Camel Main's own
+ * ({@code -pl <properties location>}, {@code -h}, ...): {@code --once} runs every pipeline
+ * one pass and exits with 0 only when every object succeeded.
+ * <p>Exit codes: 0 success, 1 a pipeline failed, 2 invalid configuration or start failure,
+ * 3 {@code --once} found no pipeline.
+ */
+public final class PgIngest {
+
+    /** Exit code of an invalid configuration or a failed start. */
+    public static final int CONFIG_ERROR = 2;
+    static final String DEFAULT_CONFIG = "file:config/application.properties;optional=true";
+
+    private PgIngest() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the application until it stops; returns the exit code. */
+    public static int run(String[] args) {
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        boolean once = rest.remove("--once");
+        Main main = new Main();
+        main.setDefaultPropertyPlaceholderLocation(DEFAULT_CONFIG);
+        main.configure().setSourceLocationEnabled(true);
+        main.configure().addConfiguration(new PgIngestConfiguration());
+        RunOnce runOnce = once ? new RunOnce(main::completed) : null;
+        if (runOnce != null) {
+            main.bind("pgRunOnce", runOnce);
+        }
+        int code;
+        try {
+            code = main.run(rest.toArray(new String[0]));
+        } catch (Exception e) {
+            System.err.println("pg-ingest: " + describe(e));
+            return CONFIG_ERROR;
+        }
+        if (code != 0 || main.getCamelContext() == null) {
+            return code != 0 ? code : CONFIG_ERROR;
+        }
+        return runOnce != null ? runOnce.exitCode() : code;
+    }
+
+    /** One line for the user: the pipeline error when there is one, else the deepest message. */
+    static String describe(Throwable e) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PipelineConfigException) {
+                return t.getMessage();
+            }
+            deepest = t;
+        }
+        return deepest.getMessage();
+    }
+}

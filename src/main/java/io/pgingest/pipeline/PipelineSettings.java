@@ -1,0 +1,174 @@
+package io.pgingest.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated settings of one pipeline, built from the options of a {@code pgingest:}
+ * endpoint (which the {@code pg-ingest} route template fills from the YAML parameters).
+ * Immutable. {@link #toString()} never shows the password.
+ *
+ * @param name             unique pipeline name, 1–255 characters
+ * @param mode             ingestion mode
+ * @param source           how to reach the source database
+ * @param schemas          schemas whose tables the pipeline may select
+ * @param objects          selected objects with their query modes, in the order written
+ * @param defaultQueryMode query mode of new tables no selection line covers
+ * @param includeNewTables ingest tables created after the pipeline started (else SKIPPED)
+ * @param mergeTables      Merge Tables on/off (destination naming)
+ * @param frequency        time between scheduled runs
+ * @param batchSize        rows per batch (one destination transaction each)
+ * @param fullLoadLimit    maximum rows a Full Load object reads in one run
+ * @param lateCommitWait   how long a poll waits for transactions still open at its start
+ */
+public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
+                               List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
+                               Duration frequency, int batchSize, long fullLoadLimit, Duration lateCommitWait) {
+
+    public static final int MAX_NAME_LENGTH = 255;
+
+    /** Every option a {@code pgingest:} endpoint accepts, besides the pipeline name in the path. */
+    public static final Set<String> KEYS = Set.of("mode", "host", "port", "database", "user", "password",
+            "schemas", "objects", "defaultQueryMode", "includeNewTables", "mergeTables", "frequency", "batchSize",
+            "fullLoadLimit", "lateCommitWaitSeconds");
+
+    /** How to reach the source; {@link #toString()} hides the password. */
+    public record SourceSettings(String host, int port, String database, String user, String password) {
+        public String jdbcUrl() {
+            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        }
+
+        @Override
+        public String toString() {
+            return user + "@" + host + ":" + port + "/" + database;
+        }
+    }
+
+    /**
+     * Validates raw options (all strings, as they come from YAML) and builds the settings.
+     * Throws {@link PipelineConfigException} naming the first bad key.
+     */
+    public static PipelineSettings parse(String name, Map<String, String> options) {
+        Options o = new Options(name, options);
+        if (name == null || name.isBlank()) {
+            throw new PipelineConfigException(String.valueOf(name), "pipeline", "the pipeline name is empty; give it a name of 1 to 255 characters");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new PipelineConfigException(name.substring(0, 40) + "...", "pipeline", "the name has " + name.length()
+                    + " characters; at most " + MAX_NAME_LENGTH + " are allowed");
+        }
+        for (String key : options.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new PipelineConfigException(name, key, "unknown setting; allowed: " + String.join(", ", KEYS.stream().sorted().toList()));
+            }
+        }
+        IngestionMode mode = o.get("mode", "logical-replication", IngestionMode::parse);
+        if (mode != IngestionMode.TABLE) {
+            throw new PipelineConfigException(name, "mode", "mode '" + mode.keyword() + "' is not available in this version yet; use mode: table");
+        }
+        SourceSettings source = new SourceSettings(o.required("host"), o.integer("port", 5432, 1, 65535),
+                o.required("database"), o.required("user"), o.raw("password", ""));
+        List<String> schemas = o.get("schemas", "public", PipelineSettings::schemas);
+        QueryMode defaultMode = o.get("defaultQueryMode", "full-load", QueryMode::parse);
+        List<ObjectSelection> objects = o.get("objects", "*", text -> ObjectSelection.parseAll(text, defaultMode));
+        for (ObjectSelection s : objects) {
+            if (s.name().schema() != null && !schemas.contains(s.name().schema())) {
+                throw new PipelineConfigException(name, "objects", "object " + s.name().display() + " is in schema '"
+                        + s.name().schema() + "', which is not among schemas " + schemas + "; add it to 'schemas'");
+            }
+        }
+        Duration frequency = o.get("frequency", "6h", v -> Frequency.parse(v, Frequency.TABLE_MAXIMUM));
+        return new PipelineSettings(name, mode, source, schemas, objects, defaultMode,
+                o.bool("includeNewTables", true), o.bool("mergeTables", true), frequency,
+                o.integer("batchSize", 10_000, 1, 1_000_000), o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
+                Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)));
+    }
+
+    private static List<String> schemas(String text) {
+        List<String> out = new ArrayList<>();
+        for (String part : ObjectName.splitOutsideQuotes(text, ',')) {
+            if (!part.isBlank()) {
+                out.add(ObjectName.unquote(part));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no schema given; write e.g. public or public, sales");
+        }
+        return List.copyOf(out);
+    }
+
+    /** The selection that covers a table: the line naming it, else the first wildcard covering its schema. */
+    public java.util.Optional<ObjectSelection> selectionFor(String schema, String table) {
+        for (ObjectSelection s : objects) {
+            if (!s.name().isWildcard() && s.name().schema().equals(schema) && s.name().table().equals(table)) {
+                return java.util.Optional.of(s);
+            }
+        }
+        return objects.stream().filter(s -> s.name().covers(schema)).findFirst();
+    }
+
+    @Override
+    public String toString() {
+        return "pipeline " + name + " (" + mode.keyword() + ", " + source + ")";
+    }
+
+    /** Typed access to raw options with messages naming the key. */
+    private static final class Options {
+        private final String pipeline;
+        private final Map<String, String> values;
+
+        Options(String pipeline, Map<String, String> values) {
+            this.pipeline = pipeline;
+            this.values = new LinkedHashMap<>(values);
+        }
+
+        String raw(String key, String fallback) {
+            String v = values.get(key);
+            return v == null ? fallback : v;
+        }
+
+        String required(String key) {
+            String v = values.get(key);
+            if (v == null || v.isBlank()) {
+                throw new PipelineConfigException(pipeline, key, "missing; this setting is required");
+            }
+            return v.trim();
+        }
+
+        <T> T get(String key, String fallback, java.util.function.Function<String, T> parser) {
+            String v = raw(key, fallback);
+            try {
+                return parser.apply(v.isBlank() ? fallback : v);
+            } catch (IllegalArgumentException e) {
+                throw new PipelineConfigException(pipeline, key, e.getMessage(), e);
+            }
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            String v = raw(key, Integer.toString(fallback)).trim();
+            try {
+                int i = Integer.parseInt(v);
+                if (i < min || i > max) {
+                    throw new NumberFormatException();
+                }
+                return i;
+            } catch (NumberFormatException e) {
+                throw new PipelineConfigException(pipeline, key, "'" + v + "' is not allowed; an integer from " + min + " to " + max);
+            }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = raw(key, Boolean.toString(fallback)).trim().toLowerCase(Locale.ROOT);
+            if (!Arrays.asList("true", "false").contains(v)) {
+                throw new PipelineConfigException(pipeline, key, "'" + v + "' is not allowed; true or false");
+            }
+            return Boolean.parseBoolean(v);
+        }
+    }
+}

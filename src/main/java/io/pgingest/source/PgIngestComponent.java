@@ -1,0 +1,103 @@
+package io.pgingest.source;
+
+import io.pgingest.billing.BillingCounters;
+import io.pgingest.pipeline.PipelineConfigException;
+import io.pgingest.pipeline.RunOnce;
+import io.pgingest.state.JdbcStateStore;
+import io.pgingest.state.StateStore;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code pgingest:} component: {@code pgingest:<pipeline>?mode=table&host=...} is the
+ * source endpoint of one pipeline. Options are validated when the consumer starts, so that
+ * errors can name the route file. Uses the {@link StateStore} and {@link BillingCounters}
+ * found in the registry, else opens the state store named by {@code pgingest.state.url}.
+ */
+public class PgIngestComponent extends DefaultComponent {
+
+    public static final String DEFAULT_STATE_URL = "jdbc:h2:file:./data/pg-ingest-state";
+
+    private final Map<String, String> pipelines = new ConcurrentHashMap<>();
+    private StateStore stateStore;
+    private BillingCounters billing;
+    private boolean ownsStateStore;
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {
+        Map<String, String> options = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> options.put(k, v == null ? null : unwrapRaw(v.toString())));
+        parameters.clear();
+        return new PgIngestEndpoint(uri, this, remaining, options);
+    }
+
+    /** Records a pipeline name; a second pipeline with the same name is a configuration error. */
+    void register(String pipeline, String location) {
+        String previous = pipelines.putIfAbsent(pipeline, location == null ? "?" : location);
+        if (previous != null) {
+            throw new PipelineConfigException(pipeline, "pipeline", "the name is used by two pipelines ("
+                    + previous + " and " + location + "); pipeline names must be unique");
+        }
+    }
+
+    void unregister(String pipeline) {
+        pipelines.remove(pipeline);
+    }
+
+    synchronized StateStore stateStore() {
+        if (stateStore == null) {
+            stateStore = getCamelContext().getRegistry().findSingleByType(StateStore.class);
+            if (stateStore == null) {
+                stateStore = openDefaultStateStore();
+                ownsStateStore = true;
+            }
+        }
+        return stateStore;
+    }
+
+    synchronized BillingCounters billing() {
+        if (billing == null) {
+            billing = getCamelContext().getRegistry().findSingleByType(BillingCounters.class);
+            if (billing == null) {
+                billing = new BillingCounters(stateStore());
+            }
+        }
+        return billing;
+    }
+
+    /** The run-once coordinator when the application runs with {@code --once}, else null. */
+    RunOnce runOnce() {
+        return getCamelContext().getRegistry().findSingleByType(RunOnce.class);
+    }
+
+    private StateStore openDefaultStateStore() {
+        var ctx = getCamelContext();
+        String url = ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}");
+        String user = ctx.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}");
+        String password = ctx.resolvePropertyPlaceholders("{{pgingest.state.password:}}");
+        return JdbcStateStore.open(url, user, password);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (ownsStateStore && stateStore != null) {
+            stateStore.close();
+            stateStore = null;
+        }
+        super.doStop();
+    }
+
+    private static String unwrapRaw(String value) {
+        if (value.startsWith("RAW(") && value.endsWith(")")) {
+            return value.substring(4, value.length() - 1);
+        }
+        if (value.startsWith("RAW{") && value.endsWith("}")) {
+            return value.substring(4, value.length() - 1);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,157 @@
+package io.pgingest.source;
+
+import io.pgingest.billing.BillingCounters;
+import io.pgingest.event.RowBatch;
+import io.pgingest.naming.NamingProcessor;
+import io.pgingest.pipeline.Frequency;
+import io.pgingest.pipeline.PipelineConfigException;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.pipeline.RunOnce;
+import io.pgingest.source.table.TableSource;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.StartupListener;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs one pipeline. Starting validates the settings and reaches the source (failing the
+ * application's start with one line naming the file, pipeline and key); the first run
+ * begins only once the whole application has started, so a bad pipeline elsewhere means
+ * nothing is written. Then: with {@code --once}, one pass; otherwise a pass at start and
+ * one per frequency on a Quartz schedule. Each batch goes through the route synchronously;
+ * a batch the route failed stops that object's run and is counted as failed.
+ */
+final class PipelineConsumer extends DefaultConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineConsumer.class);
+
+    private final ReentrantLock running = new ReentrantLock();
+    private PipelineSettings settings;
+    private TableSource source;
+    private BillingCounters billing;
+    private ExecutorService executor;
+    private QuartzSchedule schedule;
+
+    PipelineConsumer(PgIngestEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+    }
+
+    @Override
+    public PgIngestEndpoint getEndpoint() {
+        return (PgIngestEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        String location = location();
+        PgIngestComponent component = getEndpoint().getComponent();
+        try {
+            settings = getEndpoint().settings();
+            component.register(settings.name(), location);
+            source = new TableSource(settings, component.stateStore());
+            source.check();
+        } catch (PipelineConfigException e) {
+            throw e.withLocation(location);
+        }
+        billing = component.billing();
+        RunOnce once = component.runOnce();
+        if (once != null) {
+            once.expect(settings.name());
+        }
+        getEndpoint().getCamelContext().addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(org.apache.camel.CamelContext context, boolean alreadyStarted) {
+                // runs start in onCamelContextFullyStarted
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(org.apache.camel.CamelContext context, boolean alreadyStarted) throws Exception {
+                begin(once);
+            }
+        });
+    }
+
+    private void begin(RunOnce once) throws Exception {
+        if (once != null) {
+            executor = getEndpoint().getCamelContext().getExecutorServiceManager()
+                    .newSingleThreadExecutor(this, "pgingest-" + settings.name());
+            executor.submit(() -> once.finished(settings.name(), runPass()));
+        } else {
+            LOG.info("pipeline {}: runs now, then every {}", settings.name(), Frequency.format(settings.frequency()));
+            schedule = QuartzSchedule.start(getEndpoint().getCamelContext(), settings.name(), settings.frequency(), this::runPass);
+        }
+    }
+
+    /** One pass over the pipeline's objects; returns whether every object succeeded. Never overlaps itself. */
+    boolean runPass() {
+        if (!running.tryLock()) {
+            LOG.warn("pipeline {}: previous run still in progress; skipping this one", settings.name());
+            return true;
+        }
+        try {
+            TableSource.RunResult result = source.run(this::send);
+            if (!result.succeeded()) {
+                LOG.error("pipeline {}: {} of {} objects failed: {}", settings.name(), result.failures().size(),
+                        result.objects(), String.join("; ", result.failures()));
+            }
+            return result.succeeded();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            LOG.error("pipeline {}: run failed: {}", settings.name(), e.getMessage(), e);
+            return false;
+        } finally {
+            running.unlock();
+        }
+    }
+
+    /** Sends one batch through the route; returns after the destination committed it. */
+    private void send(RowBatch batch) throws Exception {
+        Exchange exchange = createExchange(false);
+        try {
+            exchange.getIn().setBody(batch);
+            exchange.getIn().setHeader(NamingProcessor.MERGE_TABLES_HEADER, settings.mergeTables());
+            getProcessor().process(exchange);
+            Exception failure = exchange.getException();
+            if (failure != null) {
+                billing.failed(batch);
+                throw failure;
+            }
+        } finally {
+            releaseExchange(exchange, false);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (schedule != null) {
+            schedule.stop();
+            schedule = null;
+        }
+        if (executor != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(executor);
+            executor = null;
+        }
+        if (settings != null) {
+            getEndpoint().getComponent().unregister(settings.name());
+        }
+        super.doStop();
+    }
+
+    private String location() {
+        Route route = getRoute();
+        if (route == null) {
+            return null;
+        }
+        String location = route.getSourceLocationShort();
+        return location != null ? location : route.getSourceLocation();
+    }
+}

@@ -1,0 +1,239 @@
+package io.pgingest.source.table;
+
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.RowBatch;
+import io.pgingest.mapping.TypeMapping;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.BatchSink;
+import io.pgingest.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one object's load for one run: reads pages with its {@link TableQuery}, hands each
+ * page to the sink, and saves the cursor only after the sink returned (the destination has
+ * committed the page). A crash therefore replays at most the page in flight, which the
+ * destination applies idempotently.
+ */
+final class ObjectLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectLoader.class);
+
+    /** What one object run did. */
+    record Outcome(long rows, boolean limitReached, String deferredReason) {
+    }
+
+    private final PipelineSettings settings;
+    private final Connection connection;
+    private final StateStore state;
+    private final BatchSink sink;
+
+    ObjectLoader(PipelineSettings settings, Connection connection, StateStore state, BatchSink sink) {
+        this.settings = settings;
+        this.connection = connection;
+        this.state = state;
+        this.sink = sink;
+    }
+
+    Outcome load(TableQuery query, LoadKind kind, long estimatedRows) throws Exception {
+        String object = query.source().display();
+        String what = "pipeline " + settings.name() + ": " + object + (kind == LoadKind.HISTORICAL ? " historical load" : " incremental run");
+        ProgressLog progress = new ProgressLog(what, query.fullLoad() || kind == LoadKind.HISTORICAL ? estimatedRows : 0);
+        Outcome outcome;
+        if (query instanceof FullLoadQuery full && !full.keyed()) {
+            outcome = streamWholeTable(full, kind, progress);
+        } else if (query.fullLoad()) {
+            outcome = pageFullLoad(query, kind, progress);
+        } else {
+            outcome = pageIncremental(query, kind, progress);
+        }
+        LOG.info("{}: {}{}", what, progress.summary(), outcome.deferredReason() == null ? "" : "; " + outcome.deferredReason());
+        return outcome;
+    }
+
+    private Outcome pageFullLoad(TableQuery query, LoadKind kind, ProgressLog progress) throws Exception {
+        String object = query.source().display();
+        Cursor cursor = state.cursor(settings.name(), object).map(Cursor::decode).orElse(null);
+        long run = cursor != null && cursor.run() > 0 ? cursor.run() : nowMicros();
+        List<String> lower = cursor == null ? List.of() : cursor.values();
+        boolean limitReached = false;
+        while (true) {
+            int limit = (int) Math.min(settings.batchSize(), settings.fullLoadLimit() - progress.rows());
+            Page page = readPage(query, lower, List.of(), limit);
+            if (page.rows.isEmpty()) {
+                break;
+            }
+            sink.accept(batch(query, page.rows, kind, run, false));
+            lower = page.lastCursor;
+            state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
+            progress.add(page.rows.size());
+            if (progress.rows() >= settings.fullLoadLimit()) {
+                limitReached = hasMoreAfter(query, lower);
+                break;
+            }
+            if (page.rows.size() < limit) {
+                break;
+            }
+        }
+        state.deleteCursor(settings.name(), object);
+        return new Outcome(progress.rows(), limitReached, null);
+    }
+
+    private Outcome streamWholeTable(FullLoadQuery query, LoadKind kind, ProgressLog progress) throws Exception {
+        long run = nowMicros();
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        boolean limitReached = false;
+        try (PreparedStatement ps = connection.prepareStatement(query.pageSql(false))) {
+            ps.setFetchSize(settings.batchSize());
+            try (ResultSet rs = ps.executeQuery()) {
+                RowReader reader = new RowReader(query.columns(), 0);
+                List<Object[]> rows = new ArrayList<>(settings.batchSize());
+                while (rs.next()) {
+                    if (progress.rows() + rows.size() >= settings.fullLoadLimit()) {
+                        limitReached = true;
+                        break;
+                    }
+                    rows.add(reader.read(rs));
+                    if (rows.size() == settings.batchSize()) {
+                        sink.accept(batch(query, rows, kind, run, false));
+                        progress.add(rows.size());
+                        rows = new ArrayList<>(settings.batchSize());
+                    }
+                }
+                // The last batch ends the run: the destination drops earlier runs' rows only now.
+                sink.accept(batch(query, rows, kind, run, true));
+                progress.add(rows.size());
+            }
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(autoCommit);
+        }
+        return new Outcome(progress.rows(), limitReached, null);
+    }
+
+    private Outcome pageIncremental(TableQuery query, LoadKind kind, ProgressLog progress) throws Exception {
+        String object = query.source().display();
+        List<String> lower = state.cursor(settings.name(), object).map(Cursor::decode).map(Cursor::values).orElse(List.of());
+        long position = nowMicros();
+        List<String> ceiling = new ArrayList<>();
+        Array openXids;
+        try (PreparedStatement ps = connection.prepareStatement(query.ceilingSql(!lower.isEmpty()))) {
+            bind(ps, new ArrayList<>(lower));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new Outcome(0, false, null);
+                }
+                for (int i = 1; i <= query.cursorColumnCount(); i++) {
+                    ceiling.add(rs.getString(i));
+                }
+                openXids = rs.getArray(query.cursorColumnCount() + 1);
+            }
+        }
+        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())) {
+            String reason = "transactions open since the poll began did not end within "
+                    + settings.lateCommitWait().toSeconds() + " s; the cursor stays at its position and the next run retries";
+            LOG.warn("pipeline {}: {}: {}", settings.name(), object, reason);
+            return new Outcome(0, false, reason);
+        }
+        while (true) {
+            Page page = readPage(query, lower, ceiling, settings.batchSize());
+            if (page.rows.isEmpty()) {
+                break;
+            }
+            sink.accept(batch(query, page.rows, kind, position, false));
+            lower = page.lastCursor;
+            state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
+            progress.add(page.rows.size());
+            if (lower.equals(ceiling)) {
+                break;
+            }
+        }
+        return new Outcome(progress.rows(), false, null);
+    }
+
+    private boolean hasMoreAfter(TableQuery query, List<String> lower) throws SQLException {
+        return !readPage(query, lower, List.of(), 1).rows.isEmpty();
+    }
+
+    private record Page(List<Object[]> rows, List<String> lastCursor) {
+    }
+
+    private Page readPage(TableQuery query, List<String> lower, List<String> ceiling, int limit) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(query.pageSql(!lower.isEmpty()))) {
+            bind(ps, query.pageParameters(lower, ceiling, limit));
+            try (ResultSet rs = ps.executeQuery()) {
+                RowReader reader = new RowReader(query.columns(), query.cursorColumnCount());
+                List<Object[]> rows = new ArrayList<>(Math.min(limit, 100_000));
+                List<String> last = List.of();
+                while (rs.next()) {
+                    rows.add(reader.read(rs));
+                    last = reader.cursor(rs);
+                }
+                return new Page(rows, last);
+            }
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> parameters) throws SQLException {
+        for (int i = 0; i < parameters.size(); i++) {
+            Object p = parameters.get(i);
+            if (p instanceof Integer n) {
+                ps.setInt(i + 1, n);
+            } else {
+                ps.setString(i + 1, (String) p);
+            }
+        }
+    }
+
+    private RowBatch batch(TableQuery query, List<Object[]> rows, LoadKind kind, long position, boolean endOfRun) {
+        return new RowBatch(settings.name(), query.source(), null, query.columns(), query.keyColumns(), rows, kind,
+                query.writeMode(), position, Instant.now(), Map.of(), endOfRun);
+    }
+
+    static long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    /** Reads rows with the per-column readers resolved once; cursor texts follow the columns. */
+    private static final class RowReader {
+        private final TypeMapping.ValueReader[] readers;
+        private final int cursorColumns;
+
+        RowReader(List<Column> columns, int cursorColumns) {
+            this.readers = new TypeMapping.ValueReader[columns.size()];
+            for (int i = 0; i < readers.length; i++) {
+                readers[i] = TypeMapping.reader(columns.get(i));
+            }
+            this.cursorColumns = cursorColumns;
+        }
+
+        Object[] read(ResultSet rs) throws SQLException {
+            Object[] row = new Object[readers.length];
+            for (int i = 0; i < readers.length; i++) {
+                row[i] = readers[i].read(rs, i + 1);
+            }
+            return row;
+        }
+
+        List<String> cursor(ResultSet rs) throws SQLException {
+            List<String> values = new ArrayList<>(cursorColumns);
+            for (int i = 0; i < cursorColumns; i++) {
+                values.add(rs.getString(readers.length + 1 + i));
+            }
+            return values;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.pgingest.source.table;
+
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.Column;
+import io.pgingest.event.SourceTable;
+import io.pgingest.event.WriteMode;
+import io.pgingest.mapping.TypeMapping;
+import io.pgingest.pipeline.QueryMode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL of one query mode over one table. Every page query selects the table's columns
+ * (through {@link TypeMapping#selectExpression}) followed by the text of the cursor columns,
+ * so a cursor can be parsed back by PostgreSQL exactly ({@code ?::type}). Pages are keyset
+ * pages, never OFFSET. Instances are immutable.
+ */
+public abstract sealed class TableQuery
+        permits FullLoadQuery, DeltaTimestampQuery, AppendOnlyQuery, ChangeDataCaptureQuery {
+
+    protected final TableInfo table;
+    protected final List<Column> columns;
+    protected final List<Column> cursorColumns;
+    private final String selectList;
+
+    protected TableQuery(TableInfo table, List<Column> resolvedColumns, List<String> cursorColumnNames) {
+        this.table = table;
+        this.columns = List.copyOf(resolvedColumns);
+        List<Column> cursor = new ArrayList<>();
+        for (String name : cursorColumnNames) {
+            cursor.add(table.column(name));
+        }
+        this.cursorColumns = List.copyOf(cursor);
+        List<String> items = new ArrayList<>();
+        for (Column c : columns) {
+            items.add(TypeMapping.selectExpression(c));
+        }
+        for (int i = 0; i < cursor.size(); i++) {
+            items.add(q(cursor.get(i).name()) + "::text AS \"__pgingest_cursor_" + i + '"');
+        }
+        this.selectList = String.join(", ", items);
+    }
+
+    /** Builds the query for a table and mode; the mode's columns must have been validated. */
+    public static TableQuery of(TableInfo table, List<Column> resolvedColumns, QueryMode mode) {
+        return switch (mode.kind()) {
+            case FULL_LOAD -> new FullLoadQuery(table, resolvedColumns);
+            case DELTA_TIMESTAMP -> new DeltaTimestampQuery(table, resolvedColumns, mode);
+            case APPEND_ONLY -> new AppendOnlyQuery(table, resolvedColumns, mode);
+            case CDC -> new ChangeDataCaptureQuery(table, resolvedColumns, mode);
+        };
+    }
+
+    /** Whether runs read the whole table (Full Load) rather than what is new since the cursor. */
+    public abstract boolean fullLoad();
+
+    /** How the destination applies this object's rows. */
+    public abstract WriteMode writeMode();
+
+    /** The destination key (source column names); empty for APPEND and REPLACE_RUN. */
+    public abstract List<String> keyColumns();
+
+    /**
+     * A query returning, in the current snapshot, the text of the cursor columns at the
+     * highest row after the cursor (no row when there is nothing new), then the open
+     * transaction ids of that snapshot as a {@code bigint[]}. Parameters: the cursor values
+     * when {@code hasLower}. Null for Full Load.
+     */
+    public abstract String ceilingSql(boolean hasLower);
+
+    /**
+     * The next page after the cursor (parameters: cursor values when {@code hasLower}, then
+     * ceiling values for incremental modes, then the page size).
+     */
+    public abstract String pageSql(boolean hasLower);
+
+    /**
+     * The parameters of {@link #pageSql} in order: cursor values ({@code lower}, empty on the
+     * first page), ceiling values (empty for Full Load), then the page size.
+     */
+    public List<Object> pageParameters(List<String> lower, List<String> ceiling, int limit) {
+        List<Object> p = new ArrayList<>(lower);
+        p.addAll(ceiling);
+        p.add(limit);
+        return p;
+    }
+
+    public List<Column> columns() {
+        return columns;
+    }
+
+    public int cursorColumnCount() {
+        return cursorColumns.size();
+    }
+
+    public SourceTable source() {
+        return table.table();
+    }
+
+    protected String selectList() {
+        return selectList;
+    }
+
+    protected String from() {
+        return table.table().quoted();
+    }
+
+    /** {@code ("a", "b")}. */
+    protected String tuple() {
+        return "(" + cursorColumns.stream().map(c -> q(c.name())).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** {@code (?::type_a, ?::type_b)}. */
+    protected String parameterTuple() {
+        return "(" + cursorColumns.stream().map(c -> "?::" + c.sourceType()).collect(Collectors.joining(", ")) + ")";
+    }
+
+    protected String orderBy(String direction) {
+        return cursorColumns.stream().map(c -> q(c.name()) + direction).collect(Collectors.joining(", "));
+    }
+
+    protected static String q(String identifier) {
+        return SourceTable.quote(identifier);
+    }
+
+    protected static final String OPEN_XIDS = "array(SELECT txid_snapshot_xip(txid_current_snapshot()))";
+
+    /** {@code AND col <= now() - delay} for modes with a delay. */
+    protected static String delayBound(Column ts, long delayMillis) {
+        return delayMillis <= 0 ? "" : " AND " + q(ts.name()) + " <= (now() - interval '" + delayMillis
+                + " milliseconds')::" + ts.sourceType();
+    }
+}

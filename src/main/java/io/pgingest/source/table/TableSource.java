@@ -1,0 +1,142 @@
+package io.pgingest.source.table;
+
+import io.pgingest.catalog.Catalog;
+import io.pgingest.catalog.CatalogException;
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.mapping.TypeMapping;
+import io.pgingest.pipeline.ObjectSelection;
+import io.pgingest.pipeline.PipelineConfigException;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.BatchSink;
+import io.pgingest.source.SourceConnections;
+import io.pgingest.state.ObjectProgress;
+import io.pgingest.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The table ingestion mode: one run polls every included object of a pipeline in turn
+ * with its query mode, historical load first and incremental afterwards. One failing object
+ * is marked FAILED and the others still run; the run reports which objects failed.
+ */
+public final class TableSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TableSource.class);
+
+    /** The result of one run: the objects that failed, with their errors. */
+    public record RunResult(int objects, List<String> failures) {
+        public boolean succeeded() {
+            return failures.isEmpty();
+        }
+    }
+
+    private final PipelineSettings settings;
+    private final StateStore state;
+
+    public TableSource(PipelineSettings settings, StateStore state) {
+        this.settings = settings;
+        this.state = state;
+    }
+
+    /**
+     * Checks, before anything is written, that the source is reachable and that every object
+     * named explicitly is a table whose query-mode columns exist with a usable type.
+     * Throws {@link PipelineConfigException} naming the key.
+     */
+    public void check() {
+        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+            for (ObjectSelection s : settings.objects()) {
+                if (s.name().isWildcard()) {
+                    continue;
+                }
+                TableInfo table = Catalog.describe(c, settings.source().database(), s.name().schema(), s.name().table());
+                String problem = ObjectPlanner.checkMode(table, s.mode());
+                if (problem != null) {
+                    throw new PipelineConfigException(settings.name(), "objects", problem);
+                }
+            }
+        } catch (CatalogException e) {
+            throw new PipelineConfigException(settings.name(), "objects", e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new PipelineConfigException(settings.name(), "host", "cannot connect to PostgreSQL " + settings.source()
+                    + ": " + e.getMessage() + " (check host, port, database, user and password, and that the server accepts connections)", e);
+        }
+    }
+
+    /** One pass over all included objects. Batches go to {@code sink} one at a time. */
+    public RunResult run(BatchSink sink) throws SQLException, InterruptedException {
+        List<String> failures = new ArrayList<>();
+        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+            List<TableInfo> tables = Catalog.listTables(c, settings.source().database(), settings.schemas());
+            List<ObjectPlanner.Planned> planned = ObjectPlanner.plan(settings, tables, state);
+            ObjectLoader loader = new ObjectLoader(settings, c, state, sink);
+            for (ObjectPlanner.Planned p : planned) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException("pipeline " + settings.name() + " stopped");
+                }
+                String failure = runObject(loader, p);
+                if (failure != null) {
+                    failures.add(p.table().table().display() + ": " + failure);
+                }
+            }
+            return new RunResult(planned.size(), failures);
+        }
+    }
+
+    private String runObject(ObjectLoader loader, ObjectPlanner.Planned p) throws InterruptedException {
+        String problem = ObjectPlanner.checkMode(p.table(), p.mode());
+        boolean historical = ObjectPlanner.historicalPending(p.record());
+        if (problem != null) {
+            state.saveObject(p.record().withProgress(ObjectProgress.FAILED, problem));
+            return problem;
+        }
+        List<Column> columns = new ArrayList<>();
+        for (Column c : p.table().columns()) {
+            columns.add(TypeMapping.resolve(c));
+        }
+        TableQuery query = TableQuery.of(p.table(), columns, p.mode());
+        if (historical) {
+            state.saveObject(p.record().withProgress(ObjectProgress.HISTORICAL_LOAD_RUNNING, null));
+        }
+        try {
+            ObjectLoader.Outcome outcome = loader.load(query, historical ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
+                    p.table().estimatedRows());
+            String message = outcome.deferredReason() != null ? outcome.deferredReason()
+                    : outcome.limitReached() ? String.format(Locale.ROOT,
+                    "ingestion limit of %,d rows per run reached; the rest of the table was not loaded in this run",
+                    settings.fullLoadLimit())
+                    : String.format(Locale.ROOT, "%s: %,d rows", historical ? "historical load finished" : "last run", outcome.rows());
+            if (outcome.limitReached()) {
+                LOG.warn("pipeline {}: {}: {}", settings.name(), p.table().table().display(), message);
+            }
+            boolean stillHistorical = historical && outcome.deferredReason() != null;
+            state.saveObject(p.record().withProgress(stillHistorical ? ObjectProgress.HISTORICAL_LOAD_RUNNING
+                    : ObjectProgress.SCHEDULED, message));
+            return null;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            String error = rootMessage(e);
+            LOG.error("pipeline {}: {} failed: {}", settings.name(), p.table().table().display(), error, e);
+            state.saveObject(p.record().withProgress(ObjectProgress.FAILED,
+                    (historical ? ObjectPlanner.HISTORICAL_FAILED : ObjectPlanner.INCREMENTAL_FAILED) + error));
+            return error;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+}
