@@ -33,6 +33,12 @@ final class IntervalText {
                 Long.parseLong(parts, b + 1, parts.length(), 10));
     }
 
+    static String format(org.postgresql.util.PGInterval i) {
+        long micros = i.getHours() * MICROS_PER_HOUR + i.getMinutes() * MICROS_PER_MINUTE
+                + i.getWholeSeconds() * MICROS_PER_SECOND + i.getMicroSeconds();
+        return format(i.getYears() * 12 + i.getMonths(), i.getDays(), micros);
+    }
+
     static String format(Duration d) {
         long micros = Math.addExact(Math.multiplyExact(d.getSeconds(), MICROS_PER_SECOND), d.getNano() / 1000);
         return format(0, 0, micros);
