@@ -1,0 +1,129 @@
+package io.pgingest.it;
+
+import io.pgingest.PgIngest;
+import io.pgingest.testsupport.TestDatabase;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the real application ({@link PgIngest#run} with {@code --once}) over pipeline files
+ * written into a work directory, with its own properties file, state store and DuckDB file.
+ */
+final class PipelineRun {
+
+    final Path dir;
+    final Path duckdb;
+
+    PipelineRun(Path dir) throws IOException {
+        this.dir = dir;
+        this.duckdb = dir.resolve("dest.duckdb");
+        Files.createDirectories(dir.resolve("routes"));
+        Files.writeString(dir.resolve("app.properties"), String.join("\n",
+                "camel.main.routes-include-pattern = file:" + dir.resolve("routes") + "/*.camel.yaml",
+                "camel.main.source-location-enabled = true",
+                "pgingest.state.url = jdbc:h2:file:" + dir.resolve("state"),
+                ""));
+    }
+
+    /** Writes a table-mode pipeline over {@code db} into DuckDB with the given extra parameters. */
+    Path pipeline(String name, TestDatabase db, String... extra) throws IOException {
+        return pipelineTo(name, db, "pgingest-duckdb:" + duckdb, extra);
+    }
+
+    Path pipelineTo(String name, TestDatabase db, String destination, String... extra) throws IOException {
+        StringBuilder y = new StringBuilder();
+        y.append("- templatedRoute:\n    routeTemplateRef: pg-ingest\n    routeId: ").append(name).append("\n    parameters:\n");
+        param(y, "pipeline", name);
+        param(y, "mode", "table");
+        param(y, "host", TestDatabase.HOST);
+        param(y, "port", Integer.toString(TestDatabase.PORT));
+        param(y, "database", db.name());
+        param(y, "user", TestDatabase.USER);
+        param(y, "password", TestDatabase.PASSWORD);
+        param(y, "destination", destination);
+        for (int i = 0; i < extra.length; i += 2) {
+            param(y, extra[i], extra[i + 1]);
+        }
+        return write(name + ".camel.yaml", y.toString());
+    }
+
+    Path write(String file, String content) throws IOException {
+        return Files.writeString(dir.resolve("routes").resolve(file), content);
+    }
+
+    private static void param(StringBuilder y, String name, String value) {
+        y.append("      - name: ").append(name).append('\n');
+        if (value.contains("\n")) {
+            y.append("        value: |\n");
+            for (String line : value.split("\n")) {
+                y.append("          ").append(line).append('\n');
+            }
+        } else {
+            y.append("        value: '").append(value.replace("'", "''")).append("'\n");
+        }
+    }
+
+    /** The exit code and what the application wrote to stderr. */
+    record Result(int exitCode, String stderr) {
+    }
+
+    Result once() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = PgIngest.run(new String[] {"--once", "-pl", "file:" + dir.resolve("app.properties")});
+            return new Result(code, err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(original);
+        }
+    }
+
+    /** Rows of a DuckDB query, each as a list of column values. */
+    List<List<Object>> duck(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + duckdb);
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<List<Object>> rows = new ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    long duckCount(String table) throws SQLException {
+        return ((Number) duck("SELECT count(*) FROM " + table).get(0).get(0)).longValue();
+    }
+
+    static List<List<Object>> pg(TestDatabase db, String sql) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<List<Object>> rows = new ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+}

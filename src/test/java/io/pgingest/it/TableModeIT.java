@@ -1,0 +1,144 @@
+package io.pgingest.it;
+
+import io.pgingest.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Table-mode pipelines end to end: real PostgreSQL source, the application, a real DuckDB file. */
+class TableModeIT {
+
+    @TempDir
+    Path tmp;
+    TestDatabase db;
+    PipelineRun run;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = TestDatabase.create("table");
+        run = new PipelineRun(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    @Test
+    void fullLoadCopiesTablesOfEveryShapeAndPicksUpInsertsAndUpdatesOnTheNextRun() throws Exception {
+        db.execute(
+                "CREATE TABLE \"Customers\" (id int PRIMARY KEY, \"FullName\" text, balance numeric(12,2), tags text[])",
+                "INSERT INTO \"Customers\" SELECT g, 'Name ' || g, g * 1.25, ARRAY['a', 'b' || g] FROM generate_series(1, 2500) g",
+                "CREATE TABLE order_items (order_id int, line int, qty int, PRIMARY KEY (order_id, line))",
+                "INSERT INTO order_items SELECT g / 3, g % 3, g FROM generate_series(1, 3000) g",
+                "CREATE TABLE page_views (url text, seen_at timestamptz)",
+                "INSERT INTO page_views SELECT '/p/' || g, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 1200) g",
+                "CREATE TABLE measurements (id int, at date, v float8, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+                "CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                "CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                "INSERT INTO measurements SELECT g, '2024-06-01'::date + g, g / 7.0 FROM generate_series(1, 400) g",
+                "CREATE VIEW customer_names AS SELECT \"FullName\" FROM \"Customers\"");
+        run.pipeline("shop", db, "batchSize", "1000");
+
+        PipelineRun.Result first = run.once();
+
+        assertThat(first.exitCode()).as("run once succeeds: " + first.stderr()).isZero();
+        assertThat(run.duckCount("customers")).as("mixed-case table name is sanitised to lower case").isEqualTo(2500);
+        assertThat(run.duckCount("order_items")).as("composite key, 3 pages").isEqualTo(3000);
+        assertThat(run.duckCount("page_views")).as("table without key").isEqualTo(1200);
+        assertThat(run.duckCount("measurements")).as("partitioned table lands in one table").isEqualTo(400);
+        assertThat(run.duck("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'customer_names%'").get(0).get(0))
+                .as("views are not replicated").isEqualTo(0L);
+        assertThat(run.duck("SELECT fullname, balance, tags FROM customers WHERE id = 7"))
+                .containsExactly(List.of("Name 7", new BigDecimal("8.75"), "[\"a\",\"b7\"]"));
+
+        db.execute("UPDATE \"Customers\" SET \"FullName\" = 'Renamed' WHERE id = 7",
+                "INSERT INTO \"Customers\" VALUES (5000, 'New', 1, NULL)",
+                "INSERT INTO page_views VALUES ('/new', now())",
+                "DELETE FROM page_views WHERE url = '/p/1'");
+        PipelineRun.Result second = run.once();
+
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        assertThat(run.duck("SELECT fullname FROM customers WHERE id IN (7, 5000) ORDER BY id"))
+                .containsExactly(List.of("Renamed"), List.of("New"));
+        assertThat(run.duckCount("customers")).as("upsert by key: no duplicates").isEqualTo(2501);
+        assertThat(run.duckCount("page_views")).as("a keyless Full Load replaces the previous copy").isEqualTo(1200);
+    }
+
+    @Test
+    void deltaTimestampLoadsEveryRowOfATieAcrossPageBoundariesAndThenOnlyChanges() throws Exception {
+        db.execute("CREATE TABLE events (id int PRIMARY KEY, note text, updated_at timestamp)",
+                // 50 rows on three timestamps: every page of 7 ends inside a tie group
+                "INSERT INTO events SELECT g, 'n' || g, '2024-01-01'::timestamp + (g % 3) * interval '1 second' FROM generate_series(1, 50) g");
+        run.pipeline("events", db, "objects", "events: delta-timestamp(updated_at)", "batchSize", "7");
+
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("events")).as("no row of a tie lost").isEqualTo(50);
+
+        db.execute("UPDATE events SET note = 'changed', updated_at = '2024-02-01' WHERE id <= 5",
+                "INSERT INTO events VALUES (51, 'new', '2024-02-01')");
+        assertThat(run.once().exitCode()).isZero();
+
+        assertThat(run.duckCount("events")).isEqualTo(51);
+        assertThat(run.duck("SELECT count(*) FROM events WHERE note = 'changed'").get(0).get(0)).isEqualTo(5L);
+        assertThat(run.duck("SELECT count(DISTINCT _pgingest_position) FROM events WHERE id <= 5").get(0).get(0))
+                .as("the changed rows were loaded by the second run").isEqualTo(1L);
+    }
+
+    @Test
+    void appendOnlyAndChangeDataCaptureReadOnlyRowsAfterTheirCursor() throws Exception {
+        db.execute("CREATE TABLE log (id bigserial PRIMARY KEY, msg text)",
+                "INSERT INTO log (msg) SELECT 'm' || g FROM generate_series(1, 100) g",
+                "CREATE TABLE items (id int NOT NULL, name text, changed_at timestamptz NOT NULL)",
+                "INSERT INTO items SELECT g, 'i' || g, '2024-01-01'::timestamptz FROM generate_series(1, 30) g");
+        run.pipeline("mixed", db, "objects", "log: append-only(id)\nitems: cdc(changed_at, id)", "batchSize", "8");
+
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO log (msg) VALUES ('late')",
+                "UPDATE items SET name = 'upd', changed_at = '2024-03-01' WHERE id = 3",
+                "INSERT INTO items VALUES (31, 'i31', '2024-03-01')");
+        assertThat(run.once().exitCode()).isZero();
+
+        assertThat(run.duckCount("log")).isEqualTo(101);
+        assertThat(run.duckCount("items")).as("keyless CDC table is keyed by its incrementing column").isEqualTo(31);
+        assertThat(run.duck("SELECT name FROM items WHERE id = 3")).containsExactly(List.of("upd"));
+    }
+
+    @Test
+    void aRowCommittedAfterThePollBeganIsNotMissed() throws Exception {
+        db.execute("CREATE TABLE orders (id serial PRIMARY KEY, note text, updated_at timestamptz NOT NULL DEFAULT now())",
+                "INSERT INTO orders (note) VALUES ('before')");
+        run.pipeline("orders", db, "objects", "orders: delta-timestamp(updated_at)");
+        assertThat(run.once().exitCode()).isZero();
+
+        try (Connection slow = db.connect(); Statement s = slow.createStatement()) {
+            slow.setAutoCommit(false);
+            // updated_at = this transaction's start, earlier than the row committed next
+            s.execute("INSERT INTO orders (note) VALUES ('slow writer')");
+            Thread.sleep(20);
+            db.execute("INSERT INTO orders (note) VALUES ('fast writer')");
+
+            CompletableFuture<PipelineRun.Result> poll = CompletableFuture.supplyAsync(run::once);
+            Thread.sleep(1500);
+            assertThat(poll).as("the poll waits for the open transaction").isNotDone();
+            slow.commit();
+            assertThat(poll.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+        }
+        assertThat(run.once().exitCode()).isZero();
+
+        assertThat(run.duck("SELECT note FROM orders ORDER BY id"))
+                .as("the slow writer's row, timestamped before the fast writer's, is loaded")
+                .containsExactly(List.of("before"), List.of("slow writer"), List.of("fast writer"));
+    }
+}
