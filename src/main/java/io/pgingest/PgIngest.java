@@ -2,7 +2,9 @@ package io.pgingest;
 
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.RunOnce;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +42,12 @@ public final class PgIngest {
         RunOnce runOnce = once ? new RunOnce(main::completed) : null;
         if (runOnce != null) {
             main.bind("pgRunOnce", runOnce);
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    runOnce.contextStarted();
+                }
+            });
         }
         int code;
         try {

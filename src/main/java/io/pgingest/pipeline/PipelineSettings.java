@@ -128,9 +128,10 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             this.values = new LinkedHashMap<>(values);
         }
 
+        /** The value, or {@code fallback} when absent or blank (templates pass unset parameters as ""). */
         String raw(String key, String fallback) {
             String v = values.get(key);
-            return v == null ? fallback : v;
+            return v == null || v.isBlank() ? fallback : v;
         }
 
         String required(String key) {

@@ -2,7 +2,9 @@ package io.pgingest.pipeline;
 
 import org.apache.camel.builder.RouteBuilder;
 
-import java.util.stream.Collectors;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 
 /**
  * The route template {@code pg-ingest}: one pipeline, from its source endpoint through the
@@ -18,6 +20,9 @@ public class PipelineTemplates extends RouteBuilder {
     public static final String TEMPLATE_ID = "pg-ingest";
     public static final String DEFAULT_DESTINATION = "pgingest-duckdb:data/pg-ingest.duckdb";
 
+    /** Name of the template-local bean holding the pipeline's parameters as a {@code Map<String, String>}. */
+    public static final String OPTIONS_BEAN = "pgingestOptions";
+
     @Override
     public void configure() {
         var template = routeTemplate(TEMPLATE_ID)
@@ -26,21 +31,24 @@ public class PipelineTemplates extends RouteBuilder {
         for (String key : PipelineSettings.KEYS.stream().sorted().toList()) {
             template.templateOptionalParameter(key, "See README, pipeline settings");
         }
+        // Parameters reach the endpoint as a bean, not in its URI: passwords, quotes and
+        // multi-line object lists then need no URI encoding.
+        template.templateBean(OPTIONS_BEAN, Map.class, rtc -> options(rtc.getParameters()));
         template.route()
-                .from(sourceUri())
+                .from("pgingest:{{pipeline}}?options=#{{" + OPTIONS_BEAN + "}}")
                 .process("pgTypeMapping")
                 .process("pgNaming")
                 .to("{{destination}}")
                 .process("pgBilling");
     }
 
-    /**
-     * {@code pgingest:{{pipeline}}?key=RAW({{key}})&...}: RAW keeps passwords, multi-line
-     * object lists and quotes as written; optional parameters left out are dropped by Camel.
-     */
-    static String sourceUri() {
-        return "pgingest:{{pipeline}}?" + PipelineSettings.KEYS.stream().sorted()
-                .map(k -> k + "=RAW({{" + k + "}})")
-                .collect(Collectors.joining("&"));
+    private static Map<String, String> options(Map<String, Object> parameters) {
+        Map<String, String> options = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> {
+            if (PipelineSettings.KEYS.contains(k) && v != null) {
+                options.put(k, v.toString());
+            }
+        });
+        return options;
     }
 }

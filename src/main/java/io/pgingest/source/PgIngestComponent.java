@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code pgingest:} component: {@code pgingest:<pipeline>?mode=table&host=...} is the
- * source endpoint of one pipeline. Options are validated when the consumer starts, so that
+ * source endpoint of one pipeline (the route template passes its parameters as a map bean,
+ * {@code options=#pgingestOptions}). Options are validated when the consumer starts, so that
  * errors can name the route file. Uses the {@link StateStore} and {@link BillingCounters}
  * found in the registry, else opens the state store named by {@code pgingest.state.url}.
  */
@@ -30,6 +31,10 @@ public class PgIngestComponent extends DefaultComponent {
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {
         Map<String, String> options = new LinkedHashMap<>();
+        Map<?, ?> fromTemplate = resolveAndRemoveReferenceParameter(parameters, "options", Map.class);
+        if (fromTemplate != null) {
+            fromTemplate.forEach((k, v) -> options.put(k.toString(), v == null ? null : v.toString()));
+        }
         parameters.forEach((k, v) -> options.put(k, v == null ? null : unwrapRaw(v.toString())));
         parameters.clear();
         return new PgIngestEndpoint(uri, this, remaining, options);
