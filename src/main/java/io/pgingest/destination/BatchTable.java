@@ -5,8 +5,11 @@ import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The destination view of one {@link RowBatch}: the value columns written per row (the batch's
@@ -19,6 +22,10 @@ import java.util.Map;
  * @param batch    the batch the view was made from
  */
 public record BatchTable(String name, List<Column> columns, List<String> key, RowBatch batch) {
+
+    /** Types whose Java {@code equals} is exactly the databases' equality. */
+    private static final Set<LogicalType> EXACT_KEY_TYPES = EnumSet.of(LogicalType.BOOLEAN, LogicalType.INT16,
+            LogicalType.INT32, LogicalType.INT64, LogicalType.TEXT, LogicalType.UUID, LogicalType.DATE);
 
     public BatchTable {
         columns = List.copyOf(columns);
@@ -60,6 +67,41 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
             return row[index];
         }
         return batch.constants().get(columns.get(index).name());
+    }
+
+    /**
+     * Whether every row of the batch has its own key, so that the merge can skip collapsing rows
+     * per key. Conservative: answers {@code false} when a key column has a type whose database
+     * equality differs from Java's (floats, decimals, timestamps with offsets, bytes, ...).
+     */
+    public boolean keysKnownUnique() {
+        List<Integer> indexes = new ArrayList<>();
+        for (String k : key) {
+            int index = batch.columnIndex(k);
+            if (index < 0) {
+                continue;
+            }
+            if (!EXACT_KEY_TYPES.contains(batch.columns().get(index).type())) {
+                return false;
+            }
+            indexes.add(index);
+        }
+        Set<Object> seen = new HashSet<>(batch.rows().size() * 2);
+        for (Object[] row : batch.rows()) {
+            Object value = indexes.size() == 1 ? row[indexes.get(0)] : keyOf(row, indexes);
+            if (!seen.add(value)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<Object> keyOf(Object[] row, List<Integer> indexes) {
+        List<Object> values = new ArrayList<>(indexes.size());
+        for (int index : indexes) {
+            values.add(row[index]);
+        }
+        return values;
     }
 
     /** Whether the key has a column {@code name}. */

@@ -175,8 +175,10 @@ final class DuckDbBatchLoad {
             sql = "INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.quote(Metadata.ID) + ") SELECT *, nextval('"
                     + table.name() + "__pgingest_id_seq') FROM (" + source + " ORDER BY s." + SEQ + ")";
         } else {
-            sql = "MERGE INTO " + target + " AS t USING (" + source + " QUALIFY row_number() OVER (PARTITION BY "
-                    + Sql.columnList(table.key(), "s.") + " ORDER BY s." + SEQ + " DESC) = 1) AS s ON ("
+            // Collapsing rows per key costs a window; skip it when the batch has no repeated key.
+            String collapse = table.keysKnownUnique() ? "" : " QUALIFY row_number() OVER (PARTITION BY "
+                    + Sql.columnList(table.key(), "s.") + " ORDER BY s." + SEQ + " DESC) = 1";
+            sql = "MERGE INTO " + target + " AS t USING (" + source + collapse + ") AS s ON ("
                     + Sql.keyMatch(table.key(), "t", "s") + ") WHEN MATCHED AND (t." + Sql.quote(Metadata.POSITION) + " IS NULL OR t." + Sql.quote(Metadata.POSITION)
                     + " <= s." + Sql.quote(Metadata.POSITION) + ") THEN UPDATE SET " + updateList(all)
                     + " WHEN NOT MATCHED THEN INSERT (" + Sql.columnList(all, "") + ") VALUES (" + Sql.columnList(all, "s.") + ")";

@@ -218,8 +218,11 @@ final class PostgresBatchLoad {
                     + " s ORDER BY s." + SEQ;
         } else {
             String key = Sql.columnList(table.key(), "s.");
-            sql = "INSERT INTO " + target + " AS t (" + insertColumns + ") SELECT DISTINCT ON (" + key + ") " + values
-                    + " FROM pg_temp." + STAGE + " s ORDER BY " + key + ", s." + SEQ + " DESC"
+            // Collapsing rows per key costs a sort; skip it when the batch has no repeated key.
+            String select = table.keysKnownUnique() ? "SELECT " + values + " FROM pg_temp." + STAGE + " s"
+                    : "SELECT DISTINCT ON (" + key + ") " + values + " FROM pg_temp." + STAGE + " s ORDER BY " + key
+                    + ", s." + SEQ + " DESC";
+            sql = "INSERT INTO " + target + " AS t (" + insertColumns + ") " + select
                     + " ON CONFLICT (" + Sql.columnList(table.key(), "") + ") DO UPDATE SET " + updateList(names)
                     + " WHERE t." + Sql.quote(Metadata.POSITION) + " IS NULL OR t." + Sql.quote(Metadata.POSITION)
                     + " <= EXCLUDED." + Sql.quote(Metadata.POSITION);
