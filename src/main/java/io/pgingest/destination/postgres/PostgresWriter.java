@@ -73,6 +73,9 @@ public final class PostgresWriter implements DestinationWriter {
             throw e;
         }
         idle.push(connection);
+        if (closed) {
+            close();
+        }
     }
 
     private Connection borrow() throws SQLException {
