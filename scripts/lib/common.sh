@@ -21,7 +21,8 @@ require_commands() {
 }
 
 # psql with no ~/.psqlrc and stop-on-error; first argument is the database.
-pg() { local db="$1"; shift; psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+# NOTICEs ("... does not exist, skipping") are noise in the scripts' output.
+pg() { local db="$1"; shift; PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 # One value (or tab-free lines) from a query.
 pg_value() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 
