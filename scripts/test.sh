@@ -15,5 +15,5 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-
 echo "==== PostgreSQL ===="
 scripts/setup-postgres.sh || { echo "test.sh: ERROR: PostgreSQL is not ready (see above); integration tests need it" >&2; exit 1; }
 
-echo "==== mvn -B verify $* ===="
+echo "==== mvn -B verify${*:+ $*} ===="
 exec mvn -B verify "$@"
