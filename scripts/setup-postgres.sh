@@ -4,11 +4,19 @@
 # Idempotent: does nothing when the server already runs with wal_level=logical.
 set -euo pipefail
 
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  echo "usage: scripts/setup-postgres.sh   (env: PGHOST, PGPORT, PGUSER; defaults 127.0.0.1, 5432, postgres)"
+  exit 0
+fi
+
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
+# The admin commands below always talk to the maintenance database, whatever the caller's shell says.
+export PGDATABASE=postgres
 
 say() { echo "setup-postgres: $*"; }
 
-cluster_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
+# Empty (not a failure) when no local cluster exists: set -e must not end the script silently.
+cluster_version() { { ls /etc/postgresql 2>/dev/null || true; } | sort -V | tail -n 1; }
 
 start_cluster() {
   local v; v=$(cluster_version)

@@ -22,9 +22,11 @@ record PgType(String baseName, boolean array, boolean builtIn, LogicalType logic
         PLAIN,
         /** {@code c::text}: the type's text output. */
         TEXT,
+        /** {@code abbrev(c)}: inet's output form ({@code inet::text} always adds the netmask). */
+        INET,
         /** {@code array_to_json(c)::text}. */
         ARRAY_JSON,
-        /** {@code array_to_json(c::smallint[])::text} for int2vector, {@code ::oid[]} for oidvector. */
+        /** {@code array_to_json(c::smallint[])::text} for int2vector, {@code ::oid[]::bigint[]} for oidvector. */
         VECTOR_JSON,
         /** {@code c::numeric}: money without its locale-dependent currency text. */
         NUMERIC,
@@ -157,6 +159,7 @@ record PgType(String baseName, boolean array, boolean builtIn, LogicalType logic
         for (String t : PORTABLE_TEXT_TYPES) {
             put(m, LogicalType.TEXT, Read.TEXT, t);
         }
+        put(m, LogicalType.TEXT, Read.INET, "inet");
         put(m, LogicalType.TEXT, Read.TEXT,
                 "regclass", "regcollation", "regconfig", "regdictionary", "regnamespace", "regoper",
                 "regoperator", "regproc", "regprocedure", "regrole", "regtype",

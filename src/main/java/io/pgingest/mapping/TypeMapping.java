@@ -80,9 +80,10 @@ public final class TypeMapping {
         String expr = switch (PgType.parse(resolved.sourceType()).read()) {
             case PLAIN -> q;
             case TEXT -> q + "::text";
+            case INET -> "abbrev(" + q + ")";
             case ARRAY_JSON -> "array_to_json(" + q + ")::text";
             case VECTOR_JSON -> "array_to_json(" + q + "::"
-                    + (resolved.sourceType().strip().equals("oidvector") ? "oid" : "smallint") + "[])::text";
+                    + (resolved.sourceType().strip().equals("oidvector") ? "oid[]::bigint" : "smallint") + "[])::text";
             case NUMERIC -> q + "::numeric";
             case BIGINT -> q + "::bigint";
             case TEXT_BIGINT -> q + "::text::bigint";

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Benchmark: Full Load of pgbench_accounts (pgbench scale 10, 1,000,000 rows) with pg-ingest into
+# PostgreSQL and into DuckDB, each timed against a COPY pipe measured in the same run:
+#   psql -c "COPY pgbench_accounts TO STDOUT" | psql -c "COPY pgbench_accounts FROM STDIN"
+# Target: pg-ingest -> PostgreSQL takes at most 2x the COPY pipe's time. See bench/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: bench/full-load.sh [--fresh] [--build] [--keep]   (env: PGHOST, PGPORT, PGUSER, PGPASSWORD)
+  --fresh  recreate the source database pgingest_bench_src with pgbench -i -s 10 even if it is there
+  --build  rebuild target/pg-ingest.jar first (it is built anyway when missing)
+  --keep   keep the temporary directory (DuckDB file, state stores, logs) instead of deleting it
+USAGE
+}
+
+FRESH=false BUILD=false KEEP=false
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) FRESH=true ;;
+    --build) BUILD=true ;;
+    --keep) KEEP=true ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+# shellcheck source=../scripts/lib/common.sh
+source "$(dirname "$0")/../scripts/lib/common.sh"
+require_commands java psql pgbench pg_dump createdb dropdb pg_isready awk
+
+SRC=pgingest_bench_src
+DST=pgingest_bench_dst
+ROWS=1000000
+HEAP=-Xmx256m
+ROUTES_PG="file:$ROOT/bench/routes/full-load-postgres.camel.yaml"
+ROUTES_DUCKDB="file:$ROOT/bench/routes/full-load-duckdb.camel.yaml"
+
+WORK=$(mktemp -d /tmp/pgingest-bench.XXXXXX)
+cleanup() { if $KEEP; then info "kept $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+export PGINGEST_BENCH_DUCKDB="$WORK/full-load.duckdb"
+
+# ---------------------------------------------------------------------------------------------
+
+prepare_source() {
+  if ! $FRESH && database_exists "$SRC" \
+     && [ "$(pg_value "$SRC" "select count(*) from pgbench_accounts" 2>/dev/null || echo 0)" = "$ROWS" ]; then
+    info "$SRC already holds $ROWS rows in pgbench_accounts (use --fresh to recreate it)"
+    return
+  fi
+  info "creating $SRC with pgbench -i -s 10 (about a minute)"
+  drop_database "$SRC"
+  createdb "$SRC"
+  PGOPTIONS="-c client_min_messages=warning" pgbench -i -s 10 -q "$SRC" 2>&1 | sed 's/^/  pgbench: /'
+  [ "$(pg_value "$SRC" "select count(*) from pgbench_accounts")" = "$ROWS" ] \
+    || die "pgbench -i -s 10 did not leave $ROWS rows in $SRC.pgbench_accounts"
+}
+
+# The baseline's target: an empty pgbench_accounts with the source's DDL, primary key included.
+prepare_destination() {
+  drop_database "$DST"
+  createdb "$DST"
+  pg_dump --schema-only --no-owner --table=public.pgbench_accounts "$SRC" | pg "$DST" >/dev/null
+  pg_value "$DST" "select count(*) from pg_constraint where conrelid = 'public.pgbench_accounts'::regclass
+                   and contype = 'p'" | grep -qx 1 || die "the baseline table in $DST has no primary key"
+}
+
+# Every timed run starts with no dirty buffers left over from the previous one.
+checkpoint() { pg postgres -c "checkpoint" 2>/dev/null || info "checkpoint not allowed for $PGUSER: timings may be noisier"; }
+
+time_copy_pipe() {
+  local best="" run started ended t
+  for run in 1 2; do
+    pg "$DST" -c "truncate public.pgbench_accounts"
+    checkpoint
+    started=$(now)
+    psql -X -q -v ON_ERROR_STOP=1 -d "$SRC" -c "COPY pgbench_accounts TO STDOUT" \
+      | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" -c "COPY pgbench_accounts FROM STDIN"
+    ended=$(now)
+    t=$(elapsed "$started" "$ended")
+    info "COPY pipe run $run: $t s"
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
+  done
+  local copied; copied=$(pg_value "$DST" "select count(*) from public.pgbench_accounts")
+  [ "$copied" = "$ROWS" ] || die "the COPY pipe copied $copied rows, expected $ROWS"
+  BASELINE="$best"
+}
+
+# Runs pg-ingest once with a fresh state store; sets SECONDS_TAKEN. Log in $WORK/<name>.log.
+time_pg_ingest() {
+  local name="$1" routes="$2" started ended
+  local state="jdbc:h2:file:$WORK/state-$name"
+  info "pg-ingest -> $name: java $HEAP -jar target/pg-ingest.jar --once (log: $WORK/$name.log)"
+  checkpoint
+  started=$(now)
+  if ! run_pg_ingest_once "$routes" "$state" "$HEAP" -XX:+ExitOnOutOfMemoryError > "$WORK/$name.log" 2>&1; then
+    tail -n 40 "$WORK/$name.log" >&2
+    KEEP=true
+    die "pg-ingest -> $name failed (last lines of its log above; full log kept in $WORK/$name.log)"
+  fi
+  ended=$(now)
+  SECONDS_TAKEN=$(elapsed "$started" "$ended")
+  info "pg-ingest -> $name: $SECONDS_TAKEN s"
+}
+
+# The destination table pg-ingest made for pgbench_accounts in schema "pgingest" (name may carry a prefix).
+postgres_destination_count() {
+  local table
+  table=$(pg_value "$DST" "select quote_ident(table_name) from information_schema.tables
+           where table_schema = 'pgingest' and table_name like '%pgbench_accounts' order by length(table_name) limit 1")
+  [ -n "$table" ] || die "no pgbench_accounts table in schema pgingest of $DST after the pg-ingest run"
+  pg_value "$DST" "select count(*) from pgingest.$table"
+}
+
+duckdb_destination_count() {
+  [ -f "$PGINGEST_BENCH_DUCKDB" ] || die "pg-ingest did not create $PGINGEST_BENCH_DUCKDB"
+  local table
+  table=$(duckdb_tsv "$PGINGEST_BENCH_DUCKDB" "select '\"' || table_schema || '\".\"' || table_name || '\"'
+           from information_schema.tables where table_catalog = current_database()
+           and table_name like '%pgbench_accounts' order by length(table_name) limit 1")
+  [ -n "$table" ] || die "no pgbench_accounts table in $PGINGEST_BENCH_DUCKDB after the pg-ingest run"
+  duckdb_tsv "$PGINGEST_BENCH_DUCKDB" "select count(*) from $table"
+}
+
+expect_rows() {
+  local where="$1" count="$2"
+  [ "$count" = "$ROWS" ] || die "$where holds $count rows after the load, expected $ROWS"
+  info "$where: $count rows"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+heading "Setup"
+require_server
+if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
+prepare_source
+prepare_destination
+info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; work dir $WORK"
+
+heading "Baseline: COPY pipe (best of 2)"
+time_copy_pipe
+
+heading "pg-ingest -> PostgreSQL (schema pgingest of $DST)"
+pg "$DST" -c "drop schema if exists pgingest cascade" -c "create schema pgingest"
+time_pg_ingest postgres "$ROUTES_PG"
+PG_SECONDS="$SECONDS_TAKEN"
+expect_rows "$DST.pgingest.pgbench_accounts" "$(postgres_destination_count)"
+
+heading "pg-ingest -> DuckDB ($PGINGEST_BENCH_DUCKDB)"
+rm -f "$PGINGEST_BENCH_DUCKDB" "$PGINGEST_BENCH_DUCKDB.wal"
+time_pg_ingest duckdb "$ROUTES_DUCKDB"
+DUCKDB_SECONDS="$SECONDS_TAKEN"
+expect_rows "DuckDB pgbench_accounts" "$(duckdb_destination_count)"
+
+PG_RATIO=$(ratio "$PG_SECONDS" "$BASELINE")
+DUCKDB_RATIO=$(ratio "$DUCKDB_SECONDS" "$BASELINE")
+if awk -v r="$PG_RATIO" 'BEGIN { exit !(r + 0 <= 2.0) }'; then VERDICT="met"; else VERDICT="NOT met"; fi
+
+heading "Summary: Full Load of pgbench_accounts, $ROWS rows (pgbench scale 10)"
+printf '%-32s %10s %10s\n' "run" "seconds" "ratio"
+printf '%-32s %10s %10s\n' "--------------------------------" "-------" "-----"
+printf '%-32s %10s %10s\n' "COPY pipe (baseline, best of 2)" "$BASELINE" "1.00"
+printf '%-32s %10s %10s\n' "pg-ingest -> PostgreSQL" "$PG_SECONDS" "$PG_RATIO"
+printf '%-32s %10s %10s\n' "pg-ingest -> DuckDB" "$DUCKDB_SECONDS" "$DUCKDB_RATIO"
+echo
+echo "target: pg-ingest -> PostgreSQL at most 2.00x the COPY pipe: $VERDICT (ratio $PG_RATIO)"
+echo "pg-ingest times are wall-clock of the whole command: JVM start, Camel start, load, shutdown."
+echo
+echo "commands:"
+echo "  baseline:   psql -d $SRC -c \"COPY pgbench_accounts TO STDOUT\" | psql -d $DST -c \"COPY pgbench_accounts FROM STDIN\""
+echo "  postgres:   java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_PG -Dpgingest.state.url=jdbc:h2:file:$WORK/state-postgres -jar target/pg-ingest.jar --once"
+echo "  duckdb:     PGINGEST_BENCH_DUCKDB=$PGINGEST_BENCH_DUCKDB java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_DUCKDB -Dpgingest.state.url=jdbc:h2:file:$WORK/state-duckdb -jar target/pg-ingest.jar --once"

@@ -1,0 +1,128 @@
+package io.pgingest.destination;
+
+import io.pgingest.event.Column;
+import io.pgingest.event.LogicalType;
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The destination view of one {@link RowBatch}: the value columns written per row (the batch's
+ * columns followed by its constant columns) and the upsert key (the batch's key columns, plus
+ * {@code _pgingest_database} when Merge Tables adds that constant). Immutable.
+ *
+ * @param name     destination table name
+ * @param columns  value columns in write order; constants come after the batch's own columns
+ * @param key      upsert key column names (empty for append modes)
+ * @param batch    the batch the view was made from
+ */
+public record BatchTable(String name, List<Column> columns, List<String> key, RowBatch batch) {
+
+    /** Types whose Java {@code equals} is exactly the databases' equality. */
+    private static final Set<LogicalType> EXACT_KEY_TYPES = EnumSet.of(LogicalType.BOOLEAN, LogicalType.INT16,
+            LogicalType.INT32, LogicalType.INT64, LogicalType.TEXT, LogicalType.UUID, LogicalType.DATE);
+
+    public BatchTable {
+        columns = List.copyOf(columns);
+        key = List.copyOf(key);
+    }
+
+    /** Builds the view; fails when the batch has no target (the naming processor did not run). */
+    public static BatchTable of(RowBatch batch) {
+        if (batch.target() == null || batch.target().isBlank()) {
+            throw new IllegalArgumentException("batch of " + batch.source()
+                    + " has no destination table name: route it through the naming processor first");
+        }
+        List<Column> columns = new ArrayList<>(batch.columns());
+        for (Map.Entry<String, Object> constant : batch.constants().entrySet()) {
+            if (batch.columnIndex(constant.getKey()) < 0) {
+                columns.add(constantColumn(constant.getKey(), constant.getValue()));
+            }
+        }
+        for (Column column : columns) {
+            if (column.type() == null) {
+                throw new IllegalArgumentException("column " + column.name() + " of " + batch.source()
+                        + " has no logical type: route the batch through the type-mapping processor first");
+            }
+        }
+        List<String> key = new ArrayList<>();
+        if (batch.writeMode() == io.pgingest.event.WriteMode.UPSERT) {
+            key.addAll(batch.keyColumns());
+            if (batch.constants().containsKey(Metadata.DATABASE) && !key.contains(Metadata.DATABASE)) {
+                key.add(Metadata.DATABASE);
+            }
+        }
+        return new BatchTable(batch.target(), columns, key, batch);
+    }
+
+    /** The value of column {@code index} (as in {@link #columns()}) in {@code row}. */
+    public Object value(Object[] row, int index) {
+        int own = batch.columns().size();
+        if (index < own) {
+            return row[index];
+        }
+        return batch.constants().get(columns.get(index).name());
+    }
+
+    /**
+     * Whether every row of the batch has its own key, so that the merge can skip collapsing rows
+     * per key. Conservative: answers {@code false} when a key column has a type whose database
+     * equality differs from Java's (floats, decimals, timestamps with offsets, bytes, ...).
+     */
+    public boolean keysKnownUnique() {
+        List<Integer> indexes = new ArrayList<>();
+        for (String k : key) {
+            int index = batch.columnIndex(k);
+            if (index < 0) {
+                continue;
+            }
+            if (!EXACT_KEY_TYPES.contains(batch.columns().get(index).type())) {
+                return false;
+            }
+            indexes.add(index);
+        }
+        Set<Object> seen = new HashSet<>(batch.rows().size() * 2);
+        for (Object[] row : batch.rows()) {
+            Object value = indexes.size() == 1 ? row[indexes.get(0)] : keyOf(row, indexes);
+            if (!seen.add(value)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<Object> keyOf(Object[] row, List<Integer> indexes) {
+        List<Object> values = new ArrayList<>(indexes.size());
+        for (int index : indexes) {
+            values.add(row[index]);
+        }
+        return values;
+    }
+
+    /** Whether the key has a column {@code name}. */
+    public boolean isKey(String name) {
+        return key.contains(name);
+    }
+
+    private static Column constantColumn(String name, Object value) {
+        LogicalType type;
+        if (value instanceof Long) {
+            type = LogicalType.INT64;
+        } else if (value instanceof Integer) {
+            type = LogicalType.INT32;
+        } else if (value instanceof Boolean) {
+            type = LogicalType.BOOLEAN;
+        } else if (value == null || value instanceof String) {
+            type = LogicalType.TEXT;
+        } else {
+            throw new IllegalArgumentException("constant column " + name + " has a value of unsupported class "
+                    + value.getClass().getName() + "; use String, Long, Integer or Boolean");
+        }
+        return new Column(name, "constant", type, -1, -1, !Metadata.DATABASE.equals(name));
+    }
+}

@@ -1,0 +1,38 @@
+package io.pgingest.destination.camel;
+
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+
+/** A producer-only endpoint writing {@code RowBatch} bodies into one DuckDB file. */
+@UriEndpoint(scheme = "pgingest-duckdb", title = "pg-ingest DuckDB destination", syntax = "pgingest-duckdb:file",
+        category = {Category.DATABASE}, producerOnly = true)
+public final class DuckDbEndpoint extends DefaultEndpoint {
+
+    @UriPath(description = "DuckDB database file; created with its directories when missing")
+    private final String file;
+
+    DuckDbEndpoint(String uri, DuckDbComponent component, String file) {
+        super(uri, component);
+        this.file = file;
+    }
+
+    public String getFile() {
+        return file;
+    }
+
+    @Override
+    public Producer createProducer() {
+        DuckDbComponent component = (DuckDbComponent) getComponent();
+        return new WriterProducer(this, () -> component.writer(file));
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("pgingest-duckdb is a destination: use it in to:, not from:");
+    }
+}

@@ -1,0 +1,122 @@
+package io.pgingest.destination.postgres;
+
+import io.pgingest.destination.BatchTable;
+import io.pgingest.destination.DestinationWriter;
+import io.pgingest.destination.Sql;
+import io.pgingest.event.RowBatch;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Deque;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Writes batches into tables of one schema of a PostgreSQL database, one transaction per batch:
+ * {@code COPY} into a temporary staging table, then one {@code INSERT ... ON CONFLICT} (upsert by
+ * the key, guarded by {@code _pgingest_position}) or a plain insert with an identity
+ * {@code _pgingest_id} (append). Thread-safe: batches of different tables are written in parallel
+ * on pooled connections; batches of the same table are serialised so that their schema changes
+ * and merges do not race.
+ */
+public final class PostgresWriter implements DestinationWriter {
+
+    private final String jdbcUrl;
+    private final Properties credentials = new Properties();
+    private final String schema;
+    private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private final ConcurrentHashMap<String, ReentrantLock> tableLocks = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** Connects once to check the settings and creates {@code schema} when it is missing. */
+    public PostgresWriter(String jdbcUrl, String user, String password, String schema) throws SQLException {
+        this.jdbcUrl = jdbcUrl;
+        this.schema = schema;
+        credentials.setProperty("user", user);
+        if (password != null) {
+            credentials.setProperty("password", password);
+        }
+        Connection connection = open();
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.quote(schema));
+            connection.commit();
+        } catch (SQLException e) {
+            connection.close();
+            throw new SQLException("cannot create schema " + schema + " in " + jdbcUrl + ": " + e.getMessage()
+                    + " (grant CREATE on the database to user " + user + ", or create the schema first)", e);
+        }
+        idle.push(connection);
+    }
+
+    @Override
+    public void write(RowBatch batch) throws Exception {
+        BatchTable table = BatchTable.of(batch);
+        ReentrantLock lock = tableLocks.computeIfAbsent(table.name(), name -> new ReentrantLock());
+        lock.lock();
+        try {
+            writeLocked(table);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeLocked(BatchTable table) throws Exception {
+        Connection connection = borrow();
+        try {
+            new PostgresBatchLoad(connection, schema, table).run();
+            connection.commit();
+        } catch (Exception e) {
+            discard(connection);
+            throw e;
+        }
+        idle.push(connection);
+        if (closed) {
+            close();
+        }
+    }
+
+    private Connection borrow() throws SQLException {
+        if (closed) {
+            throw new IllegalStateException("PostgresWriter for " + jdbcUrl + " is closed");
+        }
+        Connection connection = idle.poll();
+        return connection != null ? connection : open();
+    }
+
+    private Connection open() throws SQLException {
+        Connection connection = DriverManager.getConnection(jdbcUrl, credentials);
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** A connection whose transaction failed is rolled back and closed: its session state is unknown. */
+    private static void discard(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is being thrown away; the original failure is what matters
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // same as above
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        closed = true;
+        Connection connection;
+        while ((connection = idle.poll()) != null) {
+            connection.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresWriter[" + jdbcUrl + ", schema " + schema + "]";
+    }
+}

@@ -1,0 +1,79 @@
+package io.pgingest.destination.camel;
+
+import static io.pgingest.destination.TestBatches.column;
+import static io.pgingest.destination.TestBatches.row;
+import static io.pgingest.destination.TestBatches.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgingest.event.Column;
+import io.pgingest.event.LogicalType;
+import io.pgingest.testsupport.TestDatabase;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Endpoint;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code pgingest-duckdb} and {@code pgingest-postgres} components resolved from their
+ * service files (no registration code). camel-direct is not a dependency of the project, so
+ * batches are sent straight to the endpoint URI with a producer template.
+ */
+class DestinationComponentsIT {
+
+    private static final List<Column> COLUMNS = List.of(column("id", LogicalType.INT32), column("v", LogicalType.TEXT));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void duckDbEndpointWritesRowBatchBodiesAndClosesItsWriterOnStop() throws Exception {
+        Path file = dir.resolve("sub/camel.duckdb");
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.start();
+            ProducerTemplate template = camel.createProducerTemplate();
+            template.sendBody("pgingest-duckdb:" + file, upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a"), row(2, "b")));
+            template.sendBody("pgingest-duckdb:" + file, upsert("camel_t", COLUMNS, List.of("id"), 2, row(2, "b2")));
+
+            assertThatThrownBy(() -> template.sendBody("pgingest-duckdb:" + file, "not a batch"))
+                    .as("a body that is not a RowBatch fails the exchange").isInstanceOf(CamelExecutionException.class);
+        }
+        // The component closed its writer when the context stopped, so the file can be opened again.
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT string_agg(v, ',' ORDER BY id) FROM camel_t")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("both batches written through the endpoint").isEqualTo("a,b2");
+        }
+    }
+
+    @Test
+    void postgresEndpointWritesIntoTheSchemaAndHidesThePassword() throws Exception {
+        try (TestDatabase db = TestDatabase.create("dest_camel"); CamelContext camel = new DefaultCamelContext()) {
+            camel.start();
+            String uri = "pgingest-postgres:" + db.name() + "?host=" + TestDatabase.HOST + "&port=" + TestDatabase.PORT
+                    + "&user=" + TestDatabase.USER + "&password=s3cret-value&schema=landing";
+            Endpoint endpoint = camel.getEndpoint(uri);
+            assertThat(endpoint.toString()).as("the password never appears in the endpoint's text")
+                    .doesNotContain("s3cret-value");
+            assertThat(((PostgresEndpoint) endpoint).getSchema()).as("URI parameters bound to the endpoint").isEqualTo("landing");
+
+            camel.createProducerTemplate().sendBody(endpoint, upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
+
+            try (Connection c = db.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT v FROM landing.camel_t WHERE id = 1")) {
+                assertThat(rs.next()).as("the row reached the schema named in the URI").isTrue();
+                assertThat(rs.getString(1)).isEqualTo("a");
+            }
+            camel.stop();
+        }
+    }
+}

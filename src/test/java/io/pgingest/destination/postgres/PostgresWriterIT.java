@@ -1,0 +1,172 @@
+package io.pgingest.destination.postgres;
+
+import static io.pgingest.destination.TestBatches.column;
+import static io.pgingest.destination.TestBatches.decimal;
+import static io.pgingest.destination.TestBatches.row;
+import static io.pgingest.destination.TestBatches.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgingest.destination.DestinationWriter;
+import io.pgingest.destination.DestinationWriterContract;
+import io.pgingest.event.Column;
+import io.pgingest.event.LogicalType;
+import io.pgingest.testsupport.TestDatabase;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PostgresWriterIT extends DestinationWriterContract {
+
+    static TestDatabase database;
+    static PostgresWriter writer;
+
+    @BeforeAll
+    static void open() throws Exception {
+        database = TestDatabase.create("dest_pg");
+        writer = new PostgresWriter(database.url(), TestDatabase.USER, TestDatabase.PASSWORD, "dest");
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (writer != null) {
+            writer.close();
+        }
+        database.close();
+    }
+
+    @Override
+    protected DestinationWriter writer() {
+        return writer;
+    }
+
+    @Override
+    protected List<List<Object>> query(String sql) throws Exception {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("SET search_path = dest");
+            try (ResultSet rs = s.executeQuery(sql)) {
+                List<List<Object>> rows = new ArrayList<>();
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>();
+                    for (int i = 1; i <= n; i++) {
+                        row.add(rs.getObject(i));
+                    }
+                    rows.add(row);
+                }
+                return rows;
+            }
+        }
+    }
+
+    @Override
+    protected String typeOf(String table, String column) throws Exception {
+        List<List<Object>> rows = query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'dest."
+                + table + "'::regclass AND attname = '" + column + "' AND NOT attisdropped");
+        return rows.isEmpty() ? null : rows.get(0).get(0).toString();
+    }
+
+    @Test
+    void upsertTableGetsPrimaryKeyOnTheKeyColumns() throws Exception {
+        writer.write(upsert("pk", ACCOUNTS, List.of("id"), 1, row(1, "ann", 1L)));
+
+        assertThat(single("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dest.pk'::regclass "
+                + "AND contype = 'p'")).as("the destination table has the source's primary key").containsExactly("PRIMARY KEY (id)");
+    }
+
+    @Test
+    void columnsWidenAndNeverNarrow() throws Exception {
+        List<Column> narrow = List.of(column("id", LogicalType.INT32), column("n", LogicalType.INT32),
+                decimal("d", 10, 2), column("x", LogicalType.INT32));
+        writer.write(upsert("widen", narrow, List.of("id"), 1, row(1, 5, new BigDecimal("12345678.90"), 7)));
+        List<Column> wide = List.of(column("id", LogicalType.INT64), column("n", LogicalType.INT64),
+                decimal("d", 12, 4), column("x", LogicalType.TEXT));
+        writer.write(upsert("widen", wide, List.of("id"), 2, row(2L, 5_000_000_000L, new BigDecimal("12345678.1234"), "seven")));
+        writer.write(upsert("widen", narrow, List.of("id"), 3, row(3, 6, new BigDecimal("1.00"), 8)));
+
+        assertThat(typeOf("widen", "id")).as("a key column widens too").isEqualTo("bigint");
+        assertThat(typeOf("widen", "n")).as("integer widened to bigint").isEqualTo("bigint");
+        assertThat(typeOf("widen", "d")).as("numeric(10,2) and numeric(12,4) need numeric(12,4)").isEqualTo("numeric(12,4)");
+        assertThat(typeOf("widen", "x")).as("integer and text need text").isEqualTo("text");
+        assertThat(query("SELECT id, n, d, x FROM widen ORDER BY id")).as("old values survive widening")
+                .containsExactly(List.of(1L, 5L, new BigDecimal("12345678.9000"), "7"),
+                        List.of(2L, 5_000_000_000L, new BigDecimal("12345678.1234"), "seven"),
+                        List.of(3L, 6L, new BigDecimal("1.0000"), "8"));
+    }
+
+    @Test
+    void textWithNulCharacterIsRejectedClearly() {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("t", LogicalType.TEXT));
+
+        assertThatThrownBy(() -> writer.write(upsert("nul", columns, List.of("id"), 1, row(1, "a\0b"))))
+                .as("PostgreSQL text cannot hold NUL: the error names the column and the cause")
+                .hasMessageContaining("column t").hasMessageContaining("NUL");
+    }
+
+    @Test
+    void everyLogicalTypeRoundTrips() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("b", LogicalType.BOOLEAN),
+                column("i16", LogicalType.INT16), column("i64", LogicalType.INT64), column("f32", LogicalType.FLOAT32),
+                column("f64", LogicalType.FLOAT64), decimal("dec", 38, 10), column("num", LogicalType.DECIMAL, "numeric"),
+                column("t", LogicalType.TEXT), column("j", LogicalType.JSON, "jsonb"), column("js", LogicalType.JSON, "json"),
+                column("arr", LogicalType.JSON, "integer[]"), column("bin", LogicalType.BYTES), column("d", LogicalType.DATE),
+                column("tm", LogicalType.TIME), column("ttz", LogicalType.TIMETZ), column("ts", LogicalType.TIMESTAMP),
+                column("tstz", LogicalType.TIMESTAMPTZ), column("iv", LogicalType.INTERVAL), column("u", LogicalType.UUID));
+        UUID uuid = UUID.randomUUID();
+        Object[] values = row(1, true, (short) -32768, Long.MIN_VALUE, Float.NaN, Double.NEGATIVE_INFINITY,
+                new BigDecimal("1234567890123456789012345678.0123456789"), new BigDecimal("-1E-50"),
+                "tab\there\nnew\r \\ back \\N 'quote' ünïcødé 😀", "{\"a\": [1, 2]}", "{\"k\":1,  \"k\":2}", "[1,2,3]",
+                new byte[] {0, 1, (byte) 0xff, '\t', '\\'}, LocalDate.of(-43, 3, 15), LocalTime.of(23, 59, 59, 999_999_000),
+                OffsetTime.of(1, 2, 3, 0, ZoneOffset.ofHoursMinutes(-5, -30)), LocalDateTime.of(2024, 2, 29, 12, 0, 0, 123_456_000),
+                OffsetDateTime.of(2024, 1, 1, 0, 0, 0, 0, ZoneOffset.ofHours(3)), "1 year 2 mons -3 days +04:05:06.5", uuid);
+        Object[] edges = row(2, false, (short) 1, 1L, Float.POSITIVE_INFINITY, Double.NaN, "NaN", "-Infinity",
+                "", "null", "[]", "[]", new byte[0], LocalDate.MAX, LocalTime.MIDNIGHT, OffsetTime.of(0, 0, 0, 0, ZoneOffset.UTC),
+                LocalDateTime.MIN, OffsetDateTime.MAX, "00:00:00", uuid);
+        Object[] nulls = new Object[columns.size()];
+        nulls[0] = 3;
+        writer.write(upsert("types", columns, List.of("id"), 1, values, edges, nulls));
+
+        List<Object> read = single("SELECT b, i16, i64, f32, f64, dec, num, t, j::text, js::text, arr, bin, d::text, tm, "
+                + "ttz::text, ts, tstz, iv::text, u FROM types WHERE id = 1");
+        assertThat(read.subList(0, 8)).as("scalars, exact numerics and escaped text round-trip").containsExactly(true,
+                (int) (short) -32768, Long.MIN_VALUE, Float.NaN, Double.NEGATIVE_INFINITY,
+                new BigDecimal("1234567890123456789012345678.0123456789"), new BigDecimal("-1E-50"), values[8]);
+        assertThat(read.subList(8, 11)).as("jsonb normalised, json kept verbatim, arrays as JSON text")
+                .containsExactly("{\"a\": [1, 2]}", "{\"k\":1,  \"k\":2}", "[1,2,3]");
+        assertThat((byte[]) read.get(11)).as("bytea including 0x00 and backslash").containsExactly(0, 1, (byte) 0xff, '\t', '\\');
+        assertThat(read.get(12)).as("a BC date").isEqualTo("0044-03-15 BC");
+        assertThat(read.get(14)).as("timetz keeps its offset").isEqualTo("01:02:03-05:30");
+        assertThat(((java.sql.Timestamp) read.get(15)).toLocalDateTime()).as("timestamp").isEqualTo(values[16]);
+        assertThat(((java.sql.Timestamp) read.get(16)).toInstant()).as("timestamptz keeps the instant")
+                .isEqualTo(((OffsetDateTime) values[17]).toInstant());
+        assertThat(read.get(17)).as("interval").isEqualTo("1 year 2 mons -3 days +04:05:06.5");
+        assertThat(read.get(18)).as("uuid").isEqualTo(uuid);
+        assertThat(single("SELECT tm = '23:59:59.999999'::time FROM types WHERE id = 1")).as("time to the microsecond")
+                .containsExactly(true);
+
+        List<Object> edge = single("SELECT f32, f64, dec::text, num::text, t, j::text, octet_length(bin), d::text, ts::text, "
+                + "tstz::text, iv::text FROM types WHERE id = 2");
+        assertThat(edge).as("edge values: infinities, NaN, empty strings and bytes").containsExactly(
+                Float.POSITIVE_INFINITY, Double.NaN, "NaN", "-Infinity", "", "null", 0, "infinity", "-infinity", "infinity", "00:00:00");
+        assertThat(single("SELECT count(*) FROM types WHERE id = 3 AND b IS NULL AND dec IS NULL AND bin IS NULL "
+                + "AND tstz IS NULL AND iv IS NULL AND u IS NULL AND j IS NULL AND t IS NULL")).as("nulls of every type")
+                .containsExactly(1L);
+        assertThat(typeOf("types", "j")).as("jsonb stays jsonb").isEqualTo("jsonb");
+        assertThat(typeOf("types", "js")).as("json stays json").isEqualTo("json");
+        assertThat(typeOf("types", "arr")).as("arrays are text").isEqualTo("text");
+        assertThat(typeOf("types", "dec")).as("numeric holding Infinity becomes unconstrained numeric").isEqualTo("numeric");
+    }
+}
