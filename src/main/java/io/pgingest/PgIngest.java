@@ -1,11 +1,13 @@
 package io.pgingest;
 
 import io.pgingest.pipeline.PipelineConfigException;
+import io.pgingest.pipeline.RouteFiles;
 import io.pgingest.pipeline.RunOnce;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,6 +41,16 @@ public final class PgIngest {
         main.setDefaultPropertyPlaceholderLocation(DEFAULT_CONFIG);
         main.configure().setSourceLocationEnabled(true);
         main.configure().addConfiguration(new PgIngestConfiguration());
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeStart(BaseMainSupport configured) {
+                try {
+                    main.bind("pgRouteFiles", RouteFiles.scan(configured.configure().getRoutesIncludePattern()));
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+        });
         RunOnce runOnce = once ? new RunOnce(main::completed) : null;
         if (runOnce != null) {
             main.bind("pgRunOnce", runOnce);
@@ -62,15 +74,18 @@ public final class PgIngest {
         return runOnce != null ? runOnce.exitCode() : code;
     }
 
-    /** One line for the user: the pipeline error when there is one, else the deepest message. */
+    /** One line for the user: the pipeline error when there is one, else the chain of messages. */
     static String describe(Throwable e) {
-        Throwable deepest = e;
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof PipelineConfigException) {
                 return t.getMessage();
             }
-            deepest = t;
+            String message = String.valueOf(t.getMessage()).replaceAll("\\s+", " ").trim();
+            if (chain.indexOf(message) < 0) {
+                chain.append(chain.length() == 0 ? "" : ": ").append(message);
+            }
         }
-        return deepest.getMessage();
+        return chain.toString();
     }
 }

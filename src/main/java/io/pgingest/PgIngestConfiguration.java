@@ -7,6 +7,7 @@ import io.pgingest.naming.NamingProcessor;
 import io.pgingest.pipeline.PipelineTemplates;
 import io.pgingest.source.PgIngestComponent;
 import io.pgingest.state.JdbcStateStore;
+import io.pgingest.state.LazyStateStore;
 import io.pgingest.state.StateStore;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -28,7 +29,7 @@ public class PgIngestConfiguration implements CamelConfiguration {
         String url = context.resolvePropertyPlaceholders("{{pgingest.state.url:" + PgIngestComponent.DEFAULT_STATE_URL + "}}");
         String user = context.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}");
         String password = context.resolvePropertyPlaceholders("{{pgingest.state.password:}}");
-        StateStore state = JdbcStateStore.open(url, user, password);
+        StateStore state = new LazyStateStore(() -> JdbcStateStore.open(url, user, password));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

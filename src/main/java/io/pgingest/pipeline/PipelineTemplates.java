@@ -1,5 +1,6 @@
 package io.pgingest.pipeline;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 
 import java.util.LinkedHashMap;
@@ -33,7 +34,7 @@ public class PipelineTemplates extends RouteBuilder {
         }
         // Parameters reach the endpoint as a bean, not in its URI: passwords, quotes and
         // multi-line object lists then need no URI encoding.
-        template.templateBean(OPTIONS_BEAN, Map.class, rtc -> options(rtc.getParameters()));
+        template.templateBean(OPTIONS_BEAN, Map.class, rtc -> options(rtc.getCamelContext(), rtc.getParameters()));
         template.route()
                 .from("pgingest:{{pipeline}}?options=#{{" + OPTIONS_BEAN + "}}")
                 .process("pgTypeMapping")
@@ -42,11 +43,12 @@ public class PipelineTemplates extends RouteBuilder {
                 .process("pgBilling");
     }
 
-    private static Map<String, String> options(Map<String, Object> parameters) {
+    /** The pipeline's parameters with property placeholders ({@code {{env:PGHOST:localhost}}}) resolved. */
+    private static Map<String, String> options(CamelContext context, Map<String, Object> parameters) {
         Map<String, String> options = new LinkedHashMap<>();
         parameters.forEach((k, v) -> {
             if (PipelineSettings.KEYS.contains(k) && v != null) {
-                options.put(k, v.toString());
+                options.put(k, context.resolvePropertyPlaceholders(v.toString()));
             }
         });
         return options;

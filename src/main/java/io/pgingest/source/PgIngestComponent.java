@@ -4,6 +4,7 @@ import io.pgingest.billing.BillingCounters;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.RunOnce;
 import io.pgingest.state.JdbcStateStore;
+import io.pgingest.state.LazyStateStore;
 import io.pgingest.state.StateStore;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
@@ -57,7 +58,7 @@ public class PgIngestComponent extends DefaultComponent {
         if (stateStore == null) {
             stateStore = getCamelContext().getRegistry().findSingleByType(StateStore.class);
             if (stateStore == null) {
-                stateStore = openDefaultStateStore();
+                stateStore = new LazyStateStore(this::openDefaultStateStore);
                 ownsStateStore = true;
             }
         }

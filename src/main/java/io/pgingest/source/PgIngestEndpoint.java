@@ -26,6 +26,10 @@ public class PgIngestEndpoint extends DefaultEndpoint {
         return PipelineSettings.parse(pipeline, options);
     }
 
+    public String pipelineName() {
+        return pipeline;
+    }
+
     @Override
     public PgIngestComponent getComponent() {
         return (PgIngestComponent) super.getComponent();

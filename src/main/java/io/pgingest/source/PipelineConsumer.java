@@ -6,6 +6,7 @@ import io.pgingest.naming.NamingProcessor;
 import io.pgingest.pipeline.Frequency;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.pipeline.RouteFiles;
 import io.pgingest.pipeline.RunOnce;
 import io.pgingest.source.table.TableSource;
 import org.apache.camel.Exchange;
@@ -146,12 +147,14 @@ final class PipelineConsumer extends DefaultConsumer {
         super.doStop();
     }
 
+    /** The route file this pipeline comes from (see {@link io.pgingest.pipeline.RouteFiles}), or null. */
     private String location() {
         Route route = getRoute();
-        if (route == null) {
-            return null;
+        String location = route == null ? null : route.getSourceLocationShort();
+        if (location == null) {
+            RouteFiles files = getEndpoint().getCamelContext().getRegistry().findSingleByType(RouteFiles.class);
+            location = files == null ? null : files.fileOf(getEndpoint().pipelineName());
         }
-        String location = route.getSourceLocationShort();
-        return location != null ? location : route.getSourceLocation();
+        return location;
     }
 }

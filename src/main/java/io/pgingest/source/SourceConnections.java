@@ -22,7 +22,8 @@ public final class SourceConnections {
         p.setProperty("user", source.user());
         p.setProperty("password", source.password());
         p.setProperty("ApplicationName", truncate("pg-ingest " + pipeline, 63));
-        p.setProperty("options", "-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3");
+        // The settings TypeMapping relies on (TypeMapping.SESSION_SETTINGS), applied at connection start.
+        p.setProperty("options", "-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c bytea_output=hex -c extra_float_digits=3");
         p.setProperty("connectTimeout", "10");
         p.setProperty("tcpKeepAlive", "true");
         return DriverManager.getConnection(source.jdbcUrl(), p);
