@@ -49,7 +49,8 @@ final class ObjectLoader {
 
     Outcome load(TableQuery query, LoadKind kind, long estimatedRows) throws Exception {
         String object = query.source().display();
-        String what = "pipeline " + settings.name() + ": " + object + (kind == LoadKind.HISTORICAL ? " historical load" : " incremental run");
+        String what = "pipeline " + settings.name() + ": " + object + (kind == LoadKind.HISTORICAL ? " historical load"
+                : query.fullLoad() ? " full load" : " incremental run");
         ProgressLog progress = new ProgressLog(what, query.fullLoad() || kind == LoadKind.HISTORICAL ? estimatedRows : 0);
         Outcome outcome;
         if (query instanceof FullLoadQuery full && !full.keyed()) {
