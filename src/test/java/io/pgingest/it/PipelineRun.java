@@ -56,7 +56,7 @@ final class PipelineRun {
         for (int i = 0; i < extra.length; i += 2) {
             param(y, extra[i], extra[i + 1]);
         }
-        return write(name + ".camel.yaml", y.toString());
+        return write(name.substring(0, Math.min(name.length(), 60)) + ".camel.yaml", y.toString());
     }
 
     Path write(String file, String content) throws IOException {
