@@ -3,6 +3,7 @@ package io.pgingest.destination.postgres;
 import io.pgingest.destination.BatchTable;
 import io.pgingest.destination.DestinationWriter;
 import io.pgingest.destination.Sql;
+import io.pgingest.event.LoadKind;
 import io.pgingest.event.RowBatch;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Writes batches into tables of one schema of a PostgreSQL database, one transaction per batch:
  * {@code COPY} into a temporary staging table, then one {@code INSERT ... ON CONFLICT} (upsert by
- * the key, guarded by {@code _pgingest_position}) or a plain insert with an identity
- * {@code _pgingest_id} (append). Thread-safe: batches of different tables are written in parallel
+ * the key, guarded by {@code _pgingest_position}); appends, and historical batches whose keys are
+ * new, are copied straight into the table (see {@link PostgresBatchLoad#run}). Thread-safe: batches of different tables are written in parallel
  * on pooled connections; batches of the same table are serialised so that their schema changes
  * and merges do not race.
  */
@@ -29,6 +30,8 @@ public final class PostgresWriter implements DestinationWriter {
     private final String schema;
     private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
     private final ConcurrentHashMap<String, ReentrantLock> tableLocks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> directConflicts = new ConcurrentHashMap<>();
+    private static final int MAX_DIRECT_CONFLICTS = 3;
     private volatile boolean closed;
 
     /** Connects once to check the settings and creates {@code schema} when it is missing. */
@@ -66,8 +69,15 @@ public final class PostgresWriter implements DestinationWriter {
     private void writeLocked(BatchTable table) throws Exception {
         Connection connection = borrow();
         try {
-            new PostgresBatchLoad(connection, schema, table).run();
+            // Historical batches are new rows unless replayed after a crash: copy them directly,
+            // until a table's key conflicts show that its rows are not new.
+            boolean tryDirect = table.batch().kind() == LoadKind.HISTORICAL
+                    && directConflicts.getOrDefault(table.name(), 0) < MAX_DIRECT_CONFLICTS;
+            boolean direct = new PostgresBatchLoad(connection, schema, table).run(tryDirect);
             connection.commit();
+            if (tryDirect && !direct) {
+                directConflicts.merge(table.name(), 1, Integer::sum);
+            }
         } catch (Exception e) {
             discard(connection);
             throw e;

@@ -70,23 +70,16 @@ final class ObjectLoader {
         long run = cursor != null && cursor.run() > 0 ? cursor.run() : nowMicros();
         List<String> lower = cursor == null ? List.of() : cursor.values();
         boolean limitReached = false;
-        while (true) {
-            int limit = (int) Math.min(settings.batchSize(), settings.fullLoadLimit() - progress.rows());
-            Page page = readPage(query, lower, List.of(), limit);
-            if (page.rows.isEmpty()) {
-                break;
+        try (PageAhead pages = new PageAhead(this, query, List.of(), settings.batchSize(), settings.fullLoadLimit())) {
+            pages.start(lower);
+            Page page;
+            while (!(page = pages.next()).rows.isEmpty()) {
+                sink.accept(batch(query, page.rows, kind, run, false));
+                lower = page.lastCursor;
+                state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
+                progress.add(page.rows.size());
             }
-            sink.accept(batch(query, page.rows, kind, run, false));
-            lower = page.lastCursor;
-            state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
-            progress.add(page.rows.size());
-            if (progress.rows() >= settings.fullLoadLimit()) {
-                limitReached = hasMoreAfter(query, lower);
-                break;
-            }
-            if (page.rows.size() < limit) {
-                break;
-            }
+            limitReached = progress.rows() >= settings.fullLoadLimit() && hasMoreAfter(query, lower);
         }
         state.deleteCursor(settings.name(), object);
         return new Outcome(progress.rows(), limitReached, null);
@@ -149,17 +142,14 @@ final class ObjectLoader {
             LOG.warn("pipeline {}: {}: {}", settings.name(), object, reason);
             return new Outcome(0, false, reason);
         }
-        while (true) {
-            Page page = readPage(query, lower, ceiling, settings.batchSize());
-            if (page.rows.isEmpty()) {
-                break;
-            }
-            sink.accept(batch(query, page.rows, kind, position, false));
-            lower = page.lastCursor;
-            state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
-            progress.add(page.rows.size());
-            if (lower.equals(ceiling)) {
-                break;
+        try (PageAhead pages = new PageAhead(this, query, ceiling, settings.batchSize(), Long.MAX_VALUE)) {
+            pages.start(lower);
+            Page page;
+            while (!(page = pages.next()).rows.isEmpty()) {
+                sink.accept(batch(query, page.rows, kind, position, false));
+                lower = page.lastCursor;
+                state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
+                progress.add(page.rows.size());
             }
         }
         return new Outcome(progress.rows(), false, null);
@@ -169,10 +159,11 @@ final class ObjectLoader {
         return !readPage(query, lower, List.of(), 1).rows.isEmpty();
     }
 
-    private record Page(List<Object[]> rows, List<String> lastCursor) {
+    record Page(List<Object[]> rows, List<String> lastCursor) {
+        static final Page END = new Page(List.of(), List.of());
     }
 
-    private Page readPage(TableQuery query, List<String> lower, List<String> ceiling, int limit) throws SQLException {
+    Page readPage(TableQuery query, List<String> lower, List<String> ceiling, int limit) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(query.pageSql(!lower.isEmpty()))) {
             bind(ps, query.pageParameters(lower, ceiling, limit));
             try (ResultSet rs = ps.executeQuery()) {

@@ -169,4 +169,54 @@ class PostgresWriterIT extends DestinationWriterContract {
         assertThat(typeOf("types", "arr")).as("arrays are text").isEqualTo("text");
         assertThat(typeOf("types", "dec")).as("numeric holding Infinity becomes unconstrained numeric").isEqualTo("numeric");
     }
+
+    @Test
+    void binaryCopyRoundTripsEveryTypeItEncodes() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("b", LogicalType.BOOLEAN),
+                column("i16", LogicalType.INT16), column("i64", LogicalType.INT64), column("f32", LogicalType.FLOAT32),
+                column("f64", LogicalType.FLOAT64), decimal("dec", 38, 10), column("num", LogicalType.DECIMAL, "numeric"),
+                column("t", LogicalType.TEXT), column("j", LogicalType.JSON, "jsonb"), column("js", LogicalType.JSON, "json"),
+                column("bin", LogicalType.BYTES), column("d", LogicalType.DATE), column("tm", LogicalType.TIME),
+                column("ts", LogicalType.TIMESTAMP), column("tstz", LogicalType.TIMESTAMPTZ), column("u", LogicalType.UUID));
+        assertThat(CopyBinary.encodersFor(columns.stream().map(Column::type).toList(),
+                columns.stream().map(PostgresTypes::ddlType).toList()))
+                .as("this batch takes the binary COPY path").isNotNull();
+        List<String> numerics = List.of("0", "1", "-1", "0.5", "10000", "9999.9999", "123456789012345678901234567.0123456789",
+                "-0.0000000001", "100000000", "0.0001", "0.00010000", "12345.678", "-98765432109876543210.5", "1E+20", "5E-10");
+        List<Object[]> rows = new java.util.ArrayList<>();
+        UUID uuid = UUID.randomUUID();
+        for (int i = 0; i < numerics.size(); i++) {
+            rows.add(row(i, i % 2 == 0, (short) -i, Long.MAX_VALUE - i, 1.5f * i, -2.25 * i,
+                    new BigDecimal(numerics.get(i)).setScale(10, java.math.RoundingMode.UNNECESSARY), new BigDecimal(numerics.get(i)),
+                    "tab\tnew\nline ünïcødé 😀 " + i, "{\"a\": [" + i + "]}", "{\"k\":1,  \"k\":2}",
+                    new byte[] {0, (byte) i, (byte) 0xff}, i == 0 ? LocalDate.of(-43, 3, 15) : LocalDate.of(1999, 12, 31).plusDays(i),
+                    LocalTime.of(23, 59, 59, 999_999_000), LocalDateTime.of(1970, 1, 1, 0, 0).plusSeconds(i * 86_399L).plusNanos(123_456_000),
+                    OffsetDateTime.of(2024, 1, 1, 0, 0, 0, 0, ZoneOffset.ofHours(3)).plusMinutes(i), uuid));
+        }
+        rows.add(row(100, null, null, null, Float.NaN, Double.POSITIVE_INFINITY, null, "NaN", "", "null", "[]", new byte[0],
+                LocalDate.MAX, null, LocalDateTime.MIN, OffsetDateTime.MAX, null));
+        writer.write(upsert("binary_types", columns, List.of("id"), 1, rows.toArray(new Object[0][])));
+
+        for (int i = 0; i < numerics.size(); i++) {
+            Object[] in = rows.get(i);
+            List<Object> out = single("SELECT b, i16, i64, f32, f64, dec, num, t, j::text, js::text, bin, d, tm, ts, tstz, u "
+                    + "FROM binary_types WHERE id = " + i);
+            assertThat(out.subList(0, 8)).as("row %d: scalars and exact numerics (%s)", i, numerics.get(i))
+                    .containsExactly(in[1], (int) (short) in[2], in[3], in[4], in[5], in[6],
+                            // PostgreSQL has no negative scale: 1E+20 comes back as 100000000000000000000
+                            ((BigDecimal) in[7]).setScale(Math.max(0, ((BigDecimal) in[7]).scale())), in[8]);
+            assertThat(out.get(8)).as("jsonb").isEqualTo(in[9]);
+            assertThat(out.get(9)).as("json verbatim").isEqualTo(in[10]);
+            assertThat((byte[]) out.get(10)).as("bytea").containsExactly((byte[]) in[11]);
+            assertThat(single("SELECT d::text, tm = '23:59:59.999999'::time, ts = '" + in[14] + "'::timestamp, tstz = '"
+                    + in[15] + "'::timestamptz FROM binary_types WHERE id = " + i))
+                    .as("row %d: date, time, timestamp, timestamptz", i)
+                    .containsExactly(i == 0 ? "0044-03-15 BC" : in[12].toString(), true, true, true);
+            assertThat(out.get(15)).as("uuid").isEqualTo(uuid);
+        }
+        assertThat(single("SELECT b IS NULL, f32::text, f64::text, num::text, t, j::text, octet_length(bin), d::text, "
+                + "ts::text, tstz::text, u IS NULL FROM binary_types WHERE id = 100"))
+                .as("nulls, NaN, infinities and empty values in binary form")
+                .containsExactly(true, "NaN", "Infinity", "NaN", "", "null", 0, "infinity", "-infinity", "infinity", true);
+    }
 }
