@@ -1,8 +1,5 @@
 package io.pgingest.destination.postgres;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import io.pgingest.event.LogicalType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -30,7 +27,57 @@ final class CopyBinary {
 
     /** One column's encoder: writes length and bytes of a non-null value. */
     interface Encoder {
-        void write(DataOutputStream out, Object value) throws IOException;
+        void write(Buffer out, Object value);
+    }
+
+    /** A growable big-endian byte buffer; cheaper than a DataOutputStream over a ByteArrayOutputStream. */
+    static final class Buffer {
+        private byte[] bytes = new byte[1 << 17];
+        private int size;
+
+        private void ensure(int extra) {
+            if (size + extra > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + extra));
+            }
+        }
+
+        void writeByte(int v) {
+            ensure(1);
+            bytes[size++] = (byte) v;
+        }
+
+        void writeShort(int v) {
+            ensure(2);
+            bytes[size++] = (byte) (v >>> 8);
+            bytes[size++] = (byte) v;
+        }
+
+        void writeInt(int v) {
+            ensure(4);
+            bytes[size++] = (byte) (v >>> 24);
+            bytes[size++] = (byte) (v >>> 16);
+            bytes[size++] = (byte) (v >>> 8);
+            bytes[size++] = (byte) v;
+        }
+
+        void writeLong(long v) {
+            writeInt((int) (v >>> 32));
+            writeInt((int) v);
+        }
+
+        void writeFloat(float v) {
+            writeInt(Float.floatToRawIntBits(v));
+        }
+
+        void writeDouble(double v) {
+            writeLong(Double.doubleToRawLongBits(v));
+        }
+
+        void write(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, bytes, size, b.length);
+            size += b.length;
+        }
     }
 
     private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -38,8 +85,7 @@ final class CopyBinary {
     private static final LocalDateTime PG_EPOCH = LocalDateTime.of(2000, 1, 1, 0, 0);
     private static final OffsetDateTime PG_EPOCH_UTC = PG_EPOCH.atOffset(ZoneOffset.UTC);
 
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 16);
-    private final DataOutputStream out = new DataOutputStream(buffer);
+    private final Buffer out = new Buffer();
     private final Encoder[] encoders;
     private final List<String> columns;
 
@@ -107,40 +153,40 @@ final class CopyBinary {
         };
     }
 
-    private static void bool(DataOutputStream out, Object v) throws IOException {
+    private static void bool(Buffer out, Object v) {
         out.writeInt(1);
         out.writeByte((Boolean) v ? 1 : 0);
     }
 
-    private static void float4(DataOutputStream out, Object v) throws IOException {
+    private static void float4(Buffer out, Object v) {
         out.writeInt(4);
         out.writeFloat(((Number) v).floatValue());
     }
 
-    private static void float8(DataOutputStream out, Object v) throws IOException {
+    private static void float8(Buffer out, Object v) {
         out.writeInt(8);
         out.writeDouble(((Number) v).doubleValue());
     }
 
-    private static void bytea(DataOutputStream out, Object v) throws IOException {
+    private static void bytea(Buffer out, Object v) {
         byte[] b = (byte[]) v;
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static void uuid(DataOutputStream out, Object v) throws IOException {
+    private static void uuid(Buffer out, Object v) {
         UUID u = (UUID) v;
         out.writeInt(16);
         out.writeLong(u.getMostSignificantBits());
         out.writeLong(u.getLeastSignificantBits());
     }
 
-    private static void time(DataOutputStream out, Object v) throws IOException {
+    private static void time(Buffer out, Object v) {
         out.writeInt(8);
         out.writeLong(((LocalTime) v).toNanoOfDay() / 1000);
     }
 
-    private static void jsonb(DataOutputStream out, Object v) throws IOException {
+    private static void jsonb(Buffer out, Object v) {
         byte[] b = v.toString().getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length + 1);
         out.writeByte(1);
@@ -157,9 +203,25 @@ final class CopyBinary {
         return new byte[] {(byte) 0xFF, (byte) 0xFF};
     }
 
-    /** Appends one row; {@code values[i]} goes to encoder i. */
-    void row(Object[] values) throws IOException {
-        out.writeShort(encoders.length);
+    /**
+     * Encodes constant values once (e.g. a batch's metadata columns), to be passed as the
+     * {@code tail} of every {@link #row}.
+     */
+    static byte[] encodeConstants(List<Encoder> encoders, Object[] values) {
+        Buffer b = new Buffer();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                b.writeInt(-1);
+            } else {
+                encoders.get(i).write(b, values[i]);
+            }
+        }
+        return java.util.Arrays.copyOf(b.bytes, b.size);
+    }
+
+    /** Appends one row: {@code values[i]} through encoder i, then {@code tailFields} pre-encoded fields. */
+    void row(Object[] values, int tailFields, byte[] tail) {
+        out.writeShort(encoders.length + tailFields);
         for (int i = 0; i < encoders.length; i++) {
             Object v = values[i];
             if (v == null) {
@@ -174,17 +236,17 @@ final class CopyBinary {
                 }
             }
         }
+        out.write(tail);
     }
 
     int size() {
-        return buffer.size();
+        return out.size;
     }
 
-    /** The bytes appended since the last call, then forgets them. */
-    byte[] drain() {
-        byte[] bytes = buffer.toByteArray();
-        buffer.reset();
-        return bytes;
+    /** Hands the bytes appended since the last call to {@code copy}, then forgets them. */
+    void drainTo(org.postgresql.copy.CopyIn copy) throws java.sql.SQLException {
+        copy.writeToCopy(out.bytes, 0, out.size);
+        out.size = 0;
     }
 
     /** Thrown by the text encoder; {@link #row} turns it into a message naming the column. */
@@ -194,7 +256,7 @@ final class CopyBinary {
         }
     }
 
-    private static void text(DataOutputStream out, Object v) throws IOException {
+    private static void text(Buffer out, Object v) {
         String s = v instanceof BigDecimal d ? d.toPlainString() : v.toString();
         if (s.indexOf('\0') >= 0) {
             throw new NulCharacter();
@@ -204,7 +266,7 @@ final class CopyBinary {
         out.write(b);
     }
 
-    private static void date(DataOutputStream out, Object v) throws IOException {
+    private static void date(Buffer out, Object v) {
         LocalDate d = (LocalDate) v;
         out.writeInt(4);
         if (d.equals(LocalDate.MAX)) {
@@ -216,7 +278,7 @@ final class CopyBinary {
         }
     }
 
-    private static void timestamp(DataOutputStream out, Object v) throws IOException {
+    private static void timestamp(Buffer out, Object v) {
         LocalDateTime t = (LocalDateTime) v;
         out.writeInt(8);
         if (t.equals(LocalDateTime.MAX)) {
@@ -228,7 +290,7 @@ final class CopyBinary {
         }
     }
 
-    private static void timestamptz(DataOutputStream out, Object v) throws IOException {
+    private static void timestamptz(Buffer out, Object v) {
         OffsetDateTime t = (OffsetDateTime) v;
         out.writeInt(8);
         if (t.equals(OffsetDateTime.MAX)) {
@@ -251,7 +313,7 @@ final class CopyBinary {
      * numeric: ndigits, weight, sign, dscale, then base-10000 digits. The unscaled value is
      * padded on the right to a multiple of 4 decimal places so the groups align on the point.
      */
-    private static void numeric(DataOutputStream out, Object v) throws IOException {
+    private static void numeric(Buffer out, Object v) {
         if (v instanceof String s) {
             short special = switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "nan" -> NUMERIC_NAN;

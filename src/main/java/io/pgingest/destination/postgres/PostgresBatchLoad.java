@@ -60,7 +60,8 @@ final class PostgresBatchLoad {
         ensureTable();
         boolean direct = false;
         if (!table.batch().rows().isEmpty()) {
-            direct = (appends() || tryDirect && table.keysKnownUnique()) && copyDirect();
+            // A key repeated inside the batch also fails the copy on the primary key, and falls back.
+            direct = (appends() || tryDirect) && copyDirect();
             if (!direct) {
                 stage();
                 apply();
@@ -87,12 +88,14 @@ final class PostgresBatchLoad {
         Map<String, String> actual = existingColumns();
         List<CopyBinary.Encoder> encoders = binaryAllowed()
                 ? CopyBinary.encodersFor(types, names.stream().map(actual::get).toList()) : null;
+        int n = table.columns().size();
         Savepoint savepoint = appends() ? null : connection.setSavepoint();
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + " ("
                 + Sql.columnList(names, "") + ") FROM STDIN" + (encoders != null ? " (FORMAT binary)" : ""));
         try {
             if (encoders != null) {
-                copyBinary(copy, new CopyBinary(encoders, names), false, metadata);
+                byte[] tail = CopyBinary.encodeConstants(encoders.subList(n, n + metadata.length), metadata);
+                copyBinary(copy, new CopyBinary(encoders.subList(0, n), names), false, metadata.length, tail);
             } else {
                 String suffix = "\t" + table.batch().ingestedAt() + "\t" + loadedAt + "\t" + table.batch().position() + "\n";
                 copyRows(copy, false, suffix);
@@ -242,7 +245,7 @@ final class PostgresBatchLoad {
                 + (encoders != null ? " (FORMAT binary)" : ""));
         try {
             if (encoders != null) {
-                copyBinary(copy, new CopyBinary(encoders, names), true, new Object[0]);
+                copyBinary(copy, new CopyBinary(encoders, names), true, 0, new byte[0]);
             } else {
                 copyRows(copy, true, "\n");
             }
@@ -259,13 +262,12 @@ final class PostgresBatchLoad {
         return table.columns().stream().noneMatch(c -> c.type() == null);
     }
 
-    /** Rows in binary COPY format: an optional leading sequence number, the columns, then {@code metadata}. */
-    private void copyBinary(CopyIn copy, CopyBinary binary, boolean withSequence, Object[] metadata)
-            throws SQLException, IOException {
+    /** Rows in binary COPY format: an optional leading sequence number, the columns, then pre-encoded {@code tail} fields. */
+    private void copyBinary(CopyIn copy, CopyBinary binary, boolean withSequence, int tailFields, byte[] tail)
+            throws SQLException {
         List<Column> columns = table.columns();
         int offset = withSequence ? 1 : 0;
-        Object[] values = new Object[offset + columns.size() + metadata.length];
-        System.arraycopy(metadata, 0, values, offset + columns.size(), metadata.length);
+        Object[] values = new Object[offset + columns.size()];
         byte[] header = binary.header();
         copy.writeToCopy(header, 0, header.length);
         long seq = 0;
@@ -276,14 +278,12 @@ final class PostgresBatchLoad {
             for (int i = 0; i < columns.size(); i++) {
                 values[offset + i] = table.value(row, i);
             }
-            binary.row(values);
+            binary.row(values, tailFields, tail);
             if (binary.size() >= FLUSH_CHARS) {
-                byte[] bytes = binary.drain();
-                copy.writeToCopy(bytes, 0, bytes.length);
+                binary.drainTo(copy);
             }
         }
-        byte[] bytes = binary.drain();
-        copy.writeToCopy(bytes, 0, bytes.length);
+        binary.drainTo(copy);
         byte[] trailer = CopyBinary.trailer();
         copy.writeToCopy(trailer, 0, trailer.length);
     }
