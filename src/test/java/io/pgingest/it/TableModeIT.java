@@ -141,4 +141,37 @@ class TableModeIT {
                 .as("the slow writer's row, timestamped before the fast writer's, is loaded")
                 .containsExactly(List.of("before"), List.of("slow writer"), List.of("fast writer"));
     }
+
+    @Test
+    void deltaTimestampPagesATieLargerThanAPageOnATableWithoutKeyIncludingPartitions() throws Exception {
+        db.execute("CREATE TABLE readings (sensor int, v int, at timestamptz NOT NULL) PARTITION BY LIST (sensor)",
+                "CREATE TABLE readings_1 PARTITION OF readings FOR VALUES IN (1)",
+                "CREATE TABLE readings_2 PARTITION OF readings FOR VALUES IN (2)",
+                // 300 rows share one timestamp: a tie five times the page size, with equal ctids in both partitions
+                "INSERT INTO readings SELECT 1 + g % 2, g, '2024-01-01' FROM generate_series(1, 300) g");
+        run.pipeline("readings", db, "objects", "readings: delta-timestamp(at)", "batchSize", "60");
+
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT count(*), count(DISTINCT v) FROM readings").get(0))
+                .as("every row of the tie once, across pages and partitions").containsExactly(300L, 300L);
+
+        db.execute("INSERT INTO readings VALUES (1, 1000, '2024-01-02')");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("readings")).as("the next run reads only the new row").isEqualTo(301);
+    }
+
+    @Test
+    void pagesFollowTheOrderOfTheColumnTypeNotOfItsText() throws Exception {
+        // '10.0.0.10' sorts before '10.0.0.2' as text, after it as inet; '10' before '9' as text
+        db.execute("CREATE TABLE hosts (ip inet PRIMARY KEY, name text)",
+                "INSERT INTO hosts SELECT ('10.0.0.' || g)::inet, 'h' || g FROM generate_series(1, 30) g",
+                "CREATE TABLE ticks (id int PRIMARY KEY, at timestamptz NOT NULL)",
+                "INSERT INTO ticks SELECT g, '2024-01-01' FROM generate_series(1, 30) g");
+        run.pipeline("order", db, "objects", "hosts: full-load\nticks: cdc(at, id)", "batchSize", "7");
+
+        assertThat(run.once().exitCode()).isZero();
+
+        assertThat(run.duckCount("hosts")).as("keyset pages over an inet key").isEqualTo(30);
+        assertThat(run.duckCount("ticks")).as("the ceiling is the highest (at, id), not the highest text").isEqualTo(30);
+    }
 }

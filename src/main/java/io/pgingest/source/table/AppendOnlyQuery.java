@@ -17,7 +17,7 @@ public final class AppendOnlyQuery extends TableQuery {
     private final Column id;
 
     AppendOnlyQuery(TableInfo table, List<Column> resolvedColumns, QueryMode mode) {
-        super(table, resolvedColumns, List.of(mode.incrementingColumn()));
+        super(table, resolvedColumns, columnsNamed(table, List.of(mode.incrementingColumn())));
         this.id = table.column(mode.incrementingColumn());
     }
 
@@ -38,17 +38,11 @@ public final class AppendOnlyQuery extends TableQuery {
 
     @Override
     public String ceilingSql(boolean hasLower) {
-        String col = q(id.name());
-        return "SELECT m, " + OPEN_XIDS + " FROM (SELECT max(" + col + ")::text AS m FROM " + from()
-                + (hasLower ? " WHERE " + col + " > ?::" + id.sourceType() : "") + ") s WHERE m IS NOT NULL";
+        return tupleCeilingSql(hasLower, "");
     }
 
     @Override
     public String pageSql(boolean hasLower) {
-        String col = q(id.name());
-        String type = id.sourceType();
-        return "SELECT " + selectList() + " FROM " + from() + " WHERE "
-                + (hasLower ? col + " > ?::" + type + " AND " : "") + col + " <= ?::" + type
-                + " ORDER BY " + col + " LIMIT ?";
+        return tuplePageSql(hasLower);
     }
 }

@@ -15,13 +15,11 @@ import java.util.List;
 public final class ChangeDataCaptureQuery extends TableQuery {
 
     private final Column ts;
-    private final Column id;
     private final long delayMillis;
 
     ChangeDataCaptureQuery(TableInfo table, List<Column> resolvedColumns, QueryMode mode) {
-        super(table, resolvedColumns, List.of(mode.timestampColumn(), mode.incrementingColumn()));
+        super(table, resolvedColumns, columnsNamed(table, List.of(mode.timestampColumn(), mode.incrementingColumn())));
         this.ts = table.column(mode.timestampColumn());
-        this.id = table.column(mode.incrementingColumn());
         this.delayMillis = mode.delayMillis();
     }
 
@@ -37,20 +35,16 @@ public final class ChangeDataCaptureQuery extends TableQuery {
 
     @Override
     public List<String> keyColumns() {
-        return table.keyColumns().isEmpty() ? List.of(id.name()) : table.keyColumns();
+        return table.keyColumns().isEmpty() ? List.of(cursorColumns.get(1).name()) : table.keyColumns();
     }
 
     @Override
     public String ceilingSql(boolean hasLower) {
-        return "SELECT " + q(ts.name()) + "::text, " + q(id.name()) + "::text, " + OPEN_XIDS + " FROM " + from()
-                + " WHERE " + q(ts.name()) + " IS NOT NULL" + (hasLower ? " AND " + tuple() + " > " + parameterTuple() : "")
-                + delayBound(ts, delayMillis) + " ORDER BY " + orderBy(" DESC") + " LIMIT 1";
+        return tupleCeilingSql(hasLower, delayBound(ts, delayMillis));
     }
 
     @Override
     public String pageSql(boolean hasLower) {
-        return "SELECT " + selectList() + " FROM " + from() + " WHERE "
-                + (hasLower ? tuple() + " > " + parameterTuple() + " AND " : "") + tuple() + " <= " + parameterTuple()
-                + " ORDER BY " + orderBy("") + " LIMIT ?";
+        return tuplePageSql(hasLower);
     }
 }

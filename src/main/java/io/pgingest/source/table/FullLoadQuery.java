@@ -15,7 +15,7 @@ import java.util.List;
 public final class FullLoadQuery extends TableQuery {
 
     FullLoadQuery(TableInfo table, List<Column> resolvedColumns) {
-        super(table, resolvedColumns, table.keyColumns());
+        super(table, resolvedColumns, columnsNamed(table, table.keyColumns()));
     }
 
     /** Whether pages can be read by key (else one streaming snapshot). */

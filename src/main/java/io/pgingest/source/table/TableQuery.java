@@ -25,20 +25,17 @@ public abstract sealed class TableQuery
     protected final List<Column> cursorColumns;
     private final String selectList;
 
-    protected TableQuery(TableInfo table, List<Column> resolvedColumns, List<String> cursorColumnNames) {
+    protected TableQuery(TableInfo table, List<Column> resolvedColumns, List<Column> cursorColumns) {
         this.table = table;
         this.columns = List.copyOf(resolvedColumns);
-        List<Column> cursor = new ArrayList<>();
-        for (String name : cursorColumnNames) {
-            cursor.add(table.column(name));
-        }
-        this.cursorColumns = List.copyOf(cursor);
+        List<Column> cursor = List.copyOf(cursorColumns);
+        this.cursorColumns = cursor;
         List<String> items = new ArrayList<>();
         for (Column c : columns) {
             items.add(TypeMapping.selectExpression(c));
         }
         for (int i = 0; i < cursor.size(); i++) {
-            items.add(q(cursor.get(i).name()) + "::text AS \"__pgingest_cursor_" + i + '"');
+            items.add(col(cursor.get(i)) + "::text AS \"__pgingest_cursor_" + i + '"');
         }
         this.selectList = String.join(", ", items);
     }
@@ -103,13 +100,25 @@ public abstract sealed class TableQuery
         return selectList;
     }
 
+    /**
+     * The table under the alias {@link #ALIAS}. Conditions and ORDER BY name columns through the
+     * alias: a bare name in ORDER BY would mean the output column of that name, which may be a
+     * cast (text sorts differently from the column's type).
+     */
     protected String from() {
-        return table.table().quoted();
+        return table.table().quoted() + " AS " + ALIAS;
     }
 
-    /** {@code ("a", "b")}. */
+    protected static final String ALIAS = "__pgingest_src";
+
+    /** A column of the table, qualified by the alias. */
+    protected static String col(Column c) {
+        return ALIAS + "." + q(c.name());
+    }
+
+    /** {@code (t."a", t."b")}. */
     protected String tuple() {
-        return "(" + cursorColumns.stream().map(c -> q(c.name())).collect(Collectors.joining(", ")) + ")";
+        return "(" + cursorColumns.stream().map(TableQuery::col).collect(Collectors.joining(", ")) + ")";
     }
 
     /** {@code (?::type_a, ?::type_b)}. */
@@ -118,18 +127,45 @@ public abstract sealed class TableQuery
     }
 
     protected String orderBy(String direction) {
-        return cursorColumns.stream().map(c -> q(c.name()) + direction).collect(Collectors.joining(", "));
+        return cursorColumns.stream().map(c -> col(c) + direction).collect(Collectors.joining(", "));
     }
 
     protected static String q(String identifier) {
         return SourceTable.quote(identifier);
     }
 
+    /** The table's columns of these names, in this order. */
+    protected static List<Column> columnsNamed(TableInfo table, List<String> names) {
+        return names.stream().map(table::column).toList();
+    }
+
+    /**
+     * Ceiling of a mode paged by the tuple of its cursor columns (the first being the
+     * timestamp or incrementing column): the highest tuple after the cursor.
+     */
+    protected String tupleCeilingSql(boolean hasLower, String extraCondition) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < cursorColumns.size(); i++) {
+            texts.add(col(cursorColumns.get(i)) + "::text AS \"__pgingest_ceiling_" + i + '"');
+        }
+        return "SELECT " + String.join(", ", texts) + ", " + OPEN_XIDS + " FROM " + from()
+                + " WHERE " + col(cursorColumns.get(0)) + " IS NOT NULL"
+                + (hasLower ? " AND " + tuple() + " > " + parameterTuple() : "")
+                + extraCondition + " ORDER BY " + orderBy(" DESC") + " LIMIT 1";
+    }
+
+    /** A page of a mode paged by the tuple of its cursor columns: after the cursor, up to the ceiling. */
+    protected String tuplePageSql(boolean hasLower) {
+        return "SELECT " + selectList() + " FROM " + from() + " WHERE "
+                + (hasLower ? tuple() + " > " + parameterTuple() + " AND " : "") + tuple() + " <= " + parameterTuple()
+                + " ORDER BY " + orderBy("") + " LIMIT ?";
+    }
+
     protected static final String OPEN_XIDS = "array(SELECT txid_snapshot_xip(txid_current_snapshot()))";
 
     /** {@code AND col <= now() - delay} for modes with a delay. */
     protected static String delayBound(Column ts, long delayMillis) {
-        return delayMillis <= 0 ? "" : " AND " + q(ts.name()) + " <= (now() - interval '" + delayMillis
+        return delayMillis <= 0 ? "" : " AND " + col(ts) + " <= (now() - interval '" + delayMillis
                 + " milliseconds')::" + ts.sourceType();
     }
 }
