@@ -174,4 +174,22 @@ class TableModeIT {
         assertThat(run.duckCount("hosts")).as("keyset pages over an inet key").isEqualTo(30);
         assertThat(run.duckCount("ticks")).as("the ceiling is the highest (at, id), not the highest text").isEqualTo(30);
     }
+
+    @Test
+    void incrementalModesLoadHistoryByKeyIncludingNullCursorValuesThenContinueFromTheCeiling() throws Exception {
+        db.execute("CREATE TABLE docs (id int PRIMARY KEY, body text, edited_at timestamptz)",
+                // one timestamp for all rows (a bulk load), and rows never edited (NULL)
+                "INSERT INTO docs SELECT g, 'b' || g, CASE WHEN g % 10 = 0 THEN NULL ELSE '2024-01-01'::timestamptz END "
+                        + "FROM generate_series(1, 250) g");
+        run.pipeline("docs", db, "objects", "docs: delta-timestamp(edited_at)", "batchSize", "40");
+
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("docs")).as("the historical load reads every row, NULL timestamps too").isEqualTo(250);
+
+        db.execute("UPDATE docs SET body = 'edited', edited_at = '2024-02-01' WHERE id IN (5, 10)");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id FROM docs WHERE body = 'edited' ORDER BY id")).containsExactly(List.of(5), List.of(10));
+        assertThat(run.duck("SELECT count(DISTINCT _pgingest_position) FROM docs WHERE id NOT IN (5, 10)").get(0).get(0))
+                .as("the incremental run read only the edited rows").isEqualTo(1L);
+    }
 }

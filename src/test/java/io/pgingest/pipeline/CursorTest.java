@@ -17,6 +17,13 @@ class CursorTest {
     }
 
     @Test
+    void historicalCursorWithCeilingRoundTrips() {
+        Cursor c = new Cursor(7, List.of("42"), List.of("2024-01-01 00:00:00+00", "99"));
+        assertThat(Cursor.decode(c.encode())).isEqualTo(c);
+        assertThat(Cursor.decode(Cursor.of(7, List.of("42")).encode()).ceiling()).isEmpty();
+    }
+
+    @Test
     void emptyCursorRoundTrips() {
         Cursor c = Cursor.of(0, List.of());
         assertThat(Cursor.decode(c.encode())).isEqualTo(c);

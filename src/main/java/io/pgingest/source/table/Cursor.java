@@ -8,20 +8,24 @@ import java.util.List;
 
 /**
  * The persisted position of a table-mode object: the text values of its cursor columns at
- * the last committed row (empty before the first row), and for a Full Load in progress the
- * run it belongs to. Stored as {@code run=<n>;v=<v1>,<v2>} with values URL-encoded.
+ * the last committed row (empty before the first row), and for a load in progress the run it
+ * belongs to. An incremental mode's historical load pages by key and records the ceiling it
+ * will continue from. Stored as {@code run=<n>;v=<v1>,<v2>[;c=<c1>,<c2>]}, values URL-encoded.
  *
- * @param run    Full Load: position of the run in progress (0 for incremental modes)
- * @param values text of the cursor columns (key columns, timestamp, incrementing column)
+ * @param run     position of the run in progress (0 between runs of incremental modes)
+ * @param values  text of the cursor columns (key columns, timestamp, incrementing column)
+ * @param ceiling during the historical load of an incremental mode: the mode's cursor to
+ *                continue from once every row has been read by key; else empty
  */
-public record Cursor(long run, List<String> values) {
+public record Cursor(long run, List<String> values, List<String> ceiling) {
 
     public Cursor {
         values = List.copyOf(values);
+        ceiling = List.copyOf(ceiling);
     }
 
     public static Cursor of(long run, List<String> values) {
-        return new Cursor(run, values);
+        return new Cursor(run, values, List.of());
     }
 
     public boolean isEmpty() {
@@ -29,11 +33,25 @@ public record Cursor(long run, List<String> values) {
     }
 
     public String encode() {
+        return "run=" + run + ";v=" + join(values) + (ceiling.isEmpty() ? "" : ";c=" + join(ceiling));
+    }
+
+    private static String join(List<String> parts) {
         List<String> encoded = new ArrayList<>();
-        for (String v : values) {
+        for (String v : parts) {
             encoded.add(URLEncoder.encode(v, StandardCharsets.UTF_8));
         }
-        return "run=" + run + ";v=" + String.join(",", encoded);
+        return String.join(",", encoded);
+    }
+
+    private static List<String> split(String text) {
+        List<String> values = new ArrayList<>();
+        if (!text.isEmpty()) {
+            for (String part : text.split(",", -1)) {
+                values.add(URLDecoder.decode(part, StandardCharsets.UTF_8));
+            }
+        }
+        return values;
     }
 
     /** Parses {@link #encode()}'s form; throws {@link IllegalArgumentException} for anything else. */
@@ -44,12 +62,7 @@ public record Cursor(long run, List<String> values) {
         int sep = text.indexOf(";v=");
         long run = Long.parseLong(text.substring(4, sep));
         String rest = text.substring(sep + 3);
-        List<String> values = new ArrayList<>();
-        if (!rest.isEmpty()) {
-            for (String part : rest.split(",", -1)) {
-                values.add(URLDecoder.decode(part, StandardCharsets.UTF_8));
-            }
-        }
-        return new Cursor(run, values);
+        int c = rest.indexOf(";c=");
+        return new Cursor(run, split(c < 0 ? rest : rest.substring(0, c)), c < 0 ? List.of() : split(rest.substring(c + 3)));
     }
 }

@@ -18,11 +18,6 @@ public final class FullLoadQuery extends TableQuery {
         super(table, resolvedColumns, columnsNamed(table, table.keyColumns()));
     }
 
-    /** Whether pages can be read by key (else one streaming snapshot). */
-    public boolean keyed() {
-        return !table.keyColumns().isEmpty();
-    }
-
     @Override
     public boolean fullLoad() {
         return true;

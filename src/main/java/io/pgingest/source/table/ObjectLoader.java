@@ -57,6 +57,8 @@ final class ObjectLoader {
             outcome = streamWholeTable(full, kind, progress);
         } else if (query.fullLoad()) {
             outcome = pageFullLoad(query, kind, progress);
+        } else if (kind == LoadKind.HISTORICAL && query.keyed()) {
+            outcome = historicalByKey(query, progress);
         } else {
             outcome = pageIncremental(query, kind, progress);
         }
@@ -83,6 +85,85 @@ final class ObjectLoader {
         }
         state.deleteCursor(settings.name(), object);
         return new Outcome(progress.rows(), limitReached, null);
+    }
+
+    /**
+     * The historical load of an incremental mode on a keyed table: the mode's ceiling is taken
+     * first (waiting for open transactions, as every incremental poll does), then every row is
+     * read in key order (fast, whatever the ties on the cursor column, and rows whose cursor
+     * column is NULL included), and the cursor continues from the ceiling. A row changed during
+     * the load gets a cursor value above the ceiling and is read again by the next run.
+     */
+    private Outcome historicalByKey(TableQuery query, ProgressLog progress) throws Exception {
+        String object = query.source().display();
+        Cursor cursor = state.cursor(settings.name(), object).map(Cursor::decode).orElse(null);
+        long run;
+        List<String> lower;
+        List<String> ceiling;
+        if (cursor != null && !cursor.ceiling().isEmpty()) {
+            run = cursor.run();
+            lower = cursor.values();
+            ceiling = cursor.ceiling();
+        } else {
+            run = nowMicros();
+            lower = List.of();
+            Ceiling c = ceiling(query, List.of());
+            if (c.deferredReason() != null) {
+                return new Outcome(0, false, c.deferredReason());
+            }
+            ceiling = c.values();
+        }
+        FullLoadQuery byKey = query.byKey();
+        try (PageAhead pages = new PageAhead(this, byKey, List.of(), settings.batchSize(), Long.MAX_VALUE)) {
+            pages.start(lower);
+            Page page;
+            while (!(page = pages.next()).rows.isEmpty()) {
+                sink.accept(batch(query, page.rows, LoadKind.HISTORICAL, run, false));
+                lower = page.lastCursor;
+                state.saveCursor(settings.name(), object, new Cursor(run, lower, ceiling.isEmpty() ? NO_ROWS : ceiling).encode());
+                progress.add(page.rows.size());
+            }
+        }
+        if (ceiling.isEmpty() || ceiling.equals(NO_ROWS)) {
+            state.deleteCursor(settings.name(), object);
+        } else {
+            state.saveCursor(settings.name(), object, Cursor.of(0, ceiling).encode());
+        }
+        return new Outcome(progress.rows(), false, null);
+    }
+
+    /** Marks a historical load that found no cursor value: the next run starts from the beginning. */
+    private static final List<String> NO_ROWS = List.of("");
+
+    private record Ceiling(List<String> values, String deferredReason) {
+    }
+
+    /**
+     * The highest cursor tuple after {@code lower} in the current snapshot (empty when there is
+     * none), once the transactions open at that moment have ended.
+     */
+    private Ceiling ceiling(TableQuery query, List<String> lower) throws SQLException, InterruptedException {
+        List<String> ceiling = new ArrayList<>();
+        Array openXids;
+        try (PreparedStatement ps = connection.prepareStatement(query.ceilingSql(!lower.isEmpty()))) {
+            bind(ps, new ArrayList<>(lower));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new Ceiling(List.of(), null);
+                }
+                for (int i = 1; i <= query.cursorColumnCount(); i++) {
+                    ceiling.add(rs.getString(i));
+                }
+                openXids = rs.getArray(query.cursorColumnCount() + 1);
+            }
+        }
+        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())) {
+            String reason = "transactions open since the poll began did not end within "
+                    + settings.lateCommitWait().toSeconds() + " s; the cursor stays at its position and the next run retries";
+            LOG.warn("pipeline {}: {}: {}", settings.name(), query.source().display(), reason);
+            return new Ceiling(List.of(), reason);
+        }
+        return new Ceiling(ceiling, null);
     }
 
     private Outcome streamWholeTable(FullLoadQuery query, LoadKind kind, ProgressLog progress) throws Exception {
@@ -122,26 +203,11 @@ final class ObjectLoader {
         String object = query.source().display();
         List<String> lower = state.cursor(settings.name(), object).map(Cursor::decode).map(Cursor::values).orElse(List.of());
         long position = nowMicros();
-        List<String> ceiling = new ArrayList<>();
-        Array openXids;
-        try (PreparedStatement ps = connection.prepareStatement(query.ceilingSql(!lower.isEmpty()))) {
-            bind(ps, new ArrayList<>(lower));
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new Outcome(0, false, null);
-                }
-                for (int i = 1; i <= query.cursorColumnCount(); i++) {
-                    ceiling.add(rs.getString(i));
-                }
-                openXids = rs.getArray(query.cursorColumnCount() + 1);
-            }
+        Ceiling c = ceiling(query, lower);
+        if (c.deferredReason() != null || c.values().isEmpty()) {
+            return new Outcome(0, false, c.deferredReason());
         }
-        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())) {
-            String reason = "transactions open since the poll began did not end within "
-                    + settings.lateCommitWait().toSeconds() + " s; the cursor stays at its position and the next run retries";
-            LOG.warn("pipeline {}: {}: {}", settings.name(), object, reason);
-            return new Outcome(0, false, reason);
-        }
+        List<String> ceiling = c.values();
         try (PageAhead pages = new PageAhead(this, query, ceiling, settings.batchSize(), Long.MAX_VALUE)) {
             pages.start(lower);
             Page page;

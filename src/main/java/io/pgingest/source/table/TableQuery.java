@@ -50,6 +50,16 @@ public abstract sealed class TableQuery
         };
     }
 
+    /** The same table read by key (Full Load pages): how incremental modes make their historical load. */
+    public FullLoadQuery byKey() {
+        return new FullLoadQuery(table, columns);
+    }
+
+    /** Whether the table has a key to page by. */
+    public boolean keyed() {
+        return !table.keyColumns().isEmpty();
+    }
+
     /** Whether runs read the whole table (Full Load) rather than what is new since the cursor. */
     public abstract boolean fullLoad();
 
