@@ -2,6 +2,7 @@ package io.pgingest.destination.postgres;
 
 import io.pgingest.destination.NumericType;
 import io.pgingest.event.Column;
+import io.pgingest.mapping.TypeMapping;
 import java.util.Locale;
 import java.util.Map;
 
@@ -35,7 +36,8 @@ public final class PostgresTypes {
             case FLOAT64 -> "double precision";
             case DECIMAL -> column.precision() >= 1 && column.precision() <= MAX_NUMERIC_PRECISION
                     ? "numeric(" + column.precision() + "," + Math.max(column.scale(), 0) + ")" : NUMERIC;
-            case TEXT -> TEXT;
+            // built-in types read as text (inet, ranges, xml, bit strings, ...) keep their type
+            case TEXT -> TypeMapping.postgresNativeType(column).orElse(TEXT);
             case JSON -> jsonType(column.sourceType());
             case BYTES -> "bytea";
             case DATE -> "date";
