@@ -1,5 +1,9 @@
 package io.pgingest.it;
 
+import io.pgingest.state.JdbcStateStore;
+import io.pgingest.state.ObjectProgress;
+import io.pgingest.state.ObjectStatus;
+import io.pgingest.state.StateStore;
 import io.pgingest.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -191,5 +195,57 @@ class TableModeIT {
         assertThat(run.duck("SELECT id FROM docs WHERE body = 'edited' ORDER BY id")).containsExactly(List.of(5), List.of(10));
         assertThat(run.duck("SELECT count(DISTINCT _pgingest_position) FROM docs WHERE id NOT IN (5, 10)").get(0).get(0))
                 .as("the incremental run read only the edited rows").isEqualTo(1L);
+    }
+
+    @Test
+    void newTablesAreIncludedOrSkippedAsConfiguredAndCountersSeparateHistoricalFromBillableEvents() throws Exception {
+        db.execute("CREATE TABLE a (id int PRIMARY KEY)", "INSERT INTO a SELECT generate_series(1, 10)");
+        run.pipeline("with-new", db, "objects", "*: full-load");
+        run.pipelineTo("without-new", db, "pgingest-duckdb:" + tmp.resolve("other.duckdb"),
+                "objects", "a: full-load", "includeNewTables", "false");
+        assertThat(run.once().exitCode()).isZero();
+
+        db.execute("CREATE TABLE b (id int PRIMARY KEY)", "INSERT INTO b SELECT generate_series(1, 5)",
+                "INSERT INTO a SELECT generate_series(11, 12)");
+        assertThat(run.once().exitCode()).isZero();
+
+        assertThat(run.duckCount("b")).as("a table created after the first run is loaded").isEqualTo(5);
+        try (StateStore state = JdbcStateStore.open("jdbc:h2:file:" + tmp.resolve("state"), "sa", "")) {
+            assertThat(state.object("without-new", "public.b").orElseThrow().status())
+                    .as("with Include New Tables off the new table is listed as SKIPPED").isEqualTo(ObjectStatus.SKIPPED);
+            assertThat(state.object("with-new", "public.b").orElseThrow().progress()).isEqualTo(ObjectProgress.SCHEDULED);
+            StateStore.Counters a = state.counters("with-new").stream().filter(r -> r.object().equals("public.a"))
+                    .map(StateStore.CounterRow::counters).reduce(StateStore.Counters.ZERO, StateStore.Counters::plus);
+            assertThat(a).as("10 historical (free) rows, then a Full Load run of 12 billable rows")
+                    .isEqualTo(new StateStore.Counters(22, 22, 0, 12));
+        }
+        assertThat(run.duck("SELECT count(*) FROM information_schema.tables WHERE table_name = 'b'").get(0).get(0))
+                .isEqualTo(1L);
+    }
+
+    @Test
+    void aPlainRouteWiringTheSharedBeansWorksLikeTheTemplate() throws Exception {
+        db.execute("CREATE TABLE p (id int PRIMARY KEY, v text)", "INSERT INTO p VALUES (1, 'x'), (2, 'y')");
+        run.write("plain.camel.yaml", String.join("\n",
+                "- route:",
+                "    id: plain",
+                "    from:",
+                "      uri: pgingest:plain",
+                "      parameters:",
+                "        mode: table",
+                "        host: " + TestDatabase.HOST,
+                "        port: " + TestDatabase.PORT,
+                "        database: " + db.name(),
+                "        user: " + TestDatabase.USER,
+                "        objects: 'p: full-load'",
+                "      steps:",
+                "        - process: { ref: pgTypeMapping }",
+                "        - process: { ref: pgNaming }",
+                "        - to: pgingest-duckdb:" + run.duckdb,
+                "        - process: { ref: pgBilling }",
+                ""));
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, v FROM p ORDER BY id")).containsExactly(List.of(1, "x"), List.of(2, "y"));
     }
 }
