@@ -22,7 +22,8 @@ import java.util.Objects;
  * @param position      value of {@code _pgingest_position} for every row of the batch
  * @param ingestedAt    when the rows were read from the source ({@code _pgingest_ingested_at})
  * @param constants     extra constant columns written with every row, e.g. {@code _pgingest_database}
- * @param endOfRun      the last batch of a run (see {@link WriteMode#REPLACE_RUN}); may hold no rows
+ * @param endOfRun      the last batch of a run (see {@link WriteMode#REPLACE_RUN}) or of a historical
+ *                      load (a destination may then finish a bulk load, e.g. build its key); may hold no rows
  */
 public record RowBatch(
         String pipeline,

@@ -31,10 +31,18 @@ public final class TestBatches {
         return new Column(name, "numeric(" + precision + "," + scale + ")", LogicalType.DECIMAL, precision, scale, true);
     }
 
+    /** An incremental batch (historical ones may take the writers' bulk paths; see {@link #historical}). */
     public static RowBatch batch(String target, WriteMode mode, List<Column> columns, List<String> key, long position,
                                  boolean endOfRun, Map<String, Object> constants, Object[]... rows) {
         return new RowBatch("p1", new SourceTable("src", "public", target), target, columns, key, Arrays.asList(rows),
-                LoadKind.HISTORICAL, mode, position, INGESTED_AT, constants, endOfRun);
+                LoadKind.INCREMENTAL, mode, position, INGESTED_AT, constants, endOfRun);
+    }
+
+    /** An upsert batch of a historical load; {@code endOfRun} marks the load's end. */
+    public static RowBatch historical(String target, List<Column> columns, List<String> key, long position,
+                                      boolean endOfRun, Object[]... rows) {
+        return new RowBatch("p1", new SourceTable("src", "public", target), target, columns, key, Arrays.asList(rows),
+                LoadKind.HISTORICAL, WriteMode.UPSERT, position, INGESTED_AT, Map.of(), endOfRun);
     }
 
     public static RowBatch upsert(String target, List<Column> columns, List<String> key, long position, Object[]... rows) {

@@ -83,6 +83,9 @@ final class ObjectLoader {
             }
             limitReached = progress.rows() >= settings.fullLoadLimit() && hasMoreAfter(query, lower);
         }
+        if (kind == LoadKind.HISTORICAL) {
+            sink.accept(batch(query, List.of(), kind, run, true));
+        }
         state.deleteCursor(settings.name(), object);
         return new Outcome(progress.rows(), limitReached, null);
     }
@@ -124,6 +127,8 @@ final class ObjectLoader {
                 progress.add(page.rows.size());
             }
         }
+        // The end of the historical load: a destination may finish its bulk path (e.g. build the key).
+        sink.accept(batch(query, List.of(), LoadKind.HISTORICAL, run, true));
         if (ceiling.isEmpty() || ceiling.equals(NO_ROWS)) {
             state.deleteCursor(settings.name(), object);
         } else {

@@ -3,6 +3,7 @@ package io.pgingest.destination.postgres;
 import static io.pgingest.destination.TestBatches.column;
 import static io.pgingest.destination.TestBatches.decimal;
 import static io.pgingest.destination.TestBatches.row;
+import static io.pgingest.destination.TestBatches.historical;
 import static io.pgingest.destination.TestBatches.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -218,5 +219,34 @@ class PostgresWriterIT extends DestinationWriterContract {
                 + "ts::text, tstz::text, u IS NULL FROM binary_types WHERE id = 100"))
                 .as("nulls, NaN, infinities and empty values in binary form")
                 .containsExactly(true, "NaN", "Infinity", "NaN", "", "null", 0, "infinity", "-infinity", "infinity", true);
+    }
+
+    @Test
+    void historicalLoadCopiesIntoANewTableAndCreatesTheKeyAtItsEndKeepingTheNewestRowOfAReplayedKey() throws Exception {
+        writer.write(historical("hist", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
+        // a page replayed after a crash, then the rest of the load
+        writer.write(historical("hist", ACCOUNTS, List.of("id"), 5, false, row(2, "bob", 20L)));
+        writer.write(historical("hist", ACCOUNTS, List.of("id"), 6, false, row(2, "bob v2", 21L), row(3, "cid", 30L)));
+        assertThat(single("SELECT count(*) FROM pg_constraint WHERE conrelid = 'dest.hist'::regclass AND contype = 'p'"))
+                .as("no primary key while the historical load runs").containsExactly(0L);
+
+        writer.write(historical("hist", ACCOUNTS, List.of("id"), 6, true));
+
+        assertThat(single("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'dest.hist'::regclass "
+                + "AND contype = 'p'")).as("the key is created at the end of the load").containsExactly("PRIMARY KEY (id)");
+        assertThat(query("SELECT id, name FROM hist ORDER BY id"))
+                .as("one row per key, the newest position of a repeated key")
+                .containsExactly(List.of(1, "ann"), List.of(2, "bob v2"), List.of(3, "cid"));
+    }
+
+    @Test
+    void historicalBatchIntoATableWithKeyFallsBackToTheMergeOnAnExistingKey() throws Exception {
+        writer.write(upsert("hist2", ACCOUNTS, List.of("id"), 1, row(1, "ann", 10L)));
+        writer.write(historical("hist2", ACCOUNTS, List.of("id"), 2, false, row(1, "ann v2", 11L), row(2, "bob", 20L)));
+        writer.write(historical("hist2", ACCOUNTS, List.of("id"), 3, false, row(3, "cid", 30L)));
+
+        assertThat(query("SELECT id, name FROM hist2 ORDER BY id"))
+                .as("the direct copy failed on the key and the batch was merged; the next one was copied")
+                .containsExactly(List.of(1, "ann v2"), List.of(2, "bob"), List.of(3, "cid"));
     }
 }
