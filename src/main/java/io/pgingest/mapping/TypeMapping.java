@@ -52,9 +52,13 @@ public final class TypeMapping {
         return PgType.parse(sourceType).builtIn();
     }
 
-    /** Whether the column is a PostgreSQL array (a JSON array text; VARCHAR in destinations). */
+    /**
+     * Whether the column is a PostgreSQL array, or an array-like int2vector/oidvector: read as JSON
+     * array text, VARCHAR in destinations.
+     */
     public static boolean isArray(Column c) {
-        return PgType.parse(c.sourceType()).array();
+        PgType t = PgType.parse(c.sourceType());
+        return t.array() || t.read() == PgType.Read.VECTOR_JSON;
     }
 
     /**

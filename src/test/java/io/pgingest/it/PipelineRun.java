@@ -21,12 +21,12 @@ import java.util.List;
  * Runs the real application ({@link PgIngest#run} with {@code --once}) over pipeline files
  * written into a work directory, with its own properties file, state store and DuckDB file.
  */
-final class PipelineRun {
+public final class PipelineRun {
 
-    final Path dir;
-    final Path duckdb;
+    public final Path dir;
+    public final Path duckdb;
 
-    PipelineRun(Path dir) throws IOException {
+    public PipelineRun(Path dir) throws IOException {
         this.dir = dir;
         this.duckdb = dir.resolve("dest.duckdb");
         Files.createDirectories(dir.resolve("routes"));
@@ -38,11 +38,11 @@ final class PipelineRun {
     }
 
     /** Writes a table-mode pipeline over {@code db} into DuckDB with the given extra parameters. */
-    Path pipeline(String name, TestDatabase db, String... extra) throws IOException {
+    public Path pipeline(String name, TestDatabase db, String... extra) throws IOException {
         return pipelineTo(name, db, "pgingest-duckdb:" + duckdb, extra);
     }
 
-    Path pipelineTo(String name, TestDatabase db, String destination, String... extra) throws IOException {
+    public Path pipelineTo(String name, TestDatabase db, String destination, String... extra) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("- templatedRoute:\n    routeTemplateRef: pg-ingest\n    routeId: ").append(name).append("\n    parameters:\n");
         param(y, "pipeline", name);
@@ -59,7 +59,7 @@ final class PipelineRun {
         return write(name.substring(0, Math.min(name.length(), 60)) + ".camel.yaml", y.toString());
     }
 
-    Path write(String file, String content) throws IOException {
+    public Path write(String file, String content) throws IOException {
         return Files.writeString(dir.resolve("routes").resolve(file), content);
     }
 
@@ -76,10 +76,10 @@ final class PipelineRun {
     }
 
     /** The exit code and what the application wrote to stderr. */
-    record Result(int exitCode, String stderr) {
+    public record Result(int exitCode, String stderr) {
     }
 
-    Result once() {
+    public Result once() {
         PrintStream original = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -92,7 +92,7 @@ final class PipelineRun {
     }
 
     /** Rows of a DuckDB query, each as a list of column values. */
-    List<List<Object>> duck(String sql) throws SQLException {
+    public List<List<Object>> duck(String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + duckdb);
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
@@ -108,11 +108,11 @@ final class PipelineRun {
         }
     }
 
-    long duckCount(String table) throws SQLException {
+    public long duckCount(String table) throws SQLException {
         return ((Number) duck("SELECT count(*) FROM " + table).get(0).get(0)).longValue();
     }
 
-    static List<List<Object>> pg(TestDatabase db, String sql) throws SQLException {
+    public static List<List<Object>> pg(TestDatabase db, String sql) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
             int n = rs.getMetaData().getColumnCount();

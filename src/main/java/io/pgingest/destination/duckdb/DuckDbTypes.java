@@ -3,6 +3,7 @@ package io.pgingest.destination.duckdb;
 import io.pgingest.destination.NumericType;
 import io.pgingest.event.Column;
 import io.pgingest.event.LogicalType;
+import io.pgingest.mapping.TypeMapping;
 import java.util.Locale;
 import java.util.Map;
 
@@ -35,7 +36,8 @@ public final class DuckDbTypes {
             case DECIMAL -> column.precision() >= 1 && column.precision() <= MAX_DECIMAL_PRECISION
                     ? "DECIMAL(" + column.precision() + "," + Math.max(column.scale(), 0) + ")" : VARCHAR;
             case TEXT -> VARCHAR;
-            case JSON -> column.sourceType().endsWith("[]") ? VARCHAR : "JSON";
+            // arrays (and int2vector/oidvector) are JSON array text in a VARCHAR (the seed's rule)
+            case JSON -> TypeMapping.isArray(column) ? VARCHAR : "JSON";
             case BYTES -> "BLOB";
             case DATE -> "DATE";
             case TIME -> "TIME";

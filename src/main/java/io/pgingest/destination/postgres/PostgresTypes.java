@@ -38,7 +38,7 @@ public final class PostgresTypes {
                     ? "numeric(" + column.precision() + "," + Math.max(column.scale(), 0) + ")" : NUMERIC;
             // built-in types read as text (inet, ranges, xml, bit strings, ...) keep their type
             case TEXT -> TypeMapping.postgresNativeType(column).orElse(TEXT);
-            case JSON -> jsonType(column.sourceType());
+            case JSON -> TypeMapping.isArray(column) ? TEXT : jsonType(column.sourceType());
             case BYTES -> "bytea";
             case DATE -> "date";
             case TIME -> "time without time zone";
