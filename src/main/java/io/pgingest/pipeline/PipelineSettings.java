@@ -24,12 +24,15 @@ import java.util.Set;
  * @param mergeTables      Merge Tables on/off (destination naming)
  * @param frequency        time between scheduled runs
  * @param batchSize        rows per batch (one destination transaction each)
+ * @param sizedHistoricalPages {@code batchSize} was not set: historical loads may use larger pages
+ *                         (about 8 MB of rows, see {@code TableSource#pageSize})
  * @param fullLoadLimit    maximum rows a Full Load object reads in one run
  * @param lateCommitWait   how long a poll waits for transactions still open at its start
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
-                               Duration frequency, int batchSize, long fullLoadLimit, Duration lateCommitWait) {
+                               Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
+                               Duration lateCommitWait) {
 
     public static final int MAX_NAME_LENGTH = 255;
 
@@ -86,7 +89,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
         Duration frequency = o.get("frequency", "6h", v -> Frequency.parse(v, Frequency.TABLE_MAXIMUM));
         return new PipelineSettings(name, mode, source, schemas, objects, defaultMode,
                 o.bool("includeNewTables", true), o.bool("mergeTables", true), frequency,
-                o.integer("batchSize", 10_000, 1, 1_000_000), o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
+                o.integer("batchSize", 10_000, 1, 1_000_000), o.raw("batchSize", "").isBlank(),
+                o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)));
     }
 

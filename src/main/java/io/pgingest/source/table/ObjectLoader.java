@@ -39,6 +39,7 @@ final class ObjectLoader {
     private final Connection connection;
     private final StateStore state;
     private final BatchSink sink;
+    private int pageSize;
 
     ObjectLoader(PipelineSettings settings, Connection connection, StateStore state, BatchSink sink) {
         this.settings = settings;
@@ -47,7 +48,12 @@ final class ObjectLoader {
         this.sink = sink;
     }
 
-    Outcome load(TableQuery query, LoadKind kind, long estimatedRows) throws Exception {
+    /**
+     * Runs the object's load. {@code pageSize} rows go in one page (one destination transaction);
+     * see {@link TableSource#pageSize} for why historical loads may use larger pages.
+     */
+    Outcome load(TableQuery query, LoadKind kind, long estimatedRows, int pageSize) throws Exception {
+        this.pageSize = pageSize;
         String object = query.source().display();
         String what = "pipeline " + settings.name() + ": " + object + (kind == LoadKind.HISTORICAL ? " historical load"
                 : query.fullLoad() ? " full load" : " incremental run");
@@ -72,7 +78,7 @@ final class ObjectLoader {
         long run = cursor != null && cursor.run() > 0 ? cursor.run() : nowMicros();
         List<String> lower = cursor == null ? List.of() : cursor.values();
         boolean limitReached = false;
-        try (PageAhead pages = new PageAhead(this, query, List.of(), settings.batchSize(), settings.fullLoadLimit())) {
+        try (PageAhead pages = new PageAhead(this, query, List.of(), pageSize, settings.fullLoadLimit())) {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
@@ -117,7 +123,7 @@ final class ObjectLoader {
             ceiling = c.values();
         }
         FullLoadQuery byKey = query.byKey();
-        try (PageAhead pages = new PageAhead(this, byKey, List.of(), settings.batchSize(), Long.MAX_VALUE)) {
+        try (PageAhead pages = new PageAhead(this, byKey, List.of(), pageSize, Long.MAX_VALUE)) {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
@@ -177,20 +183,20 @@ final class ObjectLoader {
         connection.setAutoCommit(false);
         boolean limitReached = false;
         try (PreparedStatement ps = connection.prepareStatement(query.pageSql(false))) {
-            ps.setFetchSize(settings.batchSize());
+            ps.setFetchSize(pageSize);
             try (ResultSet rs = ps.executeQuery()) {
                 RowReader reader = new RowReader(query.columns(), 0);
-                List<Object[]> rows = new ArrayList<>(settings.batchSize());
+                List<Object[]> rows = new ArrayList<>(pageSize);
                 while (rs.next()) {
                     if (progress.rows() + rows.size() >= settings.fullLoadLimit()) {
                         limitReached = true;
                         break;
                     }
                     rows.add(reader.read(rs));
-                    if (rows.size() == settings.batchSize()) {
+                    if (rows.size() == pageSize) {
                         sink.accept(batch(query, rows, kind, run, false));
                         progress.add(rows.size());
-                        rows = new ArrayList<>(settings.batchSize());
+                        rows = new ArrayList<>(pageSize);
                     }
                 }
                 // The last batch ends the run: the destination drops earlier runs' rows only now.
@@ -213,7 +219,7 @@ final class ObjectLoader {
             return new Outcome(0, false, c.deferredReason());
         }
         List<String> ceiling = c.values();
-        try (PageAhead pages = new PageAhead(this, query, ceiling, settings.batchSize(), Long.MAX_VALUE)) {
+        try (PageAhead pages = new PageAhead(this, query, ceiling, pageSize, Long.MAX_VALUE)) {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {

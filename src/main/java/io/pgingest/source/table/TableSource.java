@@ -17,6 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +84,7 @@ public final class TableSource {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("pipeline " + settings.name() + " stopped");
                 }
-                String failure = runObject(loader, p);
+                String failure = runObject(c, loader, p);
                 if (failure != null) {
                     failures.add(p.table().table().display() + ": " + failure);
                 }
@@ -91,7 +93,7 @@ public final class TableSource {
         }
     }
 
-    private String runObject(ObjectLoader loader, ObjectPlanner.Planned p) throws InterruptedException {
+    private String runObject(Connection connection, ObjectLoader loader, ObjectPlanner.Planned p) throws InterruptedException {
         String problem = ObjectPlanner.checkMode(p.table(), p.mode());
         boolean historical = ObjectPlanner.historicalPending(p.record());
         if (problem != null) {
@@ -108,7 +110,8 @@ public final class TableSource {
         }
         try {
             ObjectLoader.Outcome outcome = loader.load(query, historical ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
-                    p.table().estimatedRows());
+                    p.table().estimatedRows(), historical && settings.sizedHistoricalPages()
+                            ? pageSize(connection, p.table()) : settings.batchSize());
             String message = outcome.deferredReason() != null ? outcome.deferredReason()
                     : outcome.limitReached() ? String.format(Locale.ROOT,
                     "ingestion limit of %,d rows per run reached; the rest of the table was not loaded in this run",
@@ -129,6 +132,35 @@ public final class TableSource {
             state.saveObject(p.record().withProgress(ObjectProgress.FAILED,
                     (historical ? ObjectPlanner.HISTORICAL_FAILED : ObjectPlanner.INCREMENTAL_FAILED) + error));
             return error;
+        }
+    }
+
+    /** Bytes of rows a historical page aims at: large enough to make per-transaction costs small. */
+    static final long HISTORICAL_PAGE_BYTES = 8L << 20;
+    static final int HISTORICAL_PAGE_MAX_ROWS = 100_000;
+
+    /**
+     * Rows per page of a historical load when {@code batchSize} is not set: 10,000, raised up to about
+     * {@link #HISTORICAL_PAGE_BYTES} of rows (by the table's size over its estimated row count)
+     * and at most {@link #HISTORICAL_PAGE_MAX_ROWS}. A destination commits once per page, and
+     * each commit waits for a WAL flush: 100 commits cost a bulk load about half a second.
+     */
+    int pageSize(Connection c, TableInfo table) {
+        if (table.estimatedRows() <= 0) {
+            return settings.batchSize();
+        }
+        String sql = "SELECT coalesce(sum(pg_table_size(relid)), 0) FROM pg_partition_tree(?::oid::regclass)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, table.oid());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long rowBytes = Math.max(1, rs.getLong(1) / table.estimatedRows());
+                long rows = Math.min(HISTORICAL_PAGE_MAX_ROWS, HISTORICAL_PAGE_BYTES / rowBytes);
+                return (int) Math.max(settings.batchSize(), rows);
+            }
+        } catch (SQLException e) {
+            LOG.debug("table size of {} unknown ({}); pages of batchSize rows", table.table().display(), e.getMessage());
+            return settings.batchSize();
         }
     }
 
