@@ -254,4 +254,4 @@ if [ "$FAILURES" -gt 0 ]; then
   exit 1
 fi
 echo "demo OK: every table of $DB is in $DUCKDB_FILE with the source's row count, and every change arrived"
-echo "look around: java -cp target/pg-ingest.jar io.pgingest.tools.DuckDbQuery data/demo.duckdb \"select * from ${DUCK[customers]:-customers} limit 5\""
+echo "look around: java -cp target/pg-ingest.jar io.pgingest.tools.DuckDbQuery data/demo.duckdb 'select * from customers limit 5'"
