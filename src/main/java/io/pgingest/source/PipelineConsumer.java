@@ -120,7 +120,11 @@ final class PipelineConsumer extends DefaultConsumer {
         try {
             exchange.getIn().setBody(batch);
             exchange.getIn().setHeader(NamingProcessor.MERGE_TABLES_HEADER, settings.mergeTables());
-            getProcessor().process(exchange);
+            try {
+                getProcessor().process(exchange);
+            } catch (Exception e) {
+                exchange.setException(e);
+            }
             Exception failure = exchange.getException();
             if (failure != null) {
                 billing.failed(batch);
