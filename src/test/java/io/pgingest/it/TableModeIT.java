@@ -248,4 +248,31 @@ class TableModeIT {
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(run.duck("SELECT id, v FROM p ORDER BY id")).containsExactly(List.of(1, "x"), List.of(2, "y"));
     }
+
+    @Test
+    void aBatchTheDestinationRejectsFailsTheRunAndKeepsTheCursorSoTheRowsArriveOnceFixed() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            db.execute("CREATE TABLE notes (id int PRIMARY KEY, v text, at timestamptz NOT NULL)",
+                    "INSERT INTO notes SELECT g, 'ok' || g, '2024-01-01'::timestamptz + g * interval '1 s' FROM generate_series(1, 20) g");
+            run.pipelineTo("notes", db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD + ")&schema=public",
+                    "objects", "notes: delta-timestamp(at)", "batchSize", "5");
+            assertThat(run.once().exitCode()).isZero();
+            dest.execute("ALTER TABLE notes ADD CONSTRAINT no_bad CHECK (v <> 'bad')");
+            db.execute("INSERT INTO notes SELECT g, CASE WHEN g = 23 THEN 'bad' ELSE 'ok' || g END, "
+                    + "'2024-02-01'::timestamptz + g * interval '1 s' FROM generate_series(21, 30) g");
+
+            PipelineRun.Result failed = run.once();
+
+            assertThat(failed.exitCode()).as("an object failed: exit code 1").isEqualTo(1);
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM notes").get(0).get(0))
+                    .as("the page before the bad row was committed, nothing after it").isEqualTo(20L);
+
+            dest.execute("ALTER TABLE notes DROP CONSTRAINT no_bad");
+            assertThat(run.once().exitCode()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM notes").get(0))
+                    .as("once the destination accepts the rows, every one arrives, none twice")
+                    .containsExactly(30L, 30L, 1, 30);
+        }
+    }
 }
