@@ -1,0 +1,84 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.pipeline.PipelineSettings;
+import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the Debezium engine properties of one pipeline from camel-debezium-postgres's typed
+ * configuration. Every option whose default is wrong for pg-ingest is set explicitly (DESIGN
+ * "Other Debezium traps"): pgoutput, a filtered publication and a slot named per pipeline, no
+ * skipped operations, heartbeats, value handling modes the row converter expects, and offsets
+ * in the state store through Debezium's JDBC offset store (one table per pipeline, TEXT columns).
+ */
+final class DebeziumProperties {
+
+    static final String OFFSET_TABLE_DDL = "CREATE TABLE IF NOT EXISTS %s (id VARCHAR(36) NOT NULL, offset_key TEXT, "
+            + "offset_val TEXT, record_insert_ts TIMESTAMP NOT NULL, record_insert_seq INTEGER NOT NULL, PRIMARY KEY (id))";
+
+    private DebeziumProperties() {
+    }
+
+    /**
+     * @param tables     included tables as {@code schema.table} (Debezium's include list is a regex list)
+     * @param heartbeatMs heartbeat interval
+     */
+    static Properties of(PipelineSettings settings, List<String> tables, StateDatabase state, int heartbeatMs) {
+        String slot = ReplicationNames.slot(settings.name());
+        PostgresConnectorEmbeddedDebeziumConfiguration c = new PostgresConnectorEmbeddedDebeziumConfiguration();
+        c.setName(slot);
+        c.setTopicPrefix(slot);
+        c.setDatabaseHostname(settings.source().host());
+        c.setDatabasePort(settings.source().port());
+        c.setDatabaseDbname(settings.source().database());
+        c.setDatabaseUser(settings.source().user());
+        c.setDatabasePassword(settings.source().password());
+        c.setPluginName("pgoutput");
+        c.setSlotName(slot);
+        c.setPublicationName(slot);
+        c.setPublicationAutocreateMode("filtered");
+        c.setTableIncludeList(tables.stream().map(DebeziumProperties::regex).collect(Collectors.joining(",")));
+        c.setSnapshotMode(settings.loadHistoricalData() ? "initial" : "no_data");
+        c.setSkippedOperations("none");
+        c.setHeartbeatIntervalMs(heartbeatMs);
+        c.setTombstonesOnDelete(false);
+        c.setDecimalHandlingMode("string");
+        c.setTimePrecisionMode("adaptive_time_microseconds");
+        c.setIntervalHandlingMode("string");
+        c.setBinaryHandlingMode("bytes");
+        c.setHstoreHandlingMode("json");
+        c.setIncludeUnknownDatatypes(true);
+        c.setMaxBatchSize(Math.max(settings.batchSize(), 1));
+        c.setMaxQueueSize(Math.max(settings.batchSize() * 4, 8192));
+        c.setOffsetStorage("io.debezium.storage.jdbc.offset.JdbcOffsetBackingStore");
+        // Offsets are committed after every batch the destination committed: a restart replays little.
+        c.setOffsetFlushIntervalMs(0);
+        Properties p = c.createDebeziumConfiguration().asProperties();
+        p.setProperty("offset.storage.jdbc.connection.url", state.url());
+        p.setProperty("offset.storage.jdbc.connection.user", state.user());
+        p.setProperty("offset.storage.jdbc.connection.password", state.password());
+        p.setProperty("offset.storage.jdbc.table.name", ReplicationNames.offsetTable(settings.name()));
+        p.setProperty("offset.storage.jdbc.table.ddl", OFFSET_TABLE_DDL);
+        p.remove("offset.storage.file.filename");
+        return p;
+    }
+
+    /** A Debezium include-list entry matching exactly one table (the list is comma-separated regexes). */
+    static String regex(String table) {
+        StringBuilder out = new StringBuilder();
+        for (char ch : table.toCharArray()) {
+            if (Character.isLetterOrDigit(ch) || ch == '_') {
+                out.append(ch);
+            } else if (ch == ',') {
+                throw new IllegalArgumentException("table " + table + " has a comma in its name, which Debezium's"
+                        + " table include list cannot express; rename it or exclude it from the pipeline");
+            } else {
+                out.append('\\').append(ch);
+            }
+        }
+        return out.toString();
+    }
+}
