@@ -53,17 +53,45 @@ final class DebeziumProperties {
         c.setIncludeUnknownDatatypes(true);
         c.setMaxBatchSize(Math.max(settings.batchSize(), 1));
         c.setMaxQueueSize(Math.max(settings.batchSize() * 4, 8192));
-        c.setOffsetStorage("io.debezium.storage.jdbc.offset.JdbcOffsetBackingStore");
+        boolean jdbc = !state.password().isEmpty();
+        c.setOffsetStorage(jdbc ? "io.debezium.storage.jdbc.offset.JdbcOffsetBackingStore"
+                : "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        c.setOffsetStorageFileName(offsetFile(state, slot));
         // Offsets are committed after every batch the destination committed: a restart replays little.
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
+        if (!jdbc) {
+            return p;
+        }
+        p.remove("offset.storage.file.filename");
         p.setProperty("offset.storage.jdbc.connection.url", state.url());
         p.setProperty("offset.storage.jdbc.connection.user", state.user());
         p.setProperty("offset.storage.jdbc.connection.password", state.password());
         p.setProperty("offset.storage.jdbc.table.name", ReplicationNames.offsetTable(settings.name()));
         p.setProperty("offset.storage.jdbc.table.ddl", OFFSET_TABLE_DDL);
-        p.remove("offset.storage.file.filename");
         return p;
+    }
+
+    /**
+     * Debezium's JDBC offset store refuses an empty password (the default H2 state store has one): then the
+     * offsets go to a file beside the H2 database ({@code <file>-offsets/<slot>.dat}), else under
+     * {@code data/offsets/}.
+     */
+    static String offsetFile(StateDatabase state, String slot) {
+        String prefix = "jdbc:h2:file:";
+        String dir = "data/offsets";
+        if (state.url().startsWith(prefix)) {
+            String path = state.url().substring(prefix.length());
+            int options = path.indexOf(';');
+            dir = (options < 0 ? path : path.substring(0, options)) + "-offsets";
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(dir, slot + ".dat");
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the offsets directory " + file.getParent() + ": " + e.getMessage(), e);
+        }
+        return file.toString();
     }
 
     /** A Debezium include-list entry matching exactly one table (the list is comma-separated regexes). */

@@ -106,7 +106,9 @@ public final class LogicalReplicationSource {
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
-                        engineError[0] = error == null ? message : BatchHandler.rootMessage(error);
+                        // Debezium's messages may print the whole configuration, passwords included: keep the first line only
+                        String text = error == null ? message : BatchHandler.rootMessage(error);
+                        engineError[0] = text == null ? "the engine stopped" : text.replaceAll("\\{[^}]*password[^}]*}", "{...}");
                     }
                     ended.countDown();
                 })
