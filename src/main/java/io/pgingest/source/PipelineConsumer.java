@@ -27,8 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * application's start with one line naming the file, pipeline and key); the first run
  * begins only once the whole application has started, so a bad pipeline elsewhere means
  * nothing is written. Then: with {@code --once}, one pass; otherwise a pass at start and
- * one per frequency on a Quartz schedule. Each batch goes through the route synchronously;
- * a batch the route failed stops that object's run and is counted as failed.
+ * one per frequency on a Quartz schedule. A logical-replication pipeline instead streams
+ * continuously on its own thread ({@code --once}: until caught up with the WAL at start).
+ * Each batch goes through the route synchronously; a batch the route failed stops that
+ * object's run (logical: the pipeline, after retries) and is counted as failed.
  */
 final class PipelineConsumer extends DefaultConsumer {
 
