@@ -15,6 +15,20 @@ public final class Metadata {
     /** BIGINT: generated row id of tables without a key (append-only). */
     public static final String ID = "_pgingest_id";
 
+    /**
+     * {@link Column#sourceType()} of a metadata column a source adds to its batches (e.g. {@link #DELETED}):
+     * the naming processor keeps such columns' names, while a source column of the same name is escaped.
+     */
+    public static final String COLUMN_SOURCE_TYPE = "pg-ingest metadata";
+
+    /** The {@link #DELETED} column of log-based batches. */
+    public static final Column DELETED_COLUMN = new Column(DELETED, COLUMN_SOURCE_TYPE, LogicalType.BOOLEAN, -1, -1, false);
+
+    /** Whether {@code c} is a metadata column a source added (not a source table column). */
+    public static boolean isMetadata(Column c) {
+        return COLUMN_SOURCE_TYPE.equals(c.sourceType()) && c.name().startsWith("_pgingest_");
+    }
+
     private Metadata() {
     }
 }

@@ -41,7 +41,7 @@ public final class NamingProcessor implements Processor {
     /** The batch with destination names; the rows are shared, not copied. */
     public RowBatch name(RowBatch batch, boolean mergeTables) {
         List<String> sourceNames = batch.columns().stream().map(Column::name).toList();
-        Names names = names(new Key(batch.source(), sourceNames, mergeTables));
+        Names names = names(new Key(batch.source(), sourceNames, metadataFlags(batch.columns()), mergeTables));
 
         List<Column> columns = new ArrayList<>(batch.columns().size());
         for (int i = 0; i < batch.columns().size(); i++) {
@@ -73,12 +73,38 @@ public final class NamingProcessor implements Processor {
             cache.clear();
         }
         Names computed = new Names(DestinationNaming.tableName(key.table(), key.mergeTables()),
-                DestinationNaming.columnNames(key.columns()));
+                columnNames(key.columns(), key.metadata()));
         cache.put(key, computed);
         return computed;
     }
 
-    private record Key(SourceTable table, List<String> columns, boolean mergeTables) {
+    /** Which columns are metadata columns a source added ({@link Metadata#isMetadata}); they keep their names. */
+    private static List<Boolean> metadataFlags(List<Column> columns) {
+        List<Boolean> flags = new ArrayList<>(columns.size());
+        for (Column c : columns) {
+            flags.add(Metadata.isMetadata(c));
+        }
+        return flags;
+    }
+
+    /** Source columns named per {@link DestinationNaming#columnNames}; metadata columns unchanged. */
+    private static List<String> columnNames(List<String> all, List<Boolean> metadata) {
+        List<String> source = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (!metadata.get(i)) {
+                source.add(all.get(i));
+            }
+        }
+        List<String> named = DestinationNaming.columnNames(source);
+        List<String> out = new ArrayList<>(all.size());
+        int next = 0;
+        for (int i = 0; i < all.size(); i++) {
+            out.add(metadata.get(i) ? all.get(i) : named.get(next++));
+        }
+        return out;
+    }
+
+    private record Key(SourceTable table, List<String> columns, List<Boolean> metadata, boolean mergeTables) {
     }
 
     private record Names(String table, List<String> columns) {

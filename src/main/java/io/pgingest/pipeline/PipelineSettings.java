@@ -28,18 +28,19 @@ import java.util.Set;
  *                         (about 8 MB of rows, see {@code TableSource#pageSize})
  * @param fullLoadLimit    maximum rows a Full Load object reads in one run
  * @param lateCommitWait   how long a poll waits for transactions still open at its start
+ * @param loadHistoricalData logical replication: snapshot the tables first (else changes from the start only)
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
                                Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
-                               Duration lateCommitWait) {
+                               Duration lateCommitWait, boolean loadHistoricalData) {
 
     public static final int MAX_NAME_LENGTH = 255;
 
     /** Every option a {@code pgingest:} endpoint accepts, besides the pipeline name in the path. */
     public static final Set<String> KEYS = Set.of("mode", "host", "port", "database", "user", "password",
             "schemas", "objects", "defaultQueryMode", "includeNewTables", "mergeTables", "frequency", "batchSize",
-            "fullLoadLimit", "lateCommitWaitSeconds");
+            "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData");
 
     /** How to reach the source; {@link #toString()} hides the password. */
     public record SourceSettings(String host, int port, String database, String user, String password) {
@@ -72,8 +73,9 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             }
         }
         IngestionMode mode = o.get("mode", "logical-replication", IngestionMode::parse);
-        if (mode != IngestionMode.TABLE) {
-            throw new PipelineConfigException(name, "mode", "mode '" + mode.keyword() + "' is not available in this version yet; use mode: table");
+        if (mode != IngestionMode.TABLE && mode != IngestionMode.LOGICAL_REPLICATION) {
+            throw new PipelineConfigException(name, "mode", "mode '" + mode.keyword()
+                    + "' is not available in this version yet; use mode: logical-replication or table");
         }
         SourceSettings source = new SourceSettings(o.required("host"), o.integer("port", 5432, 1, 65535),
                 o.required("database"), o.required("user"), o.raw("password", ""));
@@ -91,7 +93,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 o.bool("includeNewTables", true), o.bool("mergeTables", true), frequency,
                 o.integer("batchSize", 10_000, 1, 1_000_000), o.raw("batchSize", "").isBlank(),
                 o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
-                Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)));
+                Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true));
     }
 
     private static List<String> schemas(String text) {

@@ -80,6 +80,15 @@ public class PgIngestComponent extends DefaultComponent {
         return getCamelContext().getRegistry().findSingleByType(RunOnce.class);
     }
 
+    /** The state store's database as configured; logical-replication pipelines keep their Debezium offsets there. */
+    io.pgingest.source.logical.StateDatabase stateDatabase() {
+        var ctx = getCamelContext();
+        return new io.pgingest.source.logical.StateDatabase(
+                ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}"),
+                ctx.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}"),
+                ctx.resolvePropertyPlaceholders("{{pgingest.state.password:}}"));
+    }
+
     private StateStore openDefaultStateStore() {
         var ctx = getCamelContext();
         String url = ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}");

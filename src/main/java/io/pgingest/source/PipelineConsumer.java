@@ -8,6 +8,8 @@ import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.pipeline.RouteFiles;
 import io.pgingest.pipeline.RunOnce;
+import io.pgingest.pipeline.IngestionMode;
+import io.pgingest.source.logical.LogicalReplicationSource;
 import io.pgingest.source.table.TableSource;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -25,8 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * application's start with one line naming the file, pipeline and key); the first run
  * begins only once the whole application has started, so a bad pipeline elsewhere means
  * nothing is written. Then: with {@code --once}, one pass; otherwise a pass at start and
- * one per frequency on a Quartz schedule. Each batch goes through the route synchronously;
- * a batch the route failed stops that object's run and is counted as failed.
+ * one per frequency on a Quartz schedule. A logical-replication pipeline instead streams
+ * continuously on its own thread ({@code --once}: until caught up with the WAL at start).
+ * Each batch goes through the route synchronously; a batch the route failed stops that
+ * object's run (logical: the pipeline, after retries) and is counted as failed.
  */
 final class PipelineConsumer extends DefaultConsumer {
 
@@ -35,6 +39,7 @@ final class PipelineConsumer extends DefaultConsumer {
     private final ReentrantLock running = new ReentrantLock();
     private PipelineSettings settings;
     private TableSource source;
+    private LogicalReplicationSource logical;
     private BillingCounters billing;
     private ExecutorService executor;
     private QuartzSchedule schedule;
@@ -56,8 +61,13 @@ final class PipelineConsumer extends DefaultConsumer {
         try {
             settings = getEndpoint().settings();
             component.register(settings.name(), location);
-            source = new TableSource(settings, component.stateStore());
-            source.check();
+            if (settings.mode() == IngestionMode.LOGICAL_REPLICATION) {
+                logical = new LogicalReplicationSource(settings, component.stateStore(), component.stateDatabase());
+                logical.check();
+            } else {
+                source = new TableSource(settings, component.stateStore());
+                source.check();
+            }
         } catch (PipelineConfigException e) {
             throw e.withLocation(location);
         }
@@ -80,13 +90,35 @@ final class PipelineConsumer extends DefaultConsumer {
     }
 
     private void begin(RunOnce once) throws Exception {
-        if (once != null) {
+        if (logical != null) {
+            executor = getEndpoint().getCamelContext().getExecutorServiceManager()
+                    .newSingleThreadExecutor(this, "pgingest-" + settings.name());
+            executor.submit(() -> {
+                boolean ok = runLogical(once != null);
+                if (once != null) {
+                    once.finished(settings.name(), ok);
+                }
+            });
+        } else if (once != null) {
             executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                     .newSingleThreadExecutor(this, "pgingest-" + settings.name());
             executor.submit(() -> once.finished(settings.name(), runPass()));
         } else {
             LOG.info("pipeline {}: runs now, then every {}", settings.name(), Frequency.format(settings.frequency()));
             schedule = QuartzSchedule.start(getEndpoint().getCamelContext(), settings.name(), settings.frequency(), this::runPass);
+        }
+    }
+
+    /** Streams changes until stopped or failed ({@code once}: until caught up); returns whether it succeeded. */
+    private boolean runLogical(boolean once) {
+        try {
+            return logical.run(this::send, once);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
+            return false;
         }
     }
 
@@ -140,6 +172,9 @@ final class PipelineConsumer extends DefaultConsumer {
         if (schedule != null) {
             schedule.stop();
             schedule = null;
+        }
+        if (logical != null) {
+            logical.stop();
         }
         if (executor != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(executor);

@@ -46,7 +46,9 @@ public final class PipelineRun {
         StringBuilder y = new StringBuilder();
         y.append("- templatedRoute:\n    routeTemplateRef: pg-ingest\n    routeId: ").append(name).append("\n    parameters:\n");
         param(y, "pipeline", name);
-        param(y, "mode", "table");
+        if (!List.of(extra).contains("mode")) {
+            param(y, "mode", "table");
+        }
         param(y, "host", TestDatabase.HOST);
         param(y, "port", Integer.toString(TestDatabase.PORT));
         param(y, "database", db.name());
@@ -105,6 +107,13 @@ public final class PipelineRun {
                 rows.add(row);
             }
             return rows;
+        }
+    }
+
+    /** Runs a DuckDB statement (DDL or DML). */
+    public void duckExecute(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + duckdb); Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 

@@ -1,0 +1,129 @@
+package io.pgingest.source.logical;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.pgingest.event.RowBatch;
+import io.pgingest.source.BatchSink;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Debezium's batch consumer for one pipeline: converts each Debezium batch into row batches, sends
+ * them through the route synchronously, and only once every one of them was committed marks the
+ * records processed (so the engine may commit their offsets). A failing batch is retried with
+ * backoff; when the retries are exhausted the handler throws, which stops the engine with its
+ * offsets before the batch: a batch is never skipped, and {@code RetriableException} (which would
+ * make the engine drop it) is never thrown. Called by one engine thread at a time.
+ */
+final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchHandler.class);
+
+    private final String pipeline;
+    private final ChangeBatcher batcher;
+    private final BatchSink sink;
+    private final List<Duration> backoff;
+    private long position;
+    private volatile long lastHeartbeatMillis;
+    private volatile String failure;
+
+    /**
+     * @param floor   the WAL position when the engine started: positions given to rows are never lower,
+     *                so a replay after a restart is never taken for an older change by the destination
+     * @param backoff the waits between attempts; its size plus one is the number of attempts
+     */
+    BatchHandler(String pipeline, ChangeBatcher batcher, BatchSink sink, long floor, List<Duration> backoff) {
+        this.pipeline = pipeline;
+        this.batcher = batcher;
+        this.sink = sink;
+        this.position = floor;
+        this.backoff = List.copyOf(backoff);
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        List<SourceRecord> records = new ArrayList<>(events.size());
+        long heartbeat = 0;
+        for (RecordChangeEvent<SourceRecord> e : events) {
+            SourceRecord r = e.record();
+            records.add(r);
+            position = Math.max(position, lsnOf(r));
+            heartbeat = Math.max(heartbeat, heartbeatMillis(r));
+        }
+        List<RowBatch> batches = batcher.batches(records, position);
+        writeAll(batches);
+        for (RecordChangeEvent<SourceRecord> e : events) {
+            committer.markProcessed(e);
+        }
+        committer.markBatchFinished();
+        if (heartbeat > 0) {
+            lastHeartbeatMillis = heartbeat;
+        }
+    }
+
+    private void writeAll(List<RowBatch> batches) throws InterruptedException {
+        int next = 0;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                for (; next < batches.size(); next++) {
+                    sink.accept(batches.get(next));
+                }
+                return;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                RowBatch failed = batches.get(next);
+                if (attempt >= backoff.size()) {
+                    failure = "writing changes of " + failed.source().display() + " failed " + (attempt + 1)
+                            + " times; the pipeline stopped before them (nothing skipped): " + rootMessage(e);
+                    LOG.error("pipeline {}: {}", pipeline, failure, e);
+                    throw new IllegalStateException(failure, e);
+                }
+                Duration wait = backoff.get(attempt);
+                LOG.warn("pipeline {}: writing changes of {} failed (attempt {} of {}), retrying in {} s: {}", pipeline,
+                        failed.source().display(), attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    /** The error that stopped the handler, or null. */
+    String failure() {
+        return failure;
+    }
+
+    /** Creation time of the newest heartbeat whose batch was fully handled, or 0. */
+    long lastHeartbeatMillis() {
+        return lastHeartbeatMillis;
+    }
+
+    private static long lsnOf(SourceRecord r) {
+        Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
+        return lsn instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** A heartbeat's creation time: heartbeats are records whose value has {@code ts_ms} and no {@code op}. */
+    private static long heartbeatMillis(SourceRecord r) {
+        if (r.value() instanceof Struct v && v.schema().field("op") == null && v.schema().field("ts_ms") != null) {
+            Object ts = v.get("ts_ms");
+            return ts instanceof Number n ? n.longValue() : 0;
+        }
+        return 0;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+}

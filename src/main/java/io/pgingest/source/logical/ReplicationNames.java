@@ -1,0 +1,46 @@
+package io.pgingest.source.logical;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * Names a pipeline's replication slot, publication and offset table: {@code pgingest_<name>},
+ * lower case {@code [a-z0-9_]}, at most 63 characters (PostgreSQL's identifier limit); a longer
+ * or changed name keeps a hash of the pipeline name so that two pipelines never share a slot.
+ */
+public final class ReplicationNames {
+
+    static final int MAX_LENGTH = 63;
+
+    private ReplicationNames() {
+    }
+
+    /** The slot and publication name of a pipeline. */
+    public static String slot(String pipeline) {
+        String clean = pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String name = "pgingest_" + clean;
+        if (name.length() <= MAX_LENGTH && clean.equals(pipeline)) {
+            return name;
+        }
+        String hash = hash(pipeline);
+        String kept = name.substring(0, Math.min(name.length(), MAX_LENGTH - hash.length() - 1));
+        return kept + "_" + hash;
+    }
+
+    /** The state store table holding the pipeline's Debezium offsets. */
+    public static String offsetTable(String pipeline) {
+        return "pgingest_offsets_" + slot(pipeline).substring("pgingest_".length());
+    }
+
+    private static String hash(String raw) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
+    }
+}

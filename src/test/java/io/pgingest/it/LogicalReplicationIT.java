@@ -1,0 +1,117 @@
+package io.pgingest.it;
+
+import io.pgingest.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The logical-replication mode end to end: the real application with {@code --once} over a real
+ * PostgreSQL (wal_level=logical) into DuckDB. Each test has its own database, and drops the
+ * replication slots it made.
+ */
+class LogicalReplicationIT {
+
+    @TempDir
+    Path tmp;
+
+    private TestDatabase db;
+    private PipelineRun run;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = TestDatabase.create("logical");
+        db.execute("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)",
+                "INSERT INTO items VALUES (1, 'one', 1.10, '2024-01-01 10:00:00+02'), (2, 'two', 2.20, NULL),"
+                        + " (3, 'three', 3.30, NULL)");
+        run = new PipelineRun(tmp);
+    }
+
+    @AfterEach
+    void dropSlotsAndDatabase() throws Exception {
+        db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.name() + "'");
+        assertThat(PipelineRun.pg(db, "SELECT slot_name FROM pg_replication_slots WHERE database = '" + db.name() + "'"))
+                .as("no replication slot of the test is left behind").isEmpty();
+        db.close();
+    }
+
+    private void pipeline(String... extra) throws Exception {
+        String[] all = new String[extra.length + 2];
+        all[0] = "mode";
+        all[1] = "logical-replication";
+        System.arraycopy(extra, 0, all, 2, extra.length);
+        run.pipeline("shop", db, all);
+    }
+
+    @Test
+    void snapshotThenStreamsInsertsUpdatesAndSoftDeletes() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).as("the snapshot run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id")).as("the snapshot arrived")
+                .containsExactly(List.of(1, "one", new java.math.BigDecimal("1.10"), false),
+                        List.of(2, "two", new java.math.BigDecimal("2.20"), false),
+                        List.of(3, "three", new java.math.BigDecimal("3.30"), false));
+
+        db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)",
+                "UPDATE items SET name = 'TWO' WHERE id = 2",
+                "UPDATE items SET name = 'four!' WHERE id = 4",
+                "DELETE FROM items WHERE id = 3");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name, _pgingest_deleted FROM items ORDER BY id"))
+                .as("inserts and updates applied (the last change of a key wins); the delete is soft and keeps the row's values")
+                .containsExactly(List.of(1, "one", false), List.of(2, "TWO", false), List.of(3, "three", true),
+                        List.of(4, "four!", false));
+        assertThat(run.duck("SELECT CAST(seen AS VARCHAR) FROM items WHERE id = 1")).as("timestamptz in UTC")
+                .containsExactly(List.of("2024-01-01 08:00:00+00"));
+    }
+
+    @Test
+    void aSecondRunResumesFromTheCommittedOffsetWithoutDuplicatesOrLoss() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
+        assertThat(run.once().exitCode()).isZero();
+        long loadedAt5 = ((Number) run.duck("SELECT epoch_ms(_pgingest_loaded_at) FROM items WHERE id = 5").get(0).get(0)).longValue();
+        assertThat(run.once().exitCode()).as("a run with nothing new succeeds").isZero();
+        db.execute("INSERT INTO items VALUES (6, 'six', 6.60, NULL)");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("every row once")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(5), List.of(6));
+        assertThat(((Number) run.duck("SELECT epoch_ms(_pgingest_loaded_at) FROM items WHERE id = 5").get(0).get(0)).longValue())
+                .as("row 5 was not replayed by later runs: the offset was committed").isEqualTo(loadedAt5);
+    }
+
+    @Test
+    void aFailingDestinationStopsThePipelineAndTheOffsetDoesNotAdvance() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        // The destination table replaced by a view: every write to it fails until it is fixed.
+        run.duckExecute("DROP TABLE items");
+        run.duckExecute("CREATE VIEW items AS SELECT 1 AS id");
+        db.execute("INSERT INTO items VALUES (7, 'seven', 7.70, NULL)");
+        PipelineRun.Result failed = run.once();
+        assertThat(failed.exitCode()).as("retries exhausted: the pipeline stops and the run fails").isEqualTo(1);
+        assertThat(PipelineRun.pg(db, "SELECT 1")).isNotEmpty();
+
+        run.duckExecute("DROP VIEW items");
+        assertThat(run.once().exitCode()).as("after the fix the run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name FROM items ORDER BY id")).as("the change that failed arrives after the fix")
+                .contains(List.of(7, "seven"));
+    }
+
+    @Test
+    void withoutHistoricalDataOnlyChangesAfterTheStartArrive() throws Exception {
+        pipeline("loadHistoricalData", "false");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO items VALUES (8, 'eight', 8.80, NULL)", "UPDATE items SET name = 'ONE' WHERE id = 1");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, name FROM items ORDER BY id")).as("only the changes made after the pipeline started")
+                .containsExactly(List.of(1, "ONE"), List.of(8, "eight"));
+    }
+}
