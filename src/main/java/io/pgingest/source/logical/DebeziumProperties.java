@@ -12,12 +12,9 @@ import java.util.stream.Collectors;
  * configuration. Every option whose default is wrong for pg-ingest is set explicitly (DESIGN
  * "Other Debezium traps"): pgoutput, a filtered publication and a slot named per pipeline, no
  * skipped operations, heartbeats, value handling modes the row converter expects, and offsets
- * in the state store through Debezium's JDBC offset store (one table per pipeline, TEXT columns).
+ * in the state database through {@link StateStoreOffsetBackingStore} (one table per pipeline).
  */
 final class DebeziumProperties {
-
-    static final String OFFSET_TABLE_DDL = "CREATE TABLE IF NOT EXISTS %s (id VARCHAR(36) NOT NULL, offset_key TEXT, "
-            + "offset_val TEXT, record_insert_ts TIMESTAMP NOT NULL, record_insert_seq INTEGER NOT NULL, PRIMARY KEY (id))";
 
     private DebeziumProperties() {
     }
@@ -53,45 +50,13 @@ final class DebeziumProperties {
         c.setIncludeUnknownDatatypes(true);
         c.setMaxBatchSize(Math.max(settings.batchSize(), 1));
         c.setMaxQueueSize(Math.max(settings.batchSize() * 4, 8192));
-        boolean jdbc = !state.password().isEmpty();
-        c.setOffsetStorage(jdbc ? "io.debezium.storage.jdbc.offset.JdbcOffsetBackingStore"
-                : "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        c.setOffsetStorageFileName(offsetFile(state, slot));
+        c.setOffsetStorage(StateStoreOffsetBackingStore.class.getName());
         // Offsets are committed after every batch the destination committed: a restart replays little.
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
-        if (!jdbc) {
-            return p;
-        }
         p.remove("offset.storage.file.filename");
-        p.setProperty("offset.storage.jdbc.connection.url", state.url());
-        p.setProperty("offset.storage.jdbc.connection.user", state.user());
-        p.setProperty("offset.storage.jdbc.connection.password", state.password());
-        p.setProperty("offset.storage.jdbc.table.name", ReplicationNames.offsetTable(settings.name()));
-        p.setProperty("offset.storage.jdbc.table.ddl", OFFSET_TABLE_DDL);
+        StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
-    }
-
-    /**
-     * Debezium's JDBC offset store refuses an empty password (the default H2 state store has one): then the
-     * offsets go to a file beside the H2 database ({@code <file>-offsets/<slot>.dat}), else under
-     * {@code data/offsets/}.
-     */
-    static String offsetFile(StateDatabase state, String slot) {
-        String prefix = "jdbc:h2:file:";
-        String dir = "data/offsets";
-        if (state.url().startsWith(prefix)) {
-            String path = state.url().substring(prefix.length());
-            int options = path.indexOf(';');
-            dir = (options < 0 ? path : path.substring(0, options)) + "-offsets";
-        }
-        java.nio.file.Path file = java.nio.file.Path.of(dir, slot + ".dat");
-        try {
-            java.nio.file.Files.createDirectories(file.getParent());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create the offsets directory " + file.getParent() + ": " + e.getMessage(), e);
-        }
-        return file.toString();
     }
 
     /** A Debezium include-list entry matching exactly one table (the list is comma-separated regexes). */

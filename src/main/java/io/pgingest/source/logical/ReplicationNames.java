@@ -20,19 +20,23 @@ public final class ReplicationNames {
 
     /** The slot and publication name of a pipeline. */
     public static String slot(String pipeline) {
+        return name("pgingest_", pipeline);
+    }
+
+    /** The state store table holding the pipeline's Debezium offsets (same rules as {@link #slot}). */
+    public static String offsetTable(String pipeline) {
+        return name("pgingest_offsets_", pipeline);
+    }
+
+    private static String name(String prefix, String pipeline) {
         String clean = pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        String name = "pgingest_" + clean;
+        String name = prefix + clean;
         if (name.length() <= MAX_LENGTH && clean.equals(pipeline)) {
             return name;
         }
         String hash = hash(pipeline);
         String kept = name.substring(0, Math.min(name.length(), MAX_LENGTH - hash.length() - 1));
         return kept + "_" + hash;
-    }
-
-    /** The state store table holding the pipeline's Debezium offsets. */
-    public static String offsetTable(String pipeline) {
-        return "pgingest_offsets_" + slot(pipeline).substring("pgingest_".length());
     }
 
     private static String hash(String raw) {
