@@ -75,6 +75,9 @@ class LogicalReplicationIT {
     void aSecondRunResumesFromTheCommittedOffsetWithoutDuplicatesOrLoss() throws Exception {
         pipeline();
         assertThat(run.once().exitCode()).isZero();
+        assertThat(offsetRows()).as("the offset is in the H2 state file's table pgingest_offsets_shop, as JSON text")
+                .singleElement().satisfies(row -> assertThat(row.get(1)).contains("lsn"));
+        assertThat(tmp.resolve("state-offsets")).as("no offset file beside the state file").doesNotExist();
         db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
         assertThat(run.once().exitCode()).isZero();
         long loadedAt5 = ((Number) run.duck("SELECT epoch_ms(_pgingest_loaded_at) FROM items WHERE id = 5").get(0).get(0)).longValue();
@@ -85,6 +88,19 @@ class LogicalReplicationIT {
                 .containsExactly(List.of(1), List.of(2), List.of(3), List.of(5), List.of(6));
         assertThat(((Number) run.duck("SELECT epoch_ms(_pgingest_loaded_at) FROM items WHERE id = 5").get(0).get(0)).longValue())
                 .as("row 5 was not replayed by later runs: the offset was committed").isEqualTo(loadedAt5);
+    }
+
+    /** The rows of the pipeline's offset table in the H2 state file the run used. */
+    private List<List<String>> offsetRows() throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT offset_key, offset_val FROM pgingest_offsets_shop")) {
+            List<List<String>> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                rows.add(List.of(rs.getString(1), rs.getString(2)));
+            }
+            return rows;
+        }
     }
 
     @Test
