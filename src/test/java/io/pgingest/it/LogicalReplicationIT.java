@@ -46,7 +46,9 @@ class LogicalReplicationIT {
         all[0] = "mode";
         all[1] = "logical-replication";
         System.arraycopy(extra, 0, all, 2, extra.length);
-        run.pipeline("shop", db, all);
+        // Slots are per server: a name unique to this test's database keeps concurrent runs of this class apart
+        String unique = db.name().replaceAll("[^a-z0-9]", "");
+        run.pipeline("shop_" + unique.substring(Math.max(0, unique.length() - 8)), db, all);
     }
 
     @Test
