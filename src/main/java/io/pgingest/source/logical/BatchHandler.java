@@ -27,6 +27,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
 
     private final String pipeline;
     private final ChangeBatcher batcher;
+    private final SchemaTracker tracker;
     private final BatchSink sink;
     private final List<Duration> backoff;
     private long position;
@@ -38,9 +39,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      *                so a replay after a restart is never taken for an older change by the destination
      * @param backoff the waits between attempts; its size plus one is the number of attempts
      */
-    BatchHandler(String pipeline, ChangeBatcher batcher, BatchSink sink, long floor, List<Duration> backoff) {
+    BatchHandler(String pipeline, ChangeBatcher batcher, SchemaTracker tracker, BatchSink sink, long floor,
+                 List<Duration> backoff) {
         this.pipeline = pipeline;
         this.batcher = batcher;
+        this.tracker = tracker;
         this.sink = sink;
         this.position = floor;
         this.backoff = List.copyOf(backoff);
@@ -60,6 +63,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         }
         List<RowBatch> batches = batcher.batches(records, position);
         writeAll(batches);
+        reloadAddedColumns();
         for (RecordChangeEvent<SourceRecord> e : events) {
             committer.markProcessed(e);
         }
@@ -90,6 +94,29 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                 Duration wait = backoff.get(attempt);
                 LOG.warn("pipeline {}: writing changes of {} failed (attempt {} of {}), retrying in {} s: {}", pipeline,
                         failed.source().display(), attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
+                Thread.sleep(wait.toMillis());
+            }
+        }
+    }
+
+    /** Runs the column re-loads the batch queued (before it is acknowledged), with the same retries as a write. */
+    private void reloadAddedColumns() throws InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                tracker.runReloads(sink, position);
+                return;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                if (attempt >= backoff.size()) {
+                    failure = "re-loading the values of added columns failed " + (attempt + 1)
+                            + " times; the pipeline stopped before acknowledging the change that added them: " + rootMessage(e);
+                    LOG.error("pipeline {}: {}", pipeline, failure, e);
+                    throw new IllegalStateException(failure, e);
+                }
+                Duration wait = backoff.get(attempt);
+                LOG.warn("pipeline {}: re-loading added columns failed (attempt {} of {}), retrying in {} s: {}", pipeline,
+                        attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
                 Thread.sleep(wait.toMillis());
             }
         }

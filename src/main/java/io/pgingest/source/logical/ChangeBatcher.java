@@ -6,12 +6,14 @@ import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
 import io.pgingest.event.WriteMode;
 import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +30,23 @@ import java.util.Map;
  *     other values: an upsert of a subset of columns updates only those);</li>
  * <li>rows still holding the placeholder: the columns without it, so the destination keeps its value.</li>
  * </ul>
- * Tables without key append every change (deletes as the old row marked deleted). Not thread-safe.
+ * Tables without key append every change (deletes as the old row marked deleted).
+ * <p>When a table's record schema changes (ALTER TABLE while streaming), the table is described again
+ * through the {@link SchemaTracker}; a column a record lacks (dropped, or added after the record was
+ * written) is not written, so the destination keeps its value. Not thread-safe.
  */
 final class ChangeBatcher {
 
     private final String pipeline;
     private final Map<String, LogicalTable> tables;
+    private final SchemaTracker tracker;
+    /** The record schema each table was last checked against (Debezium reuses one schema object per version). */
+    private final Map<String, Schema> checked = new HashMap<>();
 
-    ChangeBatcher(String pipeline, Map<String, LogicalTable> tables) {
+    ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker) {
         this.pipeline = pipeline;
-        this.tables = tables;
+        this.tables = new HashMap<>(tables);
+        this.tracker = tracker;
     }
 
     /** One change after decoding: the row (table columns + deleted flag), its table and kind. */
@@ -46,21 +55,64 @@ final class ChangeBatcher {
 
     /** The row batches of the records, all with {@code position}. */
     List<RowBatch> batches(List<SourceRecord> records, long position) {
-        Map<LogicalTable, Map<Object, Change>> perTable = new LinkedHashMap<>();
+        Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
         for (SourceRecord record : records) {
             Change change = decode(record);
             if (change == null) {
                 continue;
             }
-            Map<Object, Change> changes = perTable.computeIfAbsent(change.table(), t -> new LinkedHashMap<>());
+            Map<Object, Change> changes = perTable.computeIfAbsent(change.table().info().table().display(),
+                    t -> new LinkedHashMap<>());
             Object key = change.table().keys().isEmpty() ? new Object() : keyOf(change);
             Change previous = changes.remove(key);
-            changes.put(key, previous == null ? change : merge(previous, change));
+            changes.put(key, previous == null ? change : merge(adapt(previous, change.table()), change));
         }
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
-        perTable.forEach((table, changes) -> out.addAll(group(table, changes.values(), position, now)));
+        perTable.forEach((name, changes) -> {
+            LogicalTable table = tables.get(name);
+            out.addAll(group(table, changes.values().stream().map(c -> adapt(c, table)).toList(), position, now));
+        });
         return out;
+    }
+
+    /** The change in the column layout of {@code to} (a later version of its table); columns it lacks are not written. */
+    private static Change adapt(Change c, LogicalTable to) {
+        if (c.table() == to) {
+            return c;
+        }
+        int n = to.columns().size();
+        Object[] row = new Object[n + 1];
+        for (int i = 0; i < n; i++) {
+            int from = c.table().columnIndex(to.columns().get(i).name());
+            row[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.row()[from];
+        }
+        row[n] = c.deleted();
+        return new Change(to, row, c.deleted(), c.kind());
+    }
+
+    /** The current version of the table for a record of this schema: described again when the schema changed. */
+    private LogicalTable current(String name, LogicalTable table, Schema schema) {
+        Schema previous = checked.get(name);
+        if (previous == schema) {
+            return table;
+        }
+        checked.put(name, schema);
+        if (previous == null && knowsAll(table, schema)) {
+            return table;
+        }
+        LogicalTable fresh = tracker.refresh(table);
+        tables.put(name, fresh);
+        return fresh;
+    }
+
+    private static boolean knowsAll(LogicalTable table, Schema schema) {
+        for (Field f : schema.fields()) {
+            if (table.columnIndex(f.name()) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The change of a data record, or null for records without an operation (heartbeats, transactions). */
@@ -70,7 +122,8 @@ final class ChangeBatcher {
         }
         String op = value.getString("op");
         Struct source = value.getStruct("source");
-        LogicalTable table = tables.get(source.getString("schema") + "." + source.getString("table"));
+        String name = source.getString("schema") + "." + source.getString("table");
+        LogicalTable table = tables.get(name);
         if (table == null || op == null || op.equals("t") || op.equals("m")) {
             return null; // a table the pipeline does not include, a truncate or a message: nothing to write
         }
@@ -80,11 +133,14 @@ final class ChangeBatcher {
             throw new IllegalStateException("change '" + op + "' of " + table.info().table().display()
                     + " carries no row; check the table's REPLICA IDENTITY");
         }
+        table = current(name, table, data.schema());
         List<Column> columns = table.columns();
         Object[] row = new Object[columns.size() + 1];
         for (int i = 0; i < columns.size(); i++) {
             Field field = data.schema().field(columns.get(i).name());
-            if (field != null) {
+            if (field == null) {
+                row[i] = DebeziumValues.UNAVAILABLE; // dropped, or added after this change: the destination keeps its value
+            } else {
                 Object raw = data.get(field);
                 row[i] = DebeziumValues.unavailable(raw) ? DebeziumValues.UNAVAILABLE
                         : DebeziumValues.convert(columns.get(i).type(), field.schema(), raw);

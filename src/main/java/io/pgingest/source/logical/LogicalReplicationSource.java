@@ -84,10 +84,13 @@ public final class LogicalReplicationSource {
 
     /** Runs the engine (see the class comment); returns whether it ended without failure. */
     public boolean run(BatchSink sink, boolean once) throws InterruptedException {
-        Map<String, LogicalTable> tables;
+        Map<String, LogicalTable> tables = new LinkedHashMap<>();
+        SchemaTracker tracker = new SchemaTracker(settings, state);
         long startLsn;
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            tables = plan(c);
+            for (Map.Entry<String, LogicalTable> t : plan(c).entrySet()) {
+                tables.put(t.getKey(), tracker.initial(c, t.getValue().info()));
+            }
             startLsn = SourceWal.currentLsn(c);
         } catch (SQLException | CatalogException e) {
             LOG.error("pipeline {}: cannot read the source: {}", settings.name(), e.getMessage(), e);
@@ -97,8 +100,8 @@ public final class LogicalReplicationSource {
             LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
             return true;
         }
-        BatchHandler handler = new BatchHandler(settings.name(), new ChangeBatcher(settings.name(), tables), sink,
-                startLsn, BACKOFF);
+        BatchHandler handler = new BatchHandler(settings.name(), new ChangeBatcher(settings.name(), tables, tracker),
+                tracker, sink, startLsn, BACKOFF);
         CountDownLatch ended = new CountDownLatch(1);
         String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))

@@ -1,0 +1,105 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.RowBatch;
+import io.pgingest.event.WriteMode;
+import io.pgingest.mapping.TypeMapping;
+import io.pgingest.pipeline.QueryMode;
+import io.pgingest.source.BatchSink;
+import io.pgingest.source.table.TableQuery;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Re-loads the values of columns added to a streamed table for all its existing rows: a column added
+ * with a DEFAULT (or a generated one) changes those rows without any WAL entry, so the stream never
+ * brings their values. Reads (key, added columns) in keyset pages with table mode's Full Load query
+ * and sends each page as an UPSERT batch holding only those columns (writers update only the columns
+ * present in a batch). The pages carry the stream's current position: every change streamed later has
+ * at least that position and wins, and since every change committed after the column was added is in
+ * the stream, each row ends with its current value. Tables without a key cannot be re-loaded.
+ */
+record ColumnReload(LogicalTable table, List<Column> added) {
+
+    /** Reads and sends the pages; returns the number of rows re-loaded. */
+    long run(Connection c, String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
+        TableInfo info = table.info();
+        List<Column> raw = new ArrayList<>();
+        List<Column> resolved = new ArrayList<>();
+        for (String k : table.keys()) {
+            raw.add(info.column(k));
+        }
+        for (Column a : added) {
+            raw.add(info.column(a.name()));
+        }
+        for (Column r : raw) {
+            resolved.add(TypeMapping.resolve(r));
+        }
+        TableInfo narrowed = new TableInfo(info.table(), info.oid(), info.partitioned(), info.unlogged(), raw,
+                info.keyColumns(), info.primaryKey(), info.estimatedRows());
+        TableQuery query = TableQuery.of(narrowed, resolved, QueryMode.FULL_LOAD);
+        List<TypeMapping.ValueReader> readers = resolved.stream().map(TypeMapping::reader).toList();
+        List<String> lower = List.of();
+        long rows = 0;
+        while (true) {
+            List<Object[]> page = new ArrayList<>();
+            List<String> last = lower;
+            try (PreparedStatement ps = c.prepareStatement(query.pageSql(!lower.isEmpty()))) {
+                List<Object> params = query.pageParameters(lower, List.of(), pageSize);
+                for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 1, params.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Object[] row = new Object[resolved.size()];
+                        for (int i = 0; i < row.length; i++) {
+                            row[i] = readers.get(i).read(rs, i + 1);
+                        }
+                        page.add(row);
+                        List<String> cursor = new ArrayList<>();
+                        for (int i = 0; i < query.cursorColumnCount(); i++) {
+                            cursor.add(rs.getString(resolved.size() + i + 1));
+                        }
+                        last = cursor;
+                    }
+                }
+            }
+            if (page.isEmpty()) {
+                return rows;
+            }
+            sink.accept(new RowBatch(pipeline, info.table(), null, resolved, table.keys(), page, LoadKind.HISTORICAL,
+                    WriteMode.UPSERT, position, Instant.now(), Map.of(), false));
+            rows += page.size();
+            if (page.size() < pageSize) {
+                return rows;
+            }
+            lower = last;
+        }
+    }
+
+    /** The names of the columns of {@code oid} among {@code names} whose existing rows may hold non-null values. */
+    static List<String> withValues(Connection c, long oid, List<String> names) throws SQLException {
+        String sql = "SELECT attname FROM pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped"
+                + " AND (atthasdef OR atthasmissing) AND attname = ANY(?)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, oid);
+            ps.setArray(2, c.createArrayOf("text", names.toArray()));
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        }
+    }
+}
