@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Benchmark: logical replication (issue 3) with pg-ingest into PostgreSQL and into DuckDB, each timed
+# in the same run against pg_recvlogical (pgoutput, proto_version 1) reading the same WAL range from
+# its own slot:
+#   snapshot   the historical load of pgbench_accounts (1M rows) vs the COPY pipe
+#   (A)        backlog drain of one transaction updating all 1M rows of pgbench_accounts
+#   (B)        backlog drain of pgbench -c 2 -t 25000 -n (200k changes in 50k transactions)
+#   latency    commit-to-destination p50/p99 at a steady 2,000 changes/s (streaming, PostgreSQL)
+# Target: at most 2x pg_recvlogical's time (A, B) and 2x the COPY pipe (snapshot). See bench/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: bench/logical.sh [--fresh] [--build] [--keep] [--no-latency]   (env: PGHOST, PGPORT, PGUSER, PGPASSWORD)
+  --fresh       recreate the source database pgingest_lbench_src with pgbench -i -s 10 even if it is there
+  --build       rebuild target/pg-ingest.jar first (it is built anyway when missing)
+  --keep        keep the temporary directory (DuckDB file, state stores, logs) and the run's destination schema
+  --no-latency  skip the commit-to-destination latency measurement
+USAGE
+}
+
+FRESH=false BUILD=false KEEP=false DO_LATENCY=true
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) FRESH=true ;;
+    --build) BUILD=true ;;
+    --keep) KEEP=true ;;
+    --no-latency) DO_LATENCY=false ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+# shellcheck source=../scripts/lib/common.sh
+source "$(dirname "$0")/../scripts/lib/common.sh"
+require_commands java psql pgbench pg_recvlogical pg_dump createdb dropdb pg_isready awk timeout
+
+SRC=pgingest_lbench_src
+DST=pgingest_lbench_dst
+ROWS=1000000
+HEAP=-Xmx512m
+PIPELINES=(lbench_postgres lbench_duckdb)          # slots and publications pgingest_<pipeline>
+RECV_SLOTS=(lbench_recv_1 lbench_recv_2)           # pg_recvlogical's: one read before pg-ingest, one after
+RECV_PUB=lbench_recv
+LATENCY_RATE=2000 LATENCY_SECONDS=20
+DRAIN_TIMEOUT=900
+
+WORK=$(mktemp -d /tmp/pgingest-lbench.XXXXXX)
+export PGINGEST_LBENCH_SCHEMA="lbench_$(date +%Y%m%d_%H%M%S)"
+export PGINGEST_LBENCH_DUCKDB="$WORK/lbench.duckdb"
+ROUTES_postgres="file:$ROOT/bench/routes/logical-postgres.camel.yaml"
+ROUTES_duckdb="file:$ROOT/bench/routes/logical-duckdb.camel.yaml"
+STREAMING_PID=""
+
+# Slots retain WAL for as long as they exist: every slot and publication this script makes is dropped
+# at the end, on error and on Ctrl-C.
+drop_replication_objects() {
+  local s
+  database_exists "$SRC" || return 0
+  for s in "${PIPELINES[@]/#/pgingest_}" "${RECV_SLOTS[@]}"; do
+    pg_value postgres "select pg_terminate_backend(active_pid) from pg_replication_slots
+                       where slot_name = '$s' and active_pid is not null" >/dev/null 2>&1 || true
+    pg_value postgres "select pg_drop_replication_slot(slot_name) from pg_replication_slots
+                       where slot_name = '$s'" >/dev/null 2>&1 || info "could not drop slot $s: drop it by hand"
+  done
+  for s in "${PIPELINES[@]/#/pgingest_}" "$RECV_PUB"; do
+    pg "$SRC" -c "drop publication if exists $s" 2>/dev/null || info "could not drop publication $s: drop it by hand"
+  done
+}
+cleanup() {
+  local rc=$?
+  if [ -n "$STREAMING_PID" ] && kill -0 "$STREAMING_PID" 2>/dev/null; then
+    kill "$STREAMING_PID" 2>/dev/null; wait "$STREAMING_PID" 2>/dev/null || true
+  fi
+  drop_replication_objects
+  if $KEEP || [ "$rc" -ne 0 ]; then
+    info "kept $WORK and schema $PGINGEST_LBENCH_SCHEMA of $DST"
+  else
+    rm -rf "$WORK"
+    pg "$DST" -c "drop schema if exists $PGINGEST_LBENCH_SCHEMA cascade" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Source and baselines
+
+prepare_source() {
+  if $FRESH || ! database_exists "$SRC" \
+     || [ "$(pg_value "$SRC" "select count(*) from pgbench_accounts" 2>/dev/null || echo 0)" != "$ROWS" ]; then
+    info "creating $SRC with pgbench -i -s 10 (about a minute)"
+    drop_database "$SRC"
+    createdb "$SRC"
+    PGOPTIONS="-c client_min_messages=warning" pgbench -i -s 10 -q "$SRC" 2>&1 | sed 's/^/  pgbench: /'
+  else
+    info "$SRC already holds $ROWS rows in pgbench_accounts (use --fresh to recreate it)"
+  fi
+  # pgbench_history has no primary key: REPLICA IDENTITY FULL lets logical replication include it, so
+  # that (B) carries its 200k changes (50k of them inserts into pgbench_history).
+  pg "$SRC" -c "truncate pgbench_history" -c "alter table pgbench_history replica identity full" \
+    -c "create table if not exists lbench_latency (id bigserial primary key, stamped_at timestamptz not null)" \
+    -c "truncate lbench_latency" -c "vacuum analyze"
+  drop_replication_objects   # left over from an interrupted run
+}
+
+prepare_destination() {
+  database_exists "$DST" || createdb "$DST"
+  pg "$DST" -c "drop table if exists public.pgbench_accounts"
+  pg_dump --schema-only --no-owner --table=public.pgbench_accounts "$SRC" | pg "$DST" >/dev/null
+  pg "$DST" -c "create schema $PGINGEST_LBENCH_SCHEMA"
+}
+
+checkpoint() { pg postgres -c "checkpoint" 2>/dev/null || info "checkpoint not allowed for $PGUSER: timings may be noisier"; }
+
+# Best of 2; sets COPY_SECONDS.
+time_copy_pipe() {
+  local best="" run started t
+  for run in 1 2; do
+    pg "$DST" -c "truncate public.pgbench_accounts"
+    checkpoint
+    started=$(now)
+    psql -X -q -v ON_ERROR_STOP=1 -d "$SRC" -c "COPY pgbench_accounts TO STDOUT" \
+      | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" -c "COPY pgbench_accounts FROM STDIN"
+    t=$(elapsed "$started" "$(now)")
+    info "COPY pipe run $run: $t s"
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
+  done
+  [ "$(pg_value "$DST" "select count(*) from public.pgbench_accounts")" = "$ROWS" ] \
+    || die "the COPY pipe did not copy $ROWS rows"
+  pg "$DST" -c "drop table public.pgbench_accounts"
+  COPY_SECONDS="$best"
+}
+
+# pg_recvlogical's slots start where the pipelines' slots stand after their snapshots; its publication
+# lists the same tables as theirs.
+create_recv_slots() {
+  local tables s
+  tables=$(pg_value "$SRC" "select string_agg(format('%I.%I', schemaname, tablename), ', ')
+                            from pg_publication_tables where pubname = 'pgingest_lbench_postgres'")
+  [ -n "$tables" ] || die "the pipeline's publication pgingest_lbench_postgres lists no table"
+  pg "$SRC" -c "create publication $RECV_PUB for table $tables"
+  for s in "${RECV_SLOTS[@]}"; do
+    pg_value "$SRC" "select lsn from pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
+  done
+  info "pg_recvlogical: slots ${RECV_SLOTS[*]}, publication $RECV_PUB ($tables)"
+}
+
+# Reads the slot up to the LSN; prints the seconds.
+time_recvlogical() {
+  local slot="$1" endpos="$2" started
+  started=$(now)
+  timeout "$DRAIN_TIMEOUT" pg_recvlogical -d "$SRC" -S "$slot" --start --endpos "$endpos" --no-loop \
+    -o proto_version=1 -o publication_names="$RECV_PUB" -f /dev/null \
+    || die "pg_recvlogical on slot $slot did not reach $endpos"
+  elapsed "$started" "$(now)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# pg-ingest runs and destination checks
+
+# Runs pg-ingest --once for one destination (postgres|duckdb); prints the seconds. Log in $WORK.
+time_pg_ingest() {
+  local dest="$1" step="$2" routes started var
+  var="ROUTES_$dest"; routes="${!var}"
+  checkpoint
+  started=$(now)
+  if ! (cd "$ROOT" && timeout "$DRAIN_TIMEOUT" java "$HEAP" -XX:+ExitOnOutOfMemoryError \
+         -Dcamel.main.routes-include-pattern="$routes" -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest" \
+         -jar "$JAR" --once) > "$WORK/$dest-$step.log" 2>&1; then
+    tail -n 40 "$WORK/$dest-$step.log" >&2
+    die "pg-ingest -> $dest ($step) failed (last lines of its log above; full log in $WORK/$dest-$step.log)"
+  fi
+  elapsed "$started" "$(now)"
+}
+
+# A query on the destination of one pipeline; {t:name} stands for the destination table of source table name.
+dest_query() {
+  local dest="$1" sql="$2" name table
+  while [[ "$sql" =~ \{t:([a-z_]+)\} ]]; do
+    name="${BASH_REMATCH[1]}"
+    if [ "$dest" = postgres ]; then
+      table="$PGINGEST_LBENCH_SCHEMA.$name"
+    else
+      table=$(duckdb_tsv "$PGINGEST_LBENCH_DUCKDB" "select '\"' || table_schema || '\".\"' || table_name || '\"'
+               from information_schema.tables where table_catalog = current_database()
+               and table_name like '%$name' order by length(table_name) limit 1")
+      [ -n "$table" ] || die "no $name table in $PGINGEST_LBENCH_DUCKDB"
+    fi
+    sql="${sql//\{t:$name\}/$table}"
+  done
+  if [ "$dest" = postgres ]; then pg_value "$DST" "$sql"; else duckdb_tsv "$PGINGEST_LBENCH_DUCKDB" "$sql"; fi
+}
+
+# The fingerprint of the state the benchmark changes: per table "rows/sum of the balance column".
+FINGERPRINT=(pgbench_accounts:abalance pgbench_tellers:tbalance pgbench_branches:bbalance pgbench_history:delta)
+
+source_fingerprint() {
+  local e out=""
+  for e in "${FINGERPRINT[@]}"; do
+    out+="$(pg_value "$SRC" "select count(*) || '/' || coalesce(sum(${e#*:}), 0) from public.${e%%:*}") "
+  done
+  echo "${out% }"
+}
+
+# A table with no row at snapshot time is created in the destination by its first change: absent = "0/0".
+destination_fingerprint() {
+  local dest="$1" e t out="" exists
+  for e in "${FINGERPRINT[@]}"; do
+    t="${e%%:*}"
+    if [ "$dest" = postgres ]; then
+      exists=$(pg_value "$DST" "select to_regclass('$PGINGEST_LBENCH_SCHEMA.$t') is not null")
+      [ "$exists" = t ] || { out+="0/0 "; continue; }
+    else
+      exists=$(duckdb_tsv "$PGINGEST_LBENCH_DUCKDB" "select count(*) from information_schema.tables
+               where table_catalog = current_database() and table_name like '%$t'")
+      [ "$exists" != 0 ] || { out+="0/0 "; continue; }
+    fi
+    out+="$(dest_query "$dest" "select count(*) || '/' || coalesce(sum(${e#*:}), 0) from {t:$t}
+                                 where not coalesce(_pgingest_deleted, false)") "
+  done
+  echo "${out% }"
+}
+
+expect_destination() {
+  local dest="$1" step="$2" want="$3" got
+  got=$(destination_fingerprint "$dest")
+  [ "$got" = "$want" ] || die "after $step the $dest destination holds (rows/sum per table) '$got', the source '$want'"
+  info "$dest after $step: $got (rows/sum of accounts, tellers, branches, history) = source"
+}
+
+# Drains the backlog of one step: recv slot 1, pg-ingest -> PostgreSQL, -> DuckDB, recv slot 2.
+drain() {
+  local step="$1" endpos="$2" want r1 r2 pgs dks
+  want=$(source_fingerprint)
+  r1=$(time_recvlogical "${RECV_SLOTS[0]}" "$endpos"); info "pg_recvlogical ($step, slot 1): $r1 s"
+  pgs=$(time_pg_ingest postgres "$step"); info "pg-ingest -> PostgreSQL ($step): $pgs s"
+  dks=$(time_pg_ingest duckdb "$step"); info "pg-ingest -> DuckDB ($step): $dks s"
+  r2=$(time_recvlogical "${RECV_SLOTS[1]}" "$endpos"); info "pg_recvlogical ($step, slot 2): $r2 s"
+  expect_destination postgres "$step" "$want"
+  expect_destination duckdb "$step" "$want"
+  RECV=$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
+  PG_T="$pgs" DK_T="$dks"
+}
+
+wal_bytes_since() { pg_value "$SRC" "select pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$1'))"; }
+
+# ---------------------------------------------------------------------------------------------
+# Latency: pg-ingest -> PostgreSQL streaming (no --once), pgbench at a fixed rate stamping clock_timestamp()
+
+measure_latency() {
+  local script="$WORK/latency.sql" want got waited=0
+  echo "insert into lbench_latency (stamped_at) values (clock_timestamp());" > "$script"
+  (cd "$ROOT" && exec java "$HEAP" -Dcamel.main.routes-include-pattern="$ROUTES_postgres" \
+      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-postgres" -jar "$JAR") > "$WORK/postgres-latency.log" 2>&1 &
+  STREAMING_PID=$!
+  # streaming once a marker row arrived
+  pg "$SRC" -c "insert into lbench_latency (stamped_at) values (clock_timestamp())"
+  until [ "$(dest_query postgres "select count(*) from {t:lbench_latency}" 2>/dev/null || echo 0)" = 1 ]; do
+    kill -0 "$STREAMING_PID" 2>/dev/null || { tail -n 30 "$WORK/postgres-latency.log" >&2; die "pg-ingest (streaming) exited"; }
+    sleep 1; waited=$((waited + 1)); [ "$waited" -lt 120 ] || die "pg-ingest (streaming) did not deliver a row within 120 s"
+  done
+  info "streaming; pgbench --rate $LATENCY_RATE for $LATENCY_SECONDS s"
+  pgbench -n -c 4 -j 2 --rate "$LATENCY_RATE" -T "$LATENCY_SECONDS" -f "$script" "$SRC" > "$WORK/latency-pgbench.log" 2>&1 \
+    || { cat "$WORK/latency-pgbench.log" >&2; die "pgbench --rate failed"; }
+  LATENCY_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/latency-pgbench.log")
+  want=$(pg_value "$SRC" "select count(*) from lbench_latency")
+  waited=0
+  until got=$(dest_query postgres "select count(*) from {t:lbench_latency}"); [ "$got" = "$want" ]; do
+    sleep 1; waited=$((waited + 1))
+    [ "$waited" -lt 120 ] || die "the destination holds $got of $want latency rows 120 s after the writers stopped"
+  done
+  kill "$STREAMING_PID"; wait "$STREAMING_PID" 2>/dev/null || true; STREAMING_PID=""
+  LATENCY=$(dest_query postgres "select to_char(1000 * percentile_cont(0.5) within group (order by l), 'FM99990.0')
+      || ' ' || to_char(1000 * percentile_cont(0.99) within group (order by l), 'FM99990.0')
+      || ' ' || to_char(1000 * max(l), 'FM99990.0')
+      from (select extract(epoch from _pgingest_loaded_at - stamped_at) as l from {t:lbench_latency} where id > 1) x")
+}
+
+# ---------------------------------------------------------------------------------------------
+
+heading "Setup"
+require_server
+if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
+[ "$(pg_value postgres "show wal_level")" = logical ] || die "wal_level must be logical (scripts/setup-postgres.sh)"
+prepare_source
+prepare_destination
+info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
+
+heading "Historical load: COPY pipe (best of 2) vs pg-ingest snapshot"
+time_copy_pipe
+SNAP_PG=$(time_pg_ingest postgres snapshot); info "pg-ingest -> PostgreSQL (snapshot): $SNAP_PG s"
+SNAP_DK=$(time_pg_ingest duckdb snapshot); info "pg-ingest -> DuckDB (snapshot): $SNAP_DK s"
+WANT=$(source_fingerprint)
+expect_destination postgres snapshot "$WANT"
+expect_destination duckdb snapshot "$WANT"
+create_recv_slots
+
+heading "(A) one transaction updating all $ROWS rows of pgbench_accounts"
+START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"
+END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
+drain A "$END_LSN"; A_RECV=$RECV A_PG=$PG_T A_DK=$DK_T
+
+heading "(B) pgbench -c 2 -t 25000 -n (200k changes in 50k transactions)"
+START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench-B.log" 2>&1 || { cat "$WORK/pgbench-B.log" >&2; die "pgbench failed"; }
+END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
+drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T
+
+LATENCY="" LATENCY_TPS=""
+if $DO_LATENCY; then
+  heading "Latency: commit to destination at $LATENCY_RATE changes/s (pg-ingest -> PostgreSQL, streaming)"
+  measure_latency
+fi
+
+heading "Summary: logical replication, pgbench scale 10 (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+row() { printf '%-34s %12s %12s %12s %10s %10s\n' "$@"; }
+row "run" "baseline s" "->PG s" "->DuckDB s" "PG ratio" "DK ratio"
+row "----------------------------------" "----------" "------" "----------" "--------" "--------"
+row "snapshot 1M rows vs COPY pipe" "$COPY_SECONDS" "$SNAP_PG" "$SNAP_DK" "$(ratio "$SNAP_PG" "$COPY_SECONDS")" "$(ratio "$SNAP_DK" "$COPY_SECONDS")"
+row "(A) 1M-row txn vs pg_recvlogical" "$A_RECV" "$A_PG" "$A_DK" "$(ratio "$A_PG" "$A_RECV")" "$(ratio "$A_DK" "$A_RECV")"
+row "(B) pgbench 50k txn vs recvlogical" "$B_RECV" "$B_PG" "$B_DK" "$(ratio "$B_PG" "$B_RECV")" "$(ratio "$B_DK" "$B_RECV")"
+echo
+echo "targets: every ratio at most 2.00 (Debezium Server 3.6: about 5.6x on A, 8.7x on B, 17x on the snapshot)."
+if [ -n "$LATENCY" ]; then
+  read -r P50 P99 PMAX <<<"$LATENCY"
+  echo "latency commit -> PostgreSQL destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
+       "p50 $P50 ms, p99 $P99 ms, max $PMAX ms"
+fi
+echo "pg-ingest times are the wall clock of 'java -jar target/pg-ingest.jar --once' (JVM and Camel start,"
+echo "the drain, the catch-up check, shutdown); baselines: COPY pipe best of 2, pg_recvlogical best of 2 slots."
+echo
+echo "commands:"
+echo "  baseline A/B: pg_recvlogical -d $SRC -S <slot> --start --endpos <lsn after the change> --no-loop -o proto_version=1 -o publication_names=$RECV_PUB -f /dev/null"
+echo "  postgres:     PGINGEST_LBENCH_SCHEMA=<schema> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_postgres -Dpgingest.state.url=jdbc:h2:file:<dir>/state-postgres -jar target/pg-ingest.jar --once"
+echo "  duckdb:       PGINGEST_LBENCH_DUCKDB=<file> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_duckdb -Dpgingest.state.url=jdbc:h2:file:<dir>/state-duckdb -jar target/pg-ingest.jar --once"

@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# Robustness checks of logical replication (issue 3, "How it will be checked"):
+#   kill9    concurrent writers (inserts, updates, deletes); pg-ingest streaming into DuckDB killed with
+#            kill -9 at random moments (during the snapshot and during streaming) and restarted N times;
+#            then the writers stop, one --once catches up, and the destination must equal the source.
+#   restart  pg-ingest streaming into PostgreSQL while the source PostgreSQL is restarted
+#            (pg_ctlcluster ... restart): the same process must resume by itself and catch up.
+# Prints PASS/FAIL per scenario with the evidence; exits 1 when a scenario failed.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/chaos-logical.sh [-n N] [--build] [--keep] [--skip-restart]   (env: PGHOST, PGPORT, PGUSER, PGPASSWORD)
+  -n N            kill -9 / restart cycles (default 5)
+  --build         rebuild target/pg-ingest.jar first (it is built anyway when missing)
+  --keep          keep the temporary directory (DuckDB file, state stores, logs) and the databases
+  --skip-restart  skip the source-restart scenario (it restarts the whole PostgreSQL cluster,
+                  which interrupts every other session on it)
+  env PG_CLUSTER  "<version> <name>" of the source cluster for pg_ctlcluster (default "15 main")
+USAGE
+}
+
+CYCLES=5 BUILD=false KEEP=false RESTART=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) CYCLES="${2:?-n needs a number}"; shift ;;
+    --build) BUILD=true ;;
+    --keep) KEEP=true ;;
+    --skip-restart) RESTART=false ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+require_commands java psql pgbench createdb dropdb pg_isready awk comm sort
+SRC=pgingest_chaos_src
+DST=pgingest_chaos_dst
+BIG_ROWS=200000
+HEAP=-Xmx512m
+PIPELINES=(chaos_duckdb chaos_postgres)
+PG_CLUSTER="${PG_CLUSTER:-15 main}"
+WORK=$(mktemp -d /tmp/pgingest-chaos.XXXXXX)
+DUCKDB_FILE="$WORK/chaos.duckdb"
+PIDS=()            # background processes this script started (pg-ingest, pgbench writers)
+FAILED=()
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if database_exists "$SRC"; then
+    for p in "${PIPELINES[@]}"; do
+      pg_value postgres "select pg_terminate_backend(active_pid) from pg_replication_slots
+                         where slot_name = 'pgingest_$p' and active_pid is not null" >/dev/null 2>&1 || true
+      sleep 0.5
+      pg_value postgres "select pg_drop_replication_slot(slot_name) from pg_replication_slots
+                         where slot_name = 'pgingest_$p'" >/dev/null 2>&1 || info "could not drop slot pgingest_$p: drop it by hand"
+      pg "$SRC" -c "drop publication if exists pgingest_$p" 2>/dev/null || info "could not drop publication pgingest_$p"
+    done
+  fi
+  if $KEEP; then
+    info "kept $WORK, databases $SRC and $DST"
+  else
+    rm -rf "$WORK"
+    drop_database "$SRC" 2>/dev/null || true
+    drop_database "$DST" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+write_route() {
+  local name="$1" destination="$2"
+  cat > "$WORK/$name.camel.yaml" <<YAML
+- templatedRoute:
+    routeTemplateRef: pg-ingest
+    routeId: $name
+    parameters:
+      - { name: pipeline, value: $name }
+      - { name: mode, value: logical-replication }
+      - { name: host, value: "$PGHOST" }
+      - { name: port, value: "$PGPORT" }
+      - { name: database, value: $SRC }
+      - { name: user, value: "$PGUSER" }
+      - { name: password, value: "{{env:PGPASSWORD:}}" }
+      - { name: objects, value: "*" }
+      - { name: batchSize, value: "2000" }
+      - { name: destination, value: "$destination" }
+YAML
+}
+
+prepare() {
+  drop_database "$SRC"; drop_database "$DST"
+  createdb "$SRC"; createdb "$DST"
+  pg "$SRC" <<SQL
+create table big (id bigint primary key, grp int not null, val text, updated_at timestamptz not null default now());
+insert into big select g, g % 97, md5(g::text), now() from generate_series(1, $BIG_ROWS) g;
+create table hot (id int primary key, counter bigint not null, note text);
+insert into hot select g, 0, 'n' || g from generate_series(1, 100) g;
+create table events (id bigserial primary key, big_id bigint, payload text);
+insert into events (big_id, payload) select g, 'p' || g from generate_series(1, 1000) g;
+vacuum analyze;
+SQL
+  # Every statement its own transaction: inserts, updates and deletes on all three tables, keys reused.
+  cat > "$WORK/writer.sql" <<'SQL'
+\set id random(1, 220000)
+\set h random(1, 100)
+update hot set counter = counter + 1, note = md5(random()::text) where id = :h;
+update big set val = md5(random()::text), updated_at = clock_timestamp() where id = :id;
+insert into big (id, grp, val) values (:id + 3, 1, 'ins') on conflict (id) do update set val = 'upd', grp = big.grp + 1;
+delete from big where id = :id + 7;
+insert into events (big_id, payload) values (:id, md5(random()::text));
+delete from events where id = (select min(id) from events);
+SQL
+  write_route chaos_duckdb "pgingest-duckdb:$DUCKDB_FILE"
+  write_route chaos_postgres "pgingest-postgres:$DST?host=$PGHOST&port=$PGPORT&user=$PGUSER&password=RAW({{env:PGPASSWORD:}})&schema=chaos"
+}
+
+start_writers() {
+  pgbench -n -c 2 -j 2 --rate 100 -T 100000 -f "$WORK/writer.sql" "$SRC" >> "$WORK/writers.log" 2>&1 &
+  WRITERS=$!; PIDS+=("$WRITERS")
+}
+stop_writers() { kill "$WRITERS" 2>/dev/null || true; wait "$WRITERS" 2>/dev/null || true; }
+
+# Starts pg-ingest streaming (no --once) for one pipeline; sets INGEST. Log appended to $WORK/<pipeline>.log.
+start_ingest() {
+  local name="$1"
+  echo "----- start $(date +%T.%N) -----" >> "$WORK/$name.log"
+  (cd "$ROOT" && exec java "$HEAP" -Dcamel.main.routes-include-pattern="file:$WORK/$name.camel.yaml" \
+      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$name" -jar "$JAR") >> "$WORK/$name.log" 2>&1 &
+  INGEST=$!; PIDS+=("$INGEST")
+}
+
+once_ingest() {
+  local name="$1"
+  echo "----- --once $(date +%T.%N) -----" >> "$WORK/$name.log"
+  (cd "$ROOT" && timeout 900 java "$HEAP" -Dcamel.main.routes-include-pattern="file:$WORK/$name.camel.yaml" \
+      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$name" -jar "$JAR" --once) >> "$WORK/$name.log" 2>&1
+}
+
+# Phase of the current run from the end of its log: since its last start marker.
+phase_of() {
+  local section; section=$(awk '/^----- start /{ buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$WORK/$1.log")
+  if grep -q "Starting streaming" <<<"$section"; then echo streaming
+  elif grep -q "Snapshot step 7" <<<"$section"; then echo snapshot
+  else echo starting; fi
+}
+
+wait_for_phase() {
+  local name="$1" want="$2" i
+  for i in $(seq 1 600); do
+    [ "$(phase_of "$name")" = "$want" ] && return 0
+    kill -0 "$INGEST" 2>/dev/null || { tail -n 30 "$WORK/$name.log" >&2; die "pg-ingest ($name) exited before reaching the $want phase"; }
+    sleep 0.2
+  done
+  die "pg-ingest ($name) did not reach the $want phase in 120 s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Comparison: every source row has an identical live destination row; every other destination row is
+# soft-deleted; no key twice. Values are compared as text, timestamps as epoch microseconds.
+
+declare -A COLS=([big]="id, grp, val, EPOCH(updated_at)" [hot]="id, counter, note" [events]="id, big_id, payload")
+
+source_rows() {
+  local cols="${COLS[$1]}"
+  cols="${cols//EPOCH(updated_at)/(extract(epoch from updated_at) * 1000000)::bigint}"
+  pg_value "$SRC" "copy (select $cols from $1) to stdout" | LC_ALL=C sort
+}
+
+dest_sql() {
+  local dest="$1" sql="$2"
+  if [ "$dest" = duckdb ]; then
+    sql="${sql//EPOCH(updated_at)/epoch_us(updated_at)}"
+    duckdb_tsv "$DUCKDB_FILE" "$sql"
+  else
+    sql=$(sed 's/ from \([a-z][a-z]*\)/ from chaos.\1/g' <<<"$sql")
+    sql="${sql//EPOCH(updated_at)/(extract(epoch from updated_at) * 1000000)::bigint}"
+    pg_value "$DST" "$sql" | tr '|' '\t'
+  fi
+}
+
+# compare <duckdb|postgres> <scenario>: appends evidence to $WORK/<scenario>.evidence; returns 1 on a difference.
+compare() {
+  local dest="$1" scenario="$2" t ok=0 dups src_only dst_only
+  local ev="$WORK/$scenario.evidence"
+  for t in big hot events; do
+    source_rows "$t" > "$WORK/$t.src"
+    dest_sql "$dest" "select ${COLS[$t]} from $t where not _pgingest_deleted" | sed 's/\r$//' | LC_ALL=C sort > "$WORK/$t.dst"
+    dups=$(dest_sql "$dest" "select count(*) from (select id from $t group by id having count(*) > 1) d")
+    src_only=$(LC_ALL=C comm -23 "$WORK/$t.src" "$WORK/$t.dst" | wc -l)
+    dst_only=$(LC_ALL=C comm -13 "$WORK/$t.src" "$WORK/$t.dst" | wc -l)
+    local deleted; deleted=$(dest_sql "$dest" "select count(*) from $t where _pgingest_deleted")
+    echo "$t: source $(wc -l < "$WORK/$t.src") rows, destination $(wc -l < "$WORK/$t.dst") live + $deleted soft-deleted;" \
+         "source rows missing or different: $src_only; live rows not in the source: $dst_only; duplicate keys: $dups" >> "$ev"
+    if [ "$src_only" != 0 ] || [ "$dst_only" != 0 ] || [ "$dups" != 0 ]; then
+      ok=1
+      { echo "  source rows without an identical live destination row (first 10):"
+        LC_ALL=C comm -23 "$WORK/$t.src" "$WORK/$t.dst" | head -n 10 | sed 's/^/    /'
+        echo "  live destination rows not in the source (first 10):"
+        LC_ALL=C comm -13 "$WORK/$t.src" "$WORK/$t.dst" | head -n 10 | sed 's/^/    /'; } >> "$ev"
+    fi
+  done
+  return $ok
+}
+
+verdict() {
+  local scenario="$1" result="$2"
+  heading "$scenario: $result"
+  cat "$WORK/$scenario.evidence"
+  [ "$result" = PASS ] || FAILED+=("$scenario")
+}
+
+# ---------------------------------------------------------------------------------------------
+
+scenario_kill9() {
+  local s=kill9 i phase delay ev="$WORK/kill9.evidence"
+  : > "$ev"
+  start_writers
+  for i in $(seq 1 "$CYCLES"); do
+    start_ingest chaos_duckdb
+    if [ "$i" -le 2 ]; then
+      # the first two kills land inside the snapshot (200k rows take several seconds)
+      wait_for_phase chaos_duckdb snapshot
+      sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.1f", (s % 30) / 10 }')"
+    else
+      wait_for_phase chaos_duckdb streaming
+      sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.1f", 1 + (s % 80) / 10 }')"
+    fi
+    phase=$(phase_of chaos_duckdb)
+    kill -0 "$INGEST" 2>/dev/null || { tail -n 30 "$WORK/chaos_duckdb.log" >&2; die "pg-ingest exited by itself before kill $i"; }
+    kill -9 "$INGEST"; wait "$INGEST" 2>/dev/null || true
+    echo "kill -9 #$i during the $phase phase at $(date +%T)" | tee -a "$ev"
+  done
+  stop_writers
+  echo "writers: $(grep -E '^number of transactions actually processed' "$WORK/writers.log" | tail -n 1 || echo '?')" >> "$ev"
+  info "writers stopped; catching up with --once"
+  if ! once_ingest chaos_duckdb; then
+    echo "the catch-up run (--once) failed: last lines of its log:" >> "$ev"; tail -n 20 "$WORK/chaos_duckdb.log" >> "$ev"
+    verdict $s FAIL; return
+  fi
+  if compare duckdb $s; then verdict $s PASS; else verdict $s FAIL; fi
+}
+
+scenario_restart() {
+  local s=restart ev="$WORK/restart.evidence" i marker got pid_before
+  : > "$ev"
+  start_writers
+  start_ingest chaos_postgres
+  wait_for_phase chaos_postgres streaming
+  # streaming for real: a marker row arrives
+  marker=$(pg_value "$SRC" "insert into hot values (100001, 1, 'before-restart') returning id")
+  for i in $(seq 1 120); do
+    got=$(pg_value "$DST" "select count(*) from chaos.hot where id = $marker" 2>/dev/null || echo 0)
+    [ "$got" = 1 ] && break; sleep 1
+  done
+  [ "$got" = 1 ] || { echo "the marker before the restart did not arrive in 120 s" >> "$ev"; verdict $s FAIL; return; }
+  pid_before=$INGEST
+  echo "streaming (pid $pid_before); restarting the source: pg_ctlcluster --skip-systemctl-redirect $PG_CLUSTER restart" | tee -a "$ev"
+  # shellcheck disable=SC2086
+  pg_ctlcluster --skip-systemctl-redirect $PG_CLUSTER restart
+  for i in $(seq 1 60); do pg_isready -q && break; sleep 1; done
+  stop_writers   # their connections died with the server
+  start_writers
+  sleep 10
+  stop_writers
+  marker=$(pg_value "$SRC" "insert into hot values (100002, 2, 'after-restart') returning id")
+  for i in $(seq 1 180); do
+    got=$(pg_value "$DST" "select count(*) from chaos.hot where id = $marker and not _pgingest_deleted" 2>/dev/null || echo 0)
+    [ "$got" = 1 ] && break
+    kill -0 "$pid_before" 2>/dev/null || break
+    sleep 1
+  done
+  if [ "$got" != 1 ]; then
+    if kill -0 "$pid_before" 2>/dev/null; then echo "pg-ingest still runs but the marker written after the restart did not arrive in 180 s" >> "$ev"
+    else echo "pg-ingest exited after the restart" >> "$ev"; fi
+    echo "log lines after the restart (errors and Debezium's reconnects):" >> "$ev"
+    grep -E "ERROR|WARN .*(retry|restart|connect)|Starting streaming|pipeline chaos_postgres" "$WORK/chaos_postgres.log" | tail -n 15 | cut -c1-300 >> "$ev"
+    verdict $s FAIL; return
+  fi
+  echo "the marker written after the restart arrived ${i}s later, same process (pid $pid_before)" >> "$ev"
+  # the streaming process itself holds everything up to the marker: compare now, while it runs
+  sleep 2
+  if compare postgres $s; then verdict $s PASS; else verdict $s FAIL; fi
+  kill "$pid_before" 2>/dev/null || true; wait "$pid_before" 2>/dev/null || true
+}
+
+heading "Setup"
+require_server
+if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
+[ "$(pg_value postgres "show wal_level")" = logical ] || die "wal_level must be logical (scripts/setup-postgres.sh)"
+prepare
+info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows; writers: pgbench --rate 100 x 6 statements; work dir $WORK"
+
+heading "Scenario kill9: $CYCLES x kill -9 of pg-ingest (DuckDB destination) under concurrent writes"
+scenario_kill9
+if $RESTART; then
+  heading "Scenario restart: source PostgreSQL restarted while pg-ingest streams (PostgreSQL destination)"
+  scenario_restart
+fi
+
+heading "Result"
+if [ ${#FAILED[@]} -eq 0 ]; then echo "PASS (all scenarios)"; else echo "FAIL: ${FAILED[*]}"; KEEP=true; exit 1; fi
