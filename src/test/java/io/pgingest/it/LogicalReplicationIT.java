@@ -107,7 +107,7 @@ class LogicalReplicationIT {
 
     @Test
     void aFailingDestinationStopsThePipelineAndTheOffsetDoesNotAdvance() throws Exception {
-        pipeline();
+        pipeline("retrySeconds", "7"); // waits 1, 2, 4 s: four attempts
         assertThat(run.once().exitCode()).isZero();
         // The destination table replaced by a view: every write to it fails until it is fixed.
         run.duckExecute("DROP TABLE items");

@@ -42,8 +42,22 @@ import java.util.concurrent.TimeUnit;
 public final class LogicalReplicationSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogicalReplicationSource.class);
-    static final List<Duration> BACKOFF = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
-            Duration.ofSeconds(4), Duration.ofSeconds(8));
+    /**
+     * The waits between attempts of a failing batch: 1 s doubling up to 60 s, as many as fit in
+     * {@code budget} (at least one): a destination or source restart is ridden out, a lasting
+     * failure stops the pipeline.
+     */
+    static List<Duration> backoff(Duration budget) {
+        List<Duration> waits = new java.util.ArrayList<>();
+        long total = 0;
+        long next = 1;
+        do {
+            waits.add(Duration.ofSeconds(next));
+            total += next;
+            next = Math.min(next * 2, 60);
+        } while (total + next <= budget.toSeconds());
+        return List.copyOf(waits);
+    }
 
     private final PipelineSettings settings;
     private final StateStore state;
@@ -101,7 +115,7 @@ public final class LogicalReplicationSource {
             return true;
         }
         BatchHandler handler = new BatchHandler(settings.name(), new ChangeBatcher(settings.name(), tables, tracker),
-                tracker, sink, startLsn, BACKOFF);
+                tracker, sink, startLsn, backoff(settings.retryBudget()));
         CountDownLatch ended = new CountDownLatch(1);
         String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
