@@ -256,6 +256,33 @@ class LogicalReplicationIT {
                 .containsExactly(List.of("SEVEN"));
     }
 
+    @Test
+    void aDroppedTableIsNotedAndItsDestinationRowsStay() throws Exception {
+        pipeline();
+        db.execute("CREATE TABLE orders (id int PRIMARY KEY, item text)", "INSERT INTO orders VALUES (1, 'apple')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO orders VALUES (2, 'pear')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("DROP TABLE orders", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+        assertThat(run.once().exitCode()).as("the run after DROP TABLE succeeds").isZero();
+        assertThat(run.duck("SELECT id, item FROM orders ORDER BY id"))
+                .as("the destination keeps the dropped table's rows")
+                .containsExactly(List.of(1, "apple"), List.of(2, "pear"));
+        assertThat(objectMessage("public.orders")).as("the object says the table was dropped").startsWith("dropped at the source");
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other tables keep streaming")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+    }
+
+    private String objectMessage(String object) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT message FROM pgingest_object WHERE object = ?")) {
+            ps.setString(1, object);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** The tables in the test database's publications. */
     private List<String> publishedTables() throws java.sql.SQLException {
         return PipelineRun.pg(db, "SELECT tablename FROM pg_publication_tables ORDER BY tablename").stream()

@@ -188,6 +188,9 @@ public final class LogicalReplicationSource {
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
         boolean firstRun = known.isEmpty();
+        java.util.Set<String> present = new java.util.HashSet<>();
+        all.forEach(t -> present.add(t.table().display()));
+        known.values().stream().filter(r -> !present.contains(r.object())).forEach(planner::noteDropped);
         List<TablePlanner.Decision> included = new ArrayList<>();
         for (TableInfo t : all) {
             planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), firstRun)

@@ -123,13 +123,9 @@ final class NewTables {
             if (!present.contains(name) && dropped.add(name)) {
                 LOG.warn("pipeline {}: {} was dropped at the source; its changes stop, its destination rows stay",
                         settings.name(), name);
-                planner.save(t.info(), ObjectProgress.STREAMING, droppedNote());
+                planner.known().values().stream().filter(r -> r.object().equals(name)).findFirst().ifPresent(planner::noteDropped);
             }
         }
-    }
-
-    static String droppedNote() {
-        return "dropped at the source (noticed " + Instant.now() + "); the destination keeps its rows";
     }
 
     /** Whether the table was seen dropped (its state must not be overwritten at the end of the run). */

@@ -123,6 +123,16 @@ final class TablePlanner {
         save(t, null, ObjectStatus.INCLUDED, progress, message);
     }
 
+    /** Notes, once, that an included table is no longer in the catalog; its destination rows stay. */
+    void noteDropped(ObjectRecord r) {
+        if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(DROPPED))) {
+            LOG.warn("pipeline {}: {} was dropped at the source; its destination rows stay", settings.name(), r.object());
+            state.saveObject(r.withProgress(r.progress(), DROPPED + " (noticed " + Instant.now() + "); the destination keeps its rows"));
+        }
+    }
+
+    static final String DROPPED = "dropped at the source";
+
     /** Drops the column list {@link SchemaTracker} keeps for the table. */
     void forgetColumns(TableInfo t) {
         state.deleteCursor(settings.name(), t.table().display());
