@@ -14,7 +14,6 @@ import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
-import io.pgingest.state.ObjectStatus;
 import io.pgingest.state.StateStore;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -37,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * the pipeline selects, and hands its changes to a {@link BatchSink} through {@link BatchHandler}.
  * {@link #run} blocks: streaming, until {@link #stop()} or a failure; with {@code once}, until the
  * snapshot is done and the stream has caught up with the WAL position current at the start.
- * A failure marks the objects FAILED and returns false; the engine is not restarted.
+ * A failure marks the objects FAILED and returns false; the engine is not restarted. Tables new to the
+ * pipeline are handled by {@link TablePlanner} (before the engine starts) and {@link NewTables} (while streaming).
  */
 public final class LogicalReplicationSource {
 
