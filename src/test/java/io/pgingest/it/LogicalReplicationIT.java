@@ -23,6 +23,7 @@ class LogicalReplicationIT {
 
     private TestDatabase db;
     private PipelineRun run;
+    private String pipelineName;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -48,7 +49,8 @@ class LogicalReplicationIT {
         System.arraycopy(extra, 0, all, 2, extra.length);
         // Slots are per server: a name unique to this test's database keeps concurrent runs of this class apart
         String unique = db.name().replaceAll("[^a-z0-9]", "");
-        run.pipeline("shop_" + unique.substring(Math.max(0, unique.length() - 8)), db, all);
+        pipelineName = "shop_" + unique.substring(Math.max(0, unique.length() - 8));
+        run.pipeline(pipelineName, db, all);
     }
 
     @Test
@@ -77,7 +79,7 @@ class LogicalReplicationIT {
     void aSecondRunResumesFromTheCommittedOffsetWithoutDuplicatesOrLoss() throws Exception {
         pipeline();
         assertThat(run.once().exitCode()).isZero();
-        assertThat(offsetRows()).as("the offset is in the H2 state file's table pgingest_offsets_shop, as JSON text")
+        assertThat(offsetRows()).as("the offset is in the H2 state file's table pgingest_offsets_<pipeline>, as JSON text")
                 .singleElement().satisfies(row -> assertThat(row.get(1)).contains("lsn"));
         assertThat(tmp.resolve("state-offsets")).as("no offset file beside the state file").doesNotExist();
         db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
@@ -96,7 +98,8 @@ class LogicalReplicationIT {
     private List<List<String>> offsetRows() throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
              java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery("SELECT offset_key, offset_val FROM pgingest_offsets_shop")) {
+             java.sql.ResultSet rs = s.executeQuery("SELECT offset_key, offset_val FROM "
+                     + io.pgingest.source.logical.ReplicationNames.offsetTable(pipelineName))) {
             List<List<String>> rows = new java.util.ArrayList<>();
             while (rs.next()) {
                 rows.add(List.of(rs.getString(1), rs.getString(2)));
@@ -188,5 +191,112 @@ class LogicalReplicationIT {
                         // known limitation: columns are typed from the current catalog, so a value of a column dropped
                         // before the stream reached its change is not written
                         java.util.Arrays.asList(10, "ten", null));
+    }
+
+    @Test
+    void aTableCreatedBetweenRunsIsPublishedLoadedAndThenStreamed() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("CREATE TABLE orders (id int PRIMARY KEY, item text)",
+                "INSERT INTO orders VALUES (1, 'apple'), (2, 'pear')");
+        assertThat(run.once().exitCode()).as("the run that finds the new table succeeds").isZero();
+        assertThat(run.duck("SELECT id, item, _pgingest_deleted FROM orders ORDER BY id"))
+                .as("the rows the new table had before it was published are loaded")
+                .containsExactly(List.of(1, "apple", false), List.of(2, "pear", false));
+        assertThat(publishedTables()).as("the new table is added to the pipeline's publication").contains("orders");
+        assertThat(objectState("public.orders")).as("the new table streams").containsExactly("INCLUDED", "STREAMING");
+
+        db.execute("INSERT INTO orders VALUES (3, 'plum')", "UPDATE orders SET item = 'APPLE' WHERE id = 1",
+                "DELETE FROM orders WHERE id = 2", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, item, _pgingest_deleted FROM orders ORDER BY id"))
+                .as("changes of the new table made after it was loaded are streamed")
+                .containsExactly(List.of(1, "APPLE", false), List.of(2, "pear", true), List.of(3, "plum", false));
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other tables keep streaming")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+    }
+
+    @Test
+    void withIncludeNewTablesOffANewTableIsSkippedAndNotPublished() throws Exception {
+        pipeline("includeNewTables", "false");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("CREATE TABLE orders (id int PRIMARY KEY, item text)", "INSERT INTO orders VALUES (1, 'apple')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO orders VALUES (2, 'pear')", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+        assertThat(run.once().exitCode()).as("later runs succeed too").isZero();
+        assertThat(objectState("public.orders")).as("the new table is listed as SKIPPED")
+                .containsExactly("SKIPPED", "PENDING");
+        assertThat(publishedTables()).as("a skipped table is not published").containsExactly("items");
+        assertThat(run.duck("SELECT count(*) FROM information_schema.tables WHERE table_name = 'orders'"))
+                .as("nothing of the skipped table reaches the destination").containsExactly(List.of(0L));
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the included table streams")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+    }
+
+    /**
+     * The old table's destination rows stay (DROP TABLE is not a row change in the WAL); rows of the new
+     * table overwrite those with the same key, as a reload would.
+     */
+    @Test
+    void aDroppedAndRecreatedTableIsReloadedAndItsOldRowsStay() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("DROP TABLE items",
+                "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)",
+                "INSERT INTO items VALUES (1, 'uno', 1.00, NULL), (7, 'seven', 7.70, NULL)");
+        assertThat(run.once().exitCode()).as("the run after the table was re-created succeeds").isZero();
+        assertThat(run.duck("SELECT id, name FROM items ORDER BY id"))
+                .as("the re-created table is loaded; rows of the old table that the new one lacks stay")
+                .containsExactly(List.of(1, "uno"), List.of(2, "two"), List.of(3, "three"), List.of(7, "seven"));
+        assertThat(publishedTables()).as("the re-created table is published again").containsExactly("items");
+
+        db.execute("UPDATE items SET name = 'SEVEN' WHERE id = 7");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT name FROM items WHERE id = 7")).as("the re-created table streams")
+                .containsExactly(List.of("SEVEN"));
+    }
+
+    @Test
+    void aDroppedTableIsNotedAndItsDestinationRowsStay() throws Exception {
+        pipeline();
+        db.execute("CREATE TABLE orders (id int PRIMARY KEY, item text)", "INSERT INTO orders VALUES (1, 'apple')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO orders VALUES (2, 'pear')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("DROP TABLE orders", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+        assertThat(run.once().exitCode()).as("the run after DROP TABLE succeeds").isZero();
+        assertThat(run.duck("SELECT id, item FROM orders ORDER BY id"))
+                .as("the destination keeps the dropped table's rows")
+                .containsExactly(List.of(1, "apple"), List.of(2, "pear"));
+        assertThat(objectMessage("public.orders")).as("the object says the table was dropped").startsWith("dropped at the source");
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other tables keep streaming")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+    }
+
+    private String objectMessage(String object) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT message FROM pgingest_object WHERE object = ?")) {
+            ps.setString(1, object);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** The tables in the test database's publications. */
+    private List<String> publishedTables() throws java.sql.SQLException {
+        return PipelineRun.pg(db, "SELECT tablename FROM pg_publication_tables ORDER BY tablename").stream()
+                .map(r -> (String) r.get(0)).toList();
+    }
+
+    /** Status and progress of an object in the H2 state file the runs used. */
+    private List<String> objectState(String object) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT status, progress FROM pgingest_object WHERE object = ?")) {
+            ps.setString(1, object);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? List.of(rs.getString(1), rs.getString(2)) : List.of();
+            }
+        }
     }
 }

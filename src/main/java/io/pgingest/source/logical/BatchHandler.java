@@ -28,6 +28,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final String pipeline;
     private final ChangeBatcher batcher;
     private final SchemaTracker tracker;
+    private final NewTables newTables;
     private final BatchSink sink;
     private final List<Duration> backoff;
     private long position;
@@ -39,11 +40,12 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      *                so a replay after a restart is never taken for an older change by the destination
      * @param backoff the waits between attempts; its size plus one is the number of attempts
      */
-    BatchHandler(String pipeline, ChangeBatcher batcher, SchemaTracker tracker, BatchSink sink, long floor,
-                 List<Duration> backoff) {
+    BatchHandler(String pipeline, ChangeBatcher batcher, SchemaTracker tracker, NewTables newTables, BatchSink sink,
+                 long floor, List<Duration> backoff) {
         this.pipeline = pipeline;
         this.batcher = batcher;
         this.tracker = tracker;
+        this.newTables = newTables;
         this.sink = sink;
         this.position = floor;
         this.backoff = List.copyOf(backoff);
@@ -61,9 +63,13 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             position = Math.max(position, lsnOf(r));
             heartbeat = Math.max(heartbeat, heartbeatMillis(r));
         }
+        if (newTables.due(batcher.unknownTables(records))) {
+            // before the batch: its records of a new table are written once the table's rows are loaded
+            retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
+        }
         List<RowBatch> batches = batcher.batches(records, position);
         writeAll(batches);
-        reloadAddedColumns();
+        retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
         for (RecordChangeEvent<SourceRecord> e : events) {
             committer.markProcessed(e);
         }
@@ -99,23 +105,28 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         }
     }
 
-    /** Runs the column re-loads the batch queued (before it is acknowledged), with the same retries as a write. */
-    private void reloadAddedColumns() throws InterruptedException {
+    /** A step of a batch that may fail and is retried like a write. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs a step of the batch before it is acknowledged, with the same retries as a write. */
+    private void retrying(String what, Step step) throws InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
-                tracker.runReloads(sink, position);
+                step.run();
                 return;
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
                 if (attempt >= backoff.size()) {
-                    failure = "re-loading the values of added columns failed " + (attempt + 1)
-                            + " times; the pipeline stopped before acknowledging the change that added them: " + rootMessage(e);
+                    failure = what + " failed " + (attempt + 1)
+                            + " times; the pipeline stopped before acknowledging the changes that led to it: " + rootMessage(e);
                     LOG.error("pipeline {}: {}", pipeline, failure, e);
                     throw new IllegalStateException(failure, e);
                 }
                 Duration wait = backoff.get(attempt);
-                LOG.warn("pipeline {}: re-loading added columns failed (attempt {} of {}), retrying in {} s: {}", pipeline,
+                LOG.warn("pipeline {}: {} failed (attempt {} of {}), retrying in {} s: {}", pipeline, what,
                         attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
                 Thread.sleep(wait.toMillis());
             }

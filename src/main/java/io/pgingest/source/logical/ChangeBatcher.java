@@ -49,6 +49,33 @@ final class ChangeBatcher {
         this.tracker = tracker;
     }
 
+    /** The tables streamed now, by {@code schema.table} (a copy). */
+    Map<String, LogicalTable> tables() {
+        return new LinkedHashMap<>(tables);
+    }
+
+    /** Streams a table added while streaming (or a re-created one in place of its old version). */
+    void add(LogicalTable table) {
+        String name = table.info().table().display();
+        tables.put(name, table);
+        checked.remove(name);
+    }
+
+    /** The tables named by data records that the batcher does not stream. */
+    List<String> unknownTables(List<SourceRecord> records) {
+        List<String> out = new ArrayList<>();
+        for (SourceRecord r : records) {
+            if (r.value() instanceof Struct v && v.schema().field("op") != null && v.schema().field("source") != null) {
+                Struct source = v.getStruct("source");
+                String name = source.getString("schema") + "." + source.getString("table");
+                if (!tables.containsKey(name) && !out.contains(name)) {
+                    out.add(name);
+                }
+            }
+        }
+        return out;
+    }
+
     /** One change after decoding: the row (table columns + deleted flag), its table and kind. */
     private record Change(LogicalTable table, Object[] row, boolean deleted, LoadKind kind) {
     }

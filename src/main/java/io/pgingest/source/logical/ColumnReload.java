@@ -3,6 +3,7 @@ package io.pgingest.source.logical;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.event.Column;
 import io.pgingest.event.LoadKind;
+import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
 import io.pgingest.event.WriteMode;
 import io.pgingest.mapping.TypeMapping;
@@ -28,7 +29,15 @@ import java.util.Map;
  * at least that position and wins, and since every change committed after the column was added is in
  * the stream, each row ends with its current value. Tables without a key cannot be re-loaded.
  */
-record ColumnReload(LogicalTable table, List<Column> added) {
+record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
+
+    /**
+     * The load of a whole table added while streaming: every column plus {@code _pgingest_deleted = false},
+     * as the snapshot writes it. A table without key is read in one statement and appended.
+     */
+    static ColumnReload wholeTable(LogicalTable table) {
+        return new ColumnReload(table, table.columns().stream().filter(c -> !table.keys().contains(c.name())).toList(), true);
+    }
 
     /** Reads and sends the pages; returns the number of rows re-loaded. */
     long run(Connection c, String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
@@ -48,6 +57,13 @@ record ColumnReload(LogicalTable table, List<Column> added) {
                 info.keyColumns(), info.primaryKey(), info.estimatedRows());
         TableQuery query = TableQuery.of(narrowed, resolved, QueryMode.FULL_LOAD);
         List<TypeMapping.ValueReader> readers = resolved.stream().map(TypeMapping::reader).toList();
+        List<Column> written = new ArrayList<>(resolved);
+        if (wholeRow) {
+            written.add(Metadata.DELETED_COLUMN);
+        }
+        if (table.keys().isEmpty()) {
+            return readUnkeyed(c, query, readers, written, pipeline, sink, position, pageSize);
+        }
         List<String> lower = List.of();
         long rows = 0;
         while (true) {
@@ -60,11 +76,7 @@ record ColumnReload(LogicalTable table, List<Column> added) {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Object[] row = new Object[resolved.size()];
-                        for (int i = 0; i < row.length; i++) {
-                            row[i] = readers.get(i).read(rs, i + 1);
-                        }
-                        page.add(row);
+                        page.add(read(rs, readers, written.size()));
                         List<String> cursor = new ArrayList<>();
                         for (int i = 0; i < query.cursorColumnCount(); i++) {
                             cursor.add(rs.getString(resolved.size() + i + 1));
@@ -76,14 +88,60 @@ record ColumnReload(LogicalTable table, List<Column> added) {
             if (page.isEmpty()) {
                 return rows;
             }
-            sink.accept(new RowBatch(pipeline, info.table(), null, resolved, table.keys(), page, LoadKind.HISTORICAL,
-                    WriteMode.UPSERT, position, Instant.now(), Map.of(), false));
+            sink.accept(batch(pipeline, written, page, position));
             rows += page.size();
             if (page.size() < pageSize) {
                 return rows;
             }
             lower = last;
         }
+    }
+
+    /** A row of the result set: the readers' values, then {@code false} for the deleted flag when there is room. */
+    private static Object[] read(ResultSet rs, List<TypeMapping.ValueReader> readers, int width) throws SQLException {
+        Object[] row = new Object[width];
+        for (int i = 0; i < readers.size(); i++) {
+            row[i] = readers.get(i).read(rs, i + 1);
+        }
+        if (width > readers.size()) {
+            row[readers.size()] = false;
+        }
+        return row;
+    }
+
+    private RowBatch batch(String pipeline, List<Column> written, List<Object[]> rows, long position) {
+        return new RowBatch(pipeline, table.info().table(), null, written, table.keys(), rows, LoadKind.HISTORICAL,
+                table.keys().isEmpty() ? WriteMode.APPEND : WriteMode.UPSERT, position, Instant.now(), Map.of(), false);
+    }
+
+    /** A table without key has no page boundary: one statement through a server-side cursor, sent in chunks. */
+    private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
+                             String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false); // PostgreSQL's driver streams with a fetch size only inside a transaction
+        long rows = 0;
+        try (PreparedStatement ps = c.prepareStatement(query.pageSql(false))) {
+            ps.setFetchSize(pageSize);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Object[]> chunk = new ArrayList<>();
+                while (rs.next()) {
+                    chunk.add(read(rs, readers, written.size()));
+                    if (chunk.size() == pageSize) {
+                        sink.accept(batch(pipeline, written, chunk, position));
+                        rows += chunk.size();
+                        chunk = new ArrayList<>();
+                    }
+                }
+                if (!chunk.isEmpty()) {
+                    sink.accept(batch(pipeline, written, chunk, position));
+                    rows += chunk.size();
+                }
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(autoCommit);
+        }
+        return rows;
     }
 
     /** The names of the columns of {@code oid} among {@code names} whose existing rows may hold non-null values. */

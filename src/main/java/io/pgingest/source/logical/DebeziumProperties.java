@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  * "Other Debezium traps"): pgoutput, a filtered publication and a slot named per pipeline, no
  * skipped operations, heartbeats, value handling modes the row converter expects, and offsets
  * in the state database through {@link StateStoreOffsetBackingStore} (one table per pipeline).
+ * The publication is kept by {@link Publication}, not by Debezium.
  */
 final class DebeziumProperties {
 
@@ -36,8 +37,10 @@ final class DebeziumProperties {
         c.setPluginName("pgoutput");
         c.setSlotName(slot);
         c.setPublicationName(slot);
-        c.setPublicationAutocreateMode("filtered");
-        c.setTableIncludeList(tables.stream().map(DebeziumProperties::regex).collect(Collectors.joining(",")));
+        // pg-ingest keeps the publication (Publication): the include list covers the selected schemas, so a table
+        // added to the publication while streaming is accepted without restarting the engine
+        c.setPublicationAutocreateMode("disabled");
+        c.setTableIncludeList(settings.schemas().stream().map(s -> regex(s) + "\\..*").collect(Collectors.joining(",")));
         c.setSnapshotMode(settings.loadHistoricalData() ? "initial" : "no_data");
         c.setSkippedOperations("none");
         c.setHeartbeatIntervalMs(heartbeatMs);
@@ -55,6 +58,9 @@ final class DebeziumProperties {
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
+        // the initial snapshot reads the included tables only, not every table of the schemas
+        p.setProperty("snapshot.include.collection.list",
+                tables.stream().map(DebeziumProperties::regex).collect(Collectors.joining(",")));
         StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
     }

@@ -14,7 +14,6 @@ import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
-import io.pgingest.state.ObjectStatus;
 import io.pgingest.state.StateStore;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -37,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * the pipeline selects, and hands its changes to a {@link BatchSink} through {@link BatchHandler}.
  * {@link #run} blocks: streaming, until {@link #stop()} or a failure; with {@code once}, until the
  * snapshot is done and the stream has caught up with the WAL position current at the start.
- * A failure marks the objects FAILED and returns false; the engine is not restarted.
+ * A failure marks the objects FAILED and returns false; the engine is not restarted. Tables new to the
+ * pipeline are handled by {@link TablePlanner} (before the engine starts) and {@link NewTables} (while streaming).
  */
 public final class LogicalReplicationSource {
 
@@ -100,22 +100,34 @@ public final class LogicalReplicationSource {
     public boolean run(BatchSink sink, boolean once) throws InterruptedException {
         Map<String, LogicalTable> tables = new LinkedHashMap<>();
         SchemaTracker tracker = new SchemaTracker(settings, state);
+        TablePlanner planner = new TablePlanner(settings, state);
+        NewTables newTables = new NewTables(settings, planner, tracker);
         long startLsn;
+        List<TableInfo> owed = new ArrayList<>();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            for (Map.Entry<String, LogicalTable> t : plan(c).entrySet()) {
-                tables.put(t.getKey(), tracker.initial(c, t.getValue().info()));
+            for (TablePlanner.Decision d : plan(c, planner)) {
+                if (d.loadOwed()) {
+                    owed.add(d.info());
+                } else {
+                    tables.put(d.info().table().display(), tracker.initial(c, d.info()));
+                }
             }
+            Publication.sync(c, ReplicationNames.slot(settings.name()),
+                    java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
+            List<LogicalTable> loaded = new ArrayList<>();
+            newTables.load(c, owed, sink, loaded);
+            loaded.forEach(t -> tables.put(t.info().table().display(), t));
             startLsn = SourceWal.currentLsn(c);
-        } catch (SQLException | CatalogException e) {
-            LOG.error("pipeline {}: cannot read the source: {}", settings.name(), e.getMessage(), e);
+        } catch (Exception e) {
+            LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
             return false;
         }
         if (tables.isEmpty()) {
             LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
             return true;
         }
-        BatchHandler handler = new BatchHandler(settings.name(), new ChangeBatcher(settings.name(), tables, tracker),
-                tracker, sink, startLsn, backoff(settings.retryBudget()));
+        ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker);
+        BatchHandler handler = new BatchHandler(settings.name(), batcher, tracker, newTables, sink, startLsn, backoff(settings.retryBudget()));
         CountDownLatch ended = new CountDownLatch(1);
         String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
@@ -142,7 +154,7 @@ public final class LogicalReplicationSource {
         if (failure == null && once && !caughtUp) {
             failure = "stopped before catching up with the WAL";
         }
-        finish(tables, failure);
+        finish(planner, newTables, batcher.tables(), failure);
         return failure == null;
     }
 
@@ -184,56 +196,32 @@ public final class LogicalReplicationSource {
         }
     }
 
-    /** The included tables by {@code schema.table}; records object states (skipped ones with the reason). */
-    private Map<String, LogicalTable> plan(Connection c) throws SQLException {
+    /** Decides every table of the selected schemas (object states are recorded); returns the included ones. */
+    private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner) throws SQLException {
         List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
-        Map<Long, Character> identity = SourceWal.replicaIdentities(c, all.stream().map(TableInfo::oid).toList());
-        Map<String, LogicalTable> included = new LinkedHashMap<>();
+        Map<Long, Character> identity = TablePlanner.identities(c, all);
+        Map<String, ObjectRecord> known = planner.known();
+        boolean firstRun = known.isEmpty();
+        java.util.Set<String> present = new java.util.HashSet<>();
+        all.forEach(t -> present.add(t.table().display()));
+        known.values().stream().filter(r -> !present.contains(r.object())).forEach(planner::noteDropped);
+        List<TablePlanner.Decision> included = new ArrayList<>();
         for (TableInfo t : all) {
-            String object = t.table().display();
-            if (settings.selectionFor(t.table().schema(), t.table().table()).isEmpty()) {
-                save(t, ObjectStatus.SKIPPED, ObjectProgress.PENDING, "not selected by 'objects'");
-                continue;
-            }
-            String reason = skipReason(t, identity.getOrDefault(t.oid(), 'd'));
-            if (reason != null) {
-                LOG.warn("pipeline {}: {} skipped: {}", settings.name(), object, reason);
-                save(t, ObjectStatus.SKIPPED, ObjectProgress.PENDING, reason);
-                continue;
-            }
-            ObjectProgress progress = state.object(settings.name(), object).filter(r -> r.tableOid() == t.oid())
-                    .map(ObjectRecord::progress).filter(p -> p == ObjectProgress.STREAMING).orElse(
-                            settings.loadHistoricalData() ? ObjectProgress.HISTORICAL_LOAD_RUNNING : ObjectProgress.STREAMING);
-            save(t, ObjectStatus.INCLUDED, progress, null);
-            included.put(object, LogicalTable.of(t));
+            planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), firstRun)
+                    .ifPresent(included::add);
         }
         return included;
     }
 
-    private static String skipReason(TableInfo t, char identity) {
-        if (t.unlogged()) {
-            return "UNLOGGED tables are not written to the WAL, so logical replication cannot see their changes;"
-                    + " make it logged (ALTER TABLE ... SET LOGGED) or replicate it with mode: table";
-        }
-        boolean usable = identity == 'f' || identity == 'i' || identity == 'd' && t.primaryKey();
-        if (!usable) {
-            return "the table has no primary key and no REPLICA IDENTITY (FULL or USING INDEX): publishing it would make"
-                    + " its UPDATEs and DELETEs fail on the source; add a primary key or set REPLICA IDENTITY FULL";
-        }
-        return null;
-    }
-
-    private void save(TableInfo t, ObjectStatus status, ObjectProgress progress, String message) {
-        state.saveObject(new ObjectRecord(settings.name(), t.table().display(), t.oid(), status, progress,
-                "logical-replication", message, Instant.now()));
-    }
-
-    private void finish(Map<String, LogicalTable> tables, String failure) {
+    private void finish(TablePlanner planner, NewTables newTables, Map<String, LogicalTable> tables, String failure) {
         for (LogicalTable t : tables.values()) {
+            if (newTables.isDropped(t.info().table().display())) {
+                continue; // its note stays
+            }
             if (failure != null) {
-                save(t.info(), ObjectStatus.INCLUDED, ObjectProgress.FAILED, failure);
+                planner.save(t.info(), ObjectProgress.FAILED, failure);
             } else {
-                save(t.info(), ObjectStatus.INCLUDED, ObjectProgress.STREAMING, "caught up with the WAL at " + Instant.now());
+                planner.save(t.info(), ObjectProgress.STREAMING, "caught up with the WAL at " + Instant.now());
             }
         }
         if (failure != null) {

@@ -82,7 +82,7 @@ final class SchemaTracker {
         if (reload.isEmpty() || table.keys().isEmpty()) {
             remember(table);
         } else {
-            pending.add(new ColumnReload(table, table.columns().stream().filter(col -> reload.contains(col.name())).toList()));
+            pending.add(new ColumnReload(table, table.columns().stream().filter(col -> reload.contains(col.name())).toList(), false));
         }
     }
 

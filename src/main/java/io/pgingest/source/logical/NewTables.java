@@ -1,0 +1,135 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.catalog.Catalog;
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.BatchSink;
+import io.pgingest.source.SourceConnections;
+import io.pgingest.state.ObjectProgress;
+import io.pgingest.state.ObjectRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Include New Tables while streaming: a periodic catalog check (and one whenever a record names a table
+ * the pipeline does not stream yet) finds tables created, or dropped and re-created, since the last check.
+ * Each one the {@link TablePlanner} includes is (1) added to the publication, so that pgoutput sends its
+ * changes from then on in the existing slot, (2) the WAL position P is read, (3) its existing rows are
+ * loaded by key with table mode's Full Load pages as HISTORICAL batches carrying P, so that every change
+ * streamed afterwards (position at least P) wins, and (4) it is handed to the batcher. Tables gone from
+ * the catalog get a note; their destination rows stay. Used by the engine thread only.
+ */
+final class NewTables {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NewTables.class);
+    static final Duration INTERVAL = Duration.ofSeconds(15);
+
+    private final PipelineSettings settings;
+    private final TablePlanner planner;
+    private final SchemaTracker tracker;
+    private final Set<String> dropped = new HashSet<>();
+    private final Set<String> unknownChecked = new HashSet<>();
+    private long lastCheck = System.currentTimeMillis();
+
+    NewTables(PipelineSettings settings, TablePlanner planner, SchemaTracker tracker) {
+        this.settings = settings;
+        this.planner = planner;
+        this.tracker = tracker;
+    }
+
+    /** Whether a check is due: the interval passed, or a record names a table not checked since it appeared. */
+    boolean due(List<String> unknownTables) {
+        boolean unknown = false;
+        for (String t : unknownTables) {
+            unknown |= unknownChecked.add(t);
+        }
+        return unknown || System.currentTimeMillis() - lastCheck >= INTERVAL.toMillis();
+    }
+
+    /**
+     * Checks the catalog against the tables the batcher streams; includes, loads and registers new ones.
+     * Returns the position the loads used (the stream's position must not be lower from now on), or 0.
+     */
+    long check(ChangeBatcher batcher, BatchSink sink) throws Exception {
+        lastCheck = System.currentTimeMillis();
+        Map<String, LogicalTable> streamed = batcher.tables();
+        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+            List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
+            noteDropped(streamed, all);
+            List<TableInfo> candidates = all.stream().filter(t -> streamed.get(t.table().display()) == null
+                    || streamed.get(t.table().display()).info().oid() != t.oid()).toList();
+            if (candidates.isEmpty()) {
+                return 0;
+            }
+            Map<Long, Character> identity = TablePlanner.identities(c, candidates);
+            Map<String, ObjectRecord> known = planner.known();
+            List<TableInfo> owed = new ArrayList<>();
+            for (TableInfo t : candidates) {
+                planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), false)
+                        .ifPresent(d -> owed.add(d.info()));
+            }
+            if (owed.isEmpty()) {
+                return 0;
+            }
+            List<LogicalTable> loaded = new ArrayList<>();
+            long position = load(c, owed, sink, loaded);
+            for (LogicalTable t : loaded) {
+                batcher.add(t);
+                dropped.remove(t.info().table().display());
+            }
+            return position;
+        }
+    }
+
+    /**
+     * Adds the tables to the publication, reads the WAL position, loads their rows with it and marks them
+     * STREAMING; the tables as streamed go to {@code out}. Returns the position.
+     */
+    long load(Connection c, List<TableInfo> tables, BatchSink sink, List<LogicalTable> out) throws Exception {
+        String publication = ReplicationNames.slot(settings.name());
+        for (TableInfo t : tables) {
+            Publication.add(c, publication, t);
+        }
+        // read after the publication changed: every change the stream does not bring is older and in the load
+        long position = SourceWal.currentLsn(c);
+        for (TableInfo t : tables) {
+            planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": loading since " + Instant.now());
+            planner.forgetColumns(t); // a re-created table's column list starts anew
+            LogicalTable table = tracker.initial(c, t);
+            long rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1));
+            LOG.info("pipeline {}: {} is new to the pipeline: added to the publication, {} rows loaded; streaming its changes",
+                    settings.name(), t.table().display(), rows);
+            planner.save(t, ObjectProgress.STREAMING, "new table: " + rows + " rows loaded at " + Instant.now() + "; streaming");
+            out.add(table);
+        }
+        return position;
+    }
+
+    /** Tables the pipeline streams that are no longer in the catalog: a note once; their rows stay at the destination. */
+    private void noteDropped(Map<String, LogicalTable> streamed, List<TableInfo> all) {
+        Set<String> present = new HashSet<>();
+        all.forEach(t -> present.add(t.table().display()));
+        for (LogicalTable t : streamed.values()) {
+            String name = t.info().table().display();
+            if (!present.contains(name) && dropped.add(name)) {
+                LOG.warn("pipeline {}: {} was dropped at the source; its changes stop, its destination rows stay",
+                        settings.name(), name);
+                planner.known().values().stream().filter(r -> r.object().equals(name)).findFirst().ifPresent(planner::noteDropped);
+            }
+        }
+    }
+
+    /** Whether the table was seen dropped (its state must not be overwritten at the end of the run). */
+    boolean isDropped(String table) {
+        return dropped.contains(table);
+    }
+}

@@ -1,0 +1,91 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.SourceTable;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps a pipeline's publication holding exactly its included tables. pg-ingest manages the
+ * publication itself (Debezium's autocreation is off) because Debezium's include list is a regex
+ * over the selected schemas, so that a table added while streaming needs no engine restart: the
+ * publication, not the include list, selects the tables. Stateless; the caller owns the connection.
+ */
+final class Publication {
+
+    private Publication() {
+    }
+
+    /** Creates the publication with {@code tables} when missing, else adds the missing ones and drops the others. */
+    static void sync(Connection c, String name, Collection<TableInfo> tables) throws SQLException {
+        Set<String> wanted = tables.stream().map(Publication::qualified).collect(Collectors.toSet());
+        if (!exists(c, name)) {
+            execute(c, "CREATE PUBLICATION " + SourceTable.quote(name)
+                    + (wanted.isEmpty() ? "" : " FOR TABLE " + String.join(", ", wanted)));
+            return;
+        }
+        Set<String> present = members(c, name);
+        List<String> add = wanted.stream().filter(t -> !present.contains(t)).sorted().toList();
+        List<String> drop = present.stream().filter(t -> !wanted.contains(t)).sorted().toList();
+        if (!add.isEmpty()) {
+            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " ADD TABLE " + String.join(", ", add));
+        }
+        if (!drop.isEmpty()) {
+            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " DROP TABLE " + String.join(", ", drop));
+        }
+    }
+
+    /** Adds one table (nothing when it is a member already, e.g. renamed). */
+    static void add(Connection c, String name, TableInfo table) throws SQLException {
+        if (!members(c, name).contains(qualified(table))) {
+            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " ADD TABLE " + qualified(table));
+        }
+    }
+
+    /** The member tables as quoted {@code "schema"."table"}. */
+    static Set<String> members(Connection c, String name) throws SQLException {
+        String sql = "SELECT n.nspname, r.relname FROM pg_publication p JOIN pg_publication_rel pr ON pr.prpubid = p.oid"
+                + " JOIN pg_class r ON r.oid = pr.prrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE p.pubname = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
+            Set<String> out = new HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(SourceTable.quote(rs.getString(1)) + "." + SourceTable.quote(rs.getString(2)));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static boolean exists(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static String qualified(TableInfo t) {
+        return SourceTable.quote(t.table().schema()) + "." + SourceTable.quote(t.table().table());
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new SQLException("cannot update the publication (" + sql + "): " + e.getMessage()
+                    + "; the source user must own the publication and the tables, or be a superuser", e.getSQLState(), e);
+        }
+    }
+}

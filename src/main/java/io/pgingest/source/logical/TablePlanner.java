@@ -1,0 +1,145 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.pipeline.ObjectSelection;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.state.ObjectProgress;
+import io.pgingest.state.ObjectRecord;
+import io.pgingest.state.ObjectStatus;
+import io.pgingest.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Decides which tables a logical-replication pipeline streams and records that as object states:
+ * <ul>
+ * <li>tables not covered by {@code objects}, UNLOGGED ones and ones without usable replica identity are
+ *     SKIPPED with the reason;</li>
+ * <li>first run: the others are INCLUDED (Debezium's snapshot loads them when Load Historical Data is on);</li>
+ * <li>later: a table not seen before, re-created (new OID) or skipped before and included now is INCLUDED
+ *     with its rows owed a load by pg-ingest (Include New Tables on, or named explicitly), else SKIPPED.</li>
+ * </ul>
+ * A table whose load is owed carries {@link #LOAD_OWED} at the start of its message until it streams, so a
+ * load interrupted by a crash or failure is done again at the next start.
+ */
+final class TablePlanner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TablePlanner.class);
+    static final String LOAD_OWED = "rows to load by key (table new to the pipeline)";
+    static final String SKIPPED_NEW = "skipped because Include New Tables is off";
+
+    private final PipelineSettings settings;
+    private final StateStore state;
+
+    /** A table to stream, and whether pg-ingest still has to load its existing rows. */
+    record Decision(TableInfo info, boolean loadOwed) {
+    }
+
+    TablePlanner(PipelineSettings settings, StateStore state) {
+        this.settings = settings;
+        this.state = state;
+    }
+
+    /** The objects known so far, by name. */
+    Map<String, ObjectRecord> known() {
+        return state.objects(settings.name()).stream().collect(Collectors.toMap(ObjectRecord::object, Function.identity()));
+    }
+
+    /** Decides one table (see the class comment); returns the decision when it is INCLUDED. */
+    Optional<Decision> decide(TableInfo t, char identity, ObjectRecord record, boolean firstRun) {
+        Optional<ObjectSelection> selection = settings.selectionFor(t.table().schema(), t.table().table());
+        if (selection.isEmpty()) {
+            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, "not selected by 'objects'");
+            return Optional.empty();
+        }
+        String reason = skipReason(t, identity);
+        if (reason != null) {
+            LOG.warn("pipeline {}: {} skipped: {}", settings.name(), t.table().display(), reason);
+            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, reason);
+            return Optional.empty();
+        }
+        boolean explicit = !selection.get().name().isWildcard();
+        boolean isNew = record == null || record.tableOid() != t.oid();
+        String what = record == null ? "new table" : "table re-created";
+        boolean skippedNew = !isNew && record.status() == ObjectStatus.SKIPPED && record.message() != null
+                && record.message().contains(SKIPPED_NEW);
+        if (!explicit && !firstRun && (isNew && !settings.includeNewTables() || skippedNew)) {
+            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, skippedNew ? record.message() : what + "; " + SKIPPED_NEW);
+            return Optional.empty();
+        }
+        boolean owed = !firstRun && (isNew || record.status() != ObjectStatus.INCLUDED || loadOwed(record));
+        if (owed) {
+            String note = isNew ? what : record.status() != ObjectStatus.INCLUDED ? "table included again" : "load not finished";
+            save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, LOAD_OWED + ": " + note);
+            return Optional.of(new Decision(t, true));
+        }
+        boolean streaming = record != null && record.progress() == ObjectProgress.STREAMING;
+        ObjectProgress progress = streaming || !settings.loadHistoricalData() ? ObjectProgress.STREAMING
+                : ObjectProgress.HISTORICAL_LOAD_RUNNING;
+        save(t, record, ObjectStatus.INCLUDED, progress, streaming ? record.message() : null);
+        return Optional.of(new Decision(t, false));
+    }
+
+    /** Whether the record says pg-ingest's own load of the table has not finished. */
+    static boolean loadOwed(ObjectRecord r) {
+        return r.status() == ObjectStatus.INCLUDED && r.progress() != ObjectProgress.STREAMING
+                && r.message() != null && r.message().startsWith(LOAD_OWED);
+    }
+
+    static String skipReason(TableInfo t, char identity) {
+        if (t.unlogged()) {
+            return "UNLOGGED tables are not written to the WAL, so logical replication cannot see their changes;"
+                    + " make it logged (ALTER TABLE ... SET LOGGED) or replicate it with mode: table";
+        }
+        boolean usable = identity == 'f' || identity == 'i' || identity == 'd' && t.primaryKey();
+        if (!usable) {
+            return "the table has no primary key and no REPLICA IDENTITY (FULL or USING INDEX): publishing it would make"
+                    + " its UPDATEs and DELETEs fail on the source; add a primary key or set REPLICA IDENTITY FULL";
+        }
+        return null;
+    }
+
+    /** Saves the object's state; nothing when only the time would change. */
+    void save(TableInfo t, ObjectRecord record, ObjectStatus status, ObjectProgress progress, String message) {
+        if (record != null && record.tableOid() == t.oid() && record.status() == status && record.progress() == progress
+                && java.util.Objects.equals(record.message(), message)) {
+            return;
+        }
+        state.saveObject(new ObjectRecord(settings.name(), t.table().display(), t.oid(), status, progress,
+                "logical-replication", message, Instant.now()));
+    }
+
+    /** Saves the state of an included table. */
+    void save(TableInfo t, ObjectProgress progress, String message) {
+        save(t, null, ObjectStatus.INCLUDED, progress, message);
+    }
+
+    /** Notes, once, that an included table is no longer in the catalog; its destination rows stay. */
+    void noteDropped(ObjectRecord r) {
+        if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(DROPPED))) {
+            LOG.warn("pipeline {}: {} was dropped at the source; its destination rows stay", settings.name(), r.object());
+            state.saveObject(r.withProgress(r.progress(), DROPPED + " (noticed " + Instant.now() + "); the destination keeps its rows"));
+        }
+    }
+
+    static final String DROPPED = "dropped at the source";
+
+    /** Drops the column list {@link SchemaTracker} keeps for the table. */
+    void forgetColumns(TableInfo t) {
+        state.deleteCursor(settings.name(), t.table().display());
+    }
+
+    /** The replica identity of each table, for {@link #decide}. */
+    static Map<Long, Character> identities(Connection c, List<TableInfo> tables) throws SQLException {
+        return SourceWal.replicaIdentities(c, tables.stream().map(TableInfo::oid).toList());
+    }
+}
