@@ -20,11 +20,8 @@ final class DebeziumProperties {
     private DebeziumProperties() {
     }
 
-    /**
-     * @param tables     included tables as {@code schema.table} (Debezium's include list is a regex list)
-     * @param heartbeatMs heartbeat interval
-     */
-    static Properties of(PipelineSettings settings, List<String> tables, StateDatabase state, int heartbeatMs) {
+    /** @param heartbeatMs heartbeat interval */
+    static Properties of(PipelineSettings settings, StateDatabase state, int heartbeatMs) {
         String slot = ReplicationNames.slot(settings.name());
         PostgresConnectorEmbeddedDebeziumConfiguration c = new PostgresConnectorEmbeddedDebeziumConfiguration();
         c.setName(slot);
@@ -41,7 +38,9 @@ final class DebeziumProperties {
         // added to the publication while streaming is accepted without restarting the engine
         c.setPublicationAutocreateMode("disabled");
         c.setTableIncludeList(settings.schemas().stream().map(s -> regex(s) + "\\..*").collect(Collectors.joining(",")));
-        c.setSnapshotMode(settings.loadHistoricalData() ? "initial" : "no_data");
+        // Existing rows are loaded by pg-ingest itself (NewTables with KeyOrderLoad: keyset pages, resumable, as fast as
+        // table mode) before the engine starts; Debezium only streams, from the slot pg-ingest created first.
+        c.setSnapshotMode("no_data");
         c.setSkippedOperations("none");
         c.setHeartbeatIntervalMs(heartbeatMs);
         c.setTombstonesOnDelete(false);
@@ -58,9 +57,6 @@ final class DebeziumProperties {
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
-        // the initial snapshot reads the included tables only, not every table of the schemas
-        p.setProperty("snapshot.include.collection.list",
-                tables.stream().map(DebeziumProperties::regex).collect(Collectors.joining(",")));
         StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
     }

@@ -32,10 +32,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The logical-replication ingestion mode: runs Debezium's embedded PostgreSQL engine (pgoutput, one
- * slot and one filtered publication per pipeline, created by Debezium when missing) over the tables
+ * slot and one filtered publication per pipeline, both created by pg-ingest when missing) over the tables
  * the pipeline selects, and hands its changes to a {@link BatchSink} through {@link BatchHandler}.
+ * Before the engine starts, the slot is made and the existing rows owed a load are loaded by pg-ingest
+ * ({@link NewTables#load}: the historical load at the first start, tables new to the pipeline later, and
+ * any load a crash interrupted); Debezium only streams ({@code snapshot.mode=no_data}), from the slot.
  * {@link #run} blocks: streaming, until {@link #stop()} or a failure; with {@code once}, until the
- * snapshot is done and the stream has caught up with the WAL position current at the start.
+ * loads are done and the stream has caught up with the WAL position current at the start.
  * A failure marks the objects FAILED and returns false; the engine is not restarted. Tables new to the
  * pipeline are handled by {@link TablePlanner} (before the engine starts) and {@link NewTables} (while streaming).
  */
@@ -101,7 +104,7 @@ public final class LogicalReplicationSource {
         Map<String, LogicalTable> tables = new LinkedHashMap<>();
         SchemaTracker tracker = new SchemaTracker(settings, state);
         TablePlanner planner = new TablePlanner(settings, state);
-        NewTables newTables = new NewTables(settings, planner, tracker);
+        NewTables newTables = new NewTables(settings, planner, tracker, state);
         long startLsn;
         List<TableInfo> owed = new ArrayList<>();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
@@ -111,6 +114,9 @@ public final class LogicalReplicationSource {
                 } else {
                     tables.put(d.info().table().display(), tracker.initial(c, d.info()));
                 }
+            }
+            if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
+                LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
             }
             Publication.sync(c, ReplicationNames.slot(settings.name()),
                     java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
@@ -131,7 +137,7 @@ public final class LogicalReplicationSource {
         CountDownLatch ended = new CountDownLatch(1);
         String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(DebeziumProperties.of(settings, List.copyOf(tables.keySet()), stateDatabase, once ? 1_000 : 10_000))
+                .using(DebeziumProperties.of(settings, stateDatabase, once ? 1_000 : 10_000))
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
@@ -146,7 +152,7 @@ public final class LogicalReplicationSource {
         thread.start();
         LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
                 tables.size(), ReplicationNames.slot(settings.name()),
-                settings.loadHistoricalData() ? "snapshot first" : "changes from now on");
+                owed.isEmpty() ? "no rows to load" : owed.size() + " tables loaded first");
         boolean caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
         stop();
         ended.await(60, TimeUnit.SECONDS);

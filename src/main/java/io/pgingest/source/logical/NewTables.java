@@ -5,6 +5,9 @@ import io.pgingest.catalog.TableInfo;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
+import io.pgingest.source.table.KeyOrderLoad;
+import io.pgingest.event.Metadata;
+import io.pgingest.state.StateStore;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
 import org.slf4j.Logger;
@@ -16,11 +19,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Include New Tables while streaming: a periodic catalog check (and one whenever a record names a table
+ * Loads the existing rows of tables the pipeline starts to stream: at the first start (Load Historical Data
+ * on), and for tables new to the pipeline, at a start or while streaming.
+ * <p>Include New Tables while streaming: a periodic catalog check (and one whenever a record names a table
  * the pipeline does not stream yet) finds tables created, or dropped and re-created, since the last check.
  * Each one the {@link TablePlanner} includes is (1) added to the publication, so that pgoutput sends its
  * changes from then on in the existing slot, (2) the WAL position P is read, (3) its existing rows are
@@ -36,14 +42,16 @@ final class NewTables {
     private final PipelineSettings settings;
     private final TablePlanner planner;
     private final SchemaTracker tracker;
+    private final KeyOrderLoad keyOrder;
     private final Set<String> dropped = new HashSet<>();
     private final Set<String> unknownChecked = new HashSet<>();
     private long lastCheck = System.currentTimeMillis();
 
-    NewTables(PipelineSettings settings, TablePlanner planner, SchemaTracker tracker) {
+    NewTables(PipelineSettings settings, TablePlanner planner, SchemaTracker tracker, StateStore state) {
         this.settings = settings;
         this.planner = planner;
         this.tracker = tracker;
+        this.keyOrder = new KeyOrderLoad(settings, state);
     }
 
     /** Whether a check is due: the interval passed, or a record names a table not checked since it appeared. */
@@ -92,7 +100,12 @@ final class NewTables {
 
     /**
      * Adds the tables to the publication, reads the WAL position, loads their rows with it and marks them
-     * STREAMING; the tables as streamed go to {@code out}. Returns the position.
+     * STREAMING; the tables as streamed go to {@code out}. Returns the position. The slot must exist: the rows
+     * are read after it was created, so every change committed after a read is in the stream, whose rows are
+     * written with a position at least the one returned and so win over the loaded ones.
+     * <p>A keyed table is loaded in key order by {@link KeyOrderLoad}: a load stopped by a crash goes on from the
+     * key it reached, with the position it started with (lower than any the stream uses afterwards). A table
+     * without key (REPLICA IDENTITY FULL) is read in one statement and appended.
      */
     long load(Connection c, List<TableInfo> tables, BatchSink sink, List<LogicalTable> out) throws Exception {
         String publication = ReplicationNames.slot(settings.name());
@@ -102,16 +115,27 @@ final class NewTables {
         // read after the publication changed: every change the stream does not bring is older and in the load
         long position = SourceWal.currentLsn(c);
         for (TableInfo t : tables) {
-            planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": loading since " + Instant.now());
+            String cursorKey = cursorKey(t);
+            boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(t, cursorKey);
+            planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": "
+                    + (resuming ? "load resumed at " : "loading since ") + Instant.now());
             planner.forgetColumns(t); // a re-created table's column list starts anew
             LogicalTable table = tracker.initial(c, t);
-            long rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1));
-            LOG.info("pipeline {}: {} is new to the pipeline: added to the publication, {} rows loaded; streaming its changes",
-                    settings.name(), t.table().display(), rows);
-            planner.save(t, ObjectProgress.STREAMING, "new table: " + rows + " rows loaded at " + Instant.now() + "; streaming");
+            long rows = t.keyColumns().isEmpty()
+                    ? ColumnReload.wholeTable(table).run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1))
+                    : keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
+            LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
+                    resuming ? " (load resumed)" : "");
+            planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded at %s; streaming",
+                    rows, Instant.now()));
             out.add(table);
         }
         return position;
+    }
+
+    /** Where the key-order load of {@code t} keeps its cursor: per table OID, so a re-created table starts over. */
+    static String cursorKey(TableInfo t) {
+        return t.table().display() + " #load " + t.oid();
     }
 
     /** Tables the pipeline streams that are no longer in the catalog: a note once; their rows stay at the destination. */

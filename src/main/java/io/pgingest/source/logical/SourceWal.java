@@ -32,6 +32,28 @@ final class SourceWal {
         }
     }
 
+    /**
+     * Creates the pipeline's replication slot (pgoutput) when it is missing; returns whether it did. A slot that
+     * exists is kept (Debezium checks its plugin). Creating waits for the transactions running at that moment to
+     * end, as every logical slot creation does. The slot comes before any read of existing rows: every change
+     * committed after those reads is then in the slot.
+     */
+    static boolean ensureSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+        return true;
+    }
+
     /** Whether the WAL sender of {@code slot} is streaming and has sent the WAL up to {@code lsn}. */
     static boolean sentPast(Connection c, String slot, long lsn) throws SQLException {
         String sql = "SELECT s.sent_lsn - '0/0'::pg_lsn >= ? FROM pg_replication_slots r JOIN pg_stat_replication s"

@@ -24,17 +24,18 @@ import java.util.stream.Collectors;
  * <ul>
  * <li>tables not covered by {@code objects}, UNLOGGED ones and ones without usable replica identity are
  *     SKIPPED with the reason;</li>
- * <li>first run: the others are INCLUDED (Debezium's snapshot loads them when Load Historical Data is on);</li>
+ * <li>first run: the others are INCLUDED, with their rows owed a load by pg-ingest when Load Historical Data
+ *     is on (the historical load), streaming from now on when it is off;</li>
  * <li>later: a table not seen before, re-created (new OID) or skipped before and included now is INCLUDED
  *     with its rows owed a load by pg-ingest (Include New Tables on, or named explicitly), else SKIPPED.</li>
  * </ul>
  * A table whose load is owed carries {@link #LOAD_OWED} at the start of its message until it streams, so a
- * load interrupted by a crash or failure is done again at the next start.
+ * load interrupted by a crash or failure goes on at the next start (from the key it reached).
  */
 final class TablePlanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TablePlanner.class);
-    static final String LOAD_OWED = "rows to load by key (table new to the pipeline)";
+    static final String LOAD_OWED = "rows to load by key";
     static final String SKIPPED_NEW = "skipped because Include New Tables is off";
 
     private final PipelineSettings settings;
@@ -76,16 +77,16 @@ final class TablePlanner {
             save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, skippedNew ? record.message() : what + "; " + SKIPPED_NEW);
             return Optional.empty();
         }
-        boolean owed = !firstRun && (isNew || record.status() != ObjectStatus.INCLUDED || loadOwed(record));
+        boolean owed = firstRun ? settings.loadHistoricalData()
+                : isNew || record.status() != ObjectStatus.INCLUDED || loadOwed(record);
         if (owed) {
-            String note = isNew ? what : record.status() != ObjectStatus.INCLUDED ? "table included again" : "load not finished";
+            String note = firstRun ? "historical load" : isNew ? what
+                    : record.status() != ObjectStatus.INCLUDED ? "table included again" : "load not finished";
             save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, LOAD_OWED + ": " + note);
             return Optional.of(new Decision(t, true));
         }
         boolean streaming = record != null && record.progress() == ObjectProgress.STREAMING;
-        ObjectProgress progress = streaming || !settings.loadHistoricalData() ? ObjectProgress.STREAMING
-                : ObjectProgress.HISTORICAL_LOAD_RUNNING;
-        save(t, record, ObjectStatus.INCLUDED, progress, streaming ? record.message() : null);
+        save(t, record, ObjectStatus.INCLUDED, ObjectProgress.STREAMING, streaming ? record.message() : null);
         return Optional.of(new Decision(t, false));
     }
 

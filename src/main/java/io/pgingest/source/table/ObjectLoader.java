@@ -40,6 +40,10 @@ final class ObjectLoader {
     private final StateStore state;
     private final BatchSink sink;
     private int pageSize;
+    /** Set by {@link #loadForStream}: where the cursor is kept, the rows' position and constant columns. */
+    private String cursorKey;
+    private long fixedPosition;
+    private Map<String, Object> constants = Map.of();
 
     ObjectLoader(PipelineSettings settings, Connection connection, StateStore state, BatchSink sink) {
         this.settings = settings;
@@ -72,13 +76,35 @@ final class ObjectLoader {
         return outcome;
     }
 
+    /**
+     * The historical load of a keyed table for a log-based pipeline: the Full Load pages of {@code query}
+     * (key order, resumable: the cursor is saved under {@code cursorKey} after every page the destination
+     * committed) as HISTORICAL batches whose rows carry {@code position} (or, when the load resumes, the
+     * position it started with) and the {@code constants}. Ends with the end-of-run batch.
+     */
+    Outcome loadForStream(FullLoadQuery query, String cursorKey, long position, Map<String, Object> constants,
+                          long estimatedRows, int pageSize) throws Exception {
+        this.cursorKey = cursorKey;
+        this.fixedPosition = position;
+        this.constants = Map.copyOf(constants);
+        try {
+            return load(query, LoadKind.HISTORICAL, estimatedRows, pageSize);
+        } finally {
+            this.cursorKey = null;
+            this.fixedPosition = 0;
+            this.constants = Map.of();
+        }
+    }
+
     private Outcome pageFullLoad(TableQuery query, LoadKind kind, ProgressLog progress) throws Exception {
-        String object = query.source().display();
+        String object = cursorKey != null ? cursorKey : query.source().display();
         Cursor cursor = state.cursor(settings.name(), object).map(Cursor::decode).orElse(null);
-        long run = cursor != null && cursor.run() > 0 ? cursor.run() : nowMicros();
+        long run = cursor != null && cursor.run() > 0 ? cursor.run() : fixedPosition > 0 ? fixedPosition : nowMicros();
         List<String> lower = cursor == null ? List.of() : cursor.values();
         boolean limitReached = false;
-        try (PageAhead pages = new PageAhead(this, query, List.of(), pageSize, settings.fullLoadLimit())) {
+        // the ingestion limit is table mode's; a log-based pipeline's load reads every row
+        long limit = cursorKey != null ? Long.MAX_VALUE : settings.fullLoadLimit();
+        try (PageAhead pages = new PageAhead(this, query, List.of(), pageSize, limit)) {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
@@ -87,7 +113,7 @@ final class ObjectLoader {
                 state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
                 progress.add(page.rows.size());
             }
-            limitReached = progress.rows() >= settings.fullLoadLimit() && hasMoreAfter(query, lower);
+            limitReached = progress.rows() >= limit && hasMoreAfter(query, lower);
         }
         if (kind == LoadKind.HISTORICAL) {
             sink.accept(batch(query, List.of(), kind, run, true));
@@ -269,7 +295,7 @@ final class ObjectLoader {
 
     private RowBatch batch(TableQuery query, List<Object[]> rows, LoadKind kind, long position, boolean endOfRun) {
         return new RowBatch(settings.name(), query.source(), null, query.columns(), query.keyColumns(), rows, kind,
-                query.writeMode(), position, Instant.now(), Map.of(), endOfRun);
+                query.writeMode(), position, Instant.now(), constants, endOfRun);
     }
 
     static long nowMicros() {

@@ -212,7 +212,7 @@ class StateStoreOffsetBackingStoreIT {
     void everyPipelineKeepsItsOffsetsInItsOwnStateTableAndNoFile() {
         PipelineSettings settings = PipelineSettings.parse("shop", Map.of("mode", "logical-replication",
                 "host", "db.example.com", "database", "shop", "user", "reader", "password", "source-pw"));
-        Properties p = DebeziumProperties.of(settings, List.of("public.items"),
+        Properties p = DebeziumProperties.of(settings,
                 new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), 1000);
         assertThat(p.getProperty("offset.storage")).as("even with the default H2 store's empty password")
                 .isEqualTo(StateStoreOffsetBackingStore.class.getName());
