@@ -1,5 +1,10 @@
 package io.pgingest.it;
 
+import io.pgingest.PgIngest;
+import io.pgingest.source.HistoricalLoadRestart;
+import io.pgingest.state.JdbcStateStore;
+import io.pgingest.state.ObjectProgress;
+import io.pgingest.state.StateStore;
 import io.pgingest.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The logical-replication mode end to end: the real application with {@code --once} over a real
@@ -125,6 +131,83 @@ class LogicalReplicationIT {
                 + " AND epoch_ms(_pgingest_loaded_at) <= " + firstLoad))
                 .as("the 2000 rows committed before the failure were not loaded again").containsExactly(List.of(1998L));
         assertThat(PipelineRun.pg(db, "SELECT 1")).isNotEmpty();
+    }
+
+    @Test
+    void restartHistoricalLoadOfAStoppedPipelineLoadsTheTableAgainAtItsNextStart() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        // the destination lost a row and holds a wrong value (restored from an old backup, say)
+        run.duckExecute("DELETE FROM items WHERE id = 2");
+        run.duckExecute("UPDATE items SET name = 'wrong' WHERE id = 1");
+        db.execute("UPDATE items SET price = 3.33 WHERE id = 3");
+        try (StateStore state = stateStore()) {
+            assertThatThrownBy(() -> HistoricalLoadRestart.request(state, pipelineName, "public.nope"))
+                    .hasMessageContaining("has no object public.nope").hasMessageContaining("public.items");
+            assertThat(HistoricalLoadRestart.request(state, pipelineName, "public.items")).contains("next start");
+        }
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id"))
+                .as("the table was loaded again, and the change streamed")
+                .containsExactly(List.of(1, "one", new java.math.BigDecimal("1.10"), false),
+                        List.of(2, "two", new java.math.BigDecimal("2.20"), false),
+                        List.of(3, "three", new java.math.BigDecimal("3.33"), false));
+        try (StateStore state = stateStore()) {
+            assertThat(state.object(pipelineName, "public.items").orElseThrow().progress()).isEqualTo(ObjectProgress.STREAMING);
+        }
+    }
+
+    @Test
+    void restartHistoricalLoadWhileStreamingLoadsTheTableAgainAndTheStreamGoesOn() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            db.execute("CREATE TABLE other (id int PRIMARY KEY, v text)");
+            pipelineName = "reload_" + db.name().substring(db.name().length() - 8);
+            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
+                    + ")&schema=public", "mode", "logical-replication");
+            assertThat(run.once().exitCode()).isZero();
+            dest.execute("DELETE FROM items WHERE id = 2", "UPDATE items SET name = 'wrong' WHERE id = 1");
+
+            int[] exit = {-1};
+            Thread streaming = new Thread(() -> exit[0] = PgIngest.run(new String[] {"-pl", "file:" + tmp.resolve("app.properties"),
+                    "-d", "40"}));
+            streaming.start();
+            db.execute("INSERT INTO other VALUES (1, 'streamed')");
+            awaitRows(dest, "SELECT v FROM other WHERE id = 1", List.of(List.of("streamed")), 20);
+            try (StateStore state = stateStore()) {
+                assertThat(HistoricalLoadRestart.request(state, pipelineName, "public.items")).contains("is running");
+            }
+            // the periodic check (every 15 s, at a batch or heartbeat) picks the request up
+            awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                    List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three")), 40);
+            db.execute("UPDATE items SET name = 'THREE' WHERE id = 3", "INSERT INTO other VALUES (2, 'after')");
+            awaitRows(dest, "SELECT (SELECT name FROM items WHERE id = 3), (SELECT v FROM other WHERE id = 2)",
+                    List.of(List.of("THREE", "after")), 20);
+            streaming.join(60_000);
+            assertThat(exit[0]).as("the streaming run ended normally").isZero();
+        }
+    }
+
+    /** Polls the destination until {@code sql} returns {@code expected}; fails after {@code seconds}. */
+    private static void awaitRows(TestDatabase dest, String sql, List<List<Object>> expected, int seconds) throws Exception {
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        List<List<Object>> got = List.of();
+        while (System.currentTimeMillis() < end) {
+            try {
+                got = PipelineRun.pg(dest, sql);
+                if (got.equals(expected)) {
+                    return;
+                }
+            } catch (java.sql.SQLException e) {
+                got = List.of(List.of(e.getMessage()));
+            }
+            Thread.sleep(300);
+        }
+        assertThat(got).as(sql + " within " + seconds + " s").isEqualTo(expected);
+    }
+
+    private StateStore stateStore() {
+        return JdbcStateStore.open("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
     }
 
     /** The rows of the pipeline's offset table in the H2 state file the run used. */

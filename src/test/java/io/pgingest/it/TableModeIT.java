@@ -275,4 +275,29 @@ class TableModeIT {
                     .containsExactly(30L, 30L, 1, 30);
         }
     }
+
+    @Test
+    void restartHistoricalLoadReadsEveryRowAgainAtTheNextRun() throws Exception {
+        db.execute("CREATE TABLE notes (id int PRIMARY KEY, v text, at timestamptz NOT NULL)",
+                "INSERT INTO notes SELECT g, 'v' || g, '2024-01-01'::timestamptz + g * interval '1 s' FROM generate_series(1, 30) g");
+        run.pipeline("notes", db, "objects", "notes: delta-timestamp(at)", "batchSize", "10");
+        assertThat(run.once().exitCode()).isZero();
+        run.duckExecute("DELETE FROM notes WHERE id IN (3, 17)"); // lost at the destination: no later change brings them
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("notes")).as("an incremental run does not read old rows again").isEqualTo(28);
+
+        try (StateStore state = JdbcStateStore.open("jdbc:h2:file:" + tmp.resolve("state"), "sa", "")) {
+            assertThat(io.pgingest.source.HistoricalLoadRestart.request(state, "notes", "public.notes")).contains("next run");
+            assertThat(state.object("notes", "public.notes").orElseThrow().progress()).isEqualTo(ObjectProgress.PENDING);
+        }
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT count(*), count(DISTINCT id) FROM notes")).as("every row again, none twice")
+                .containsExactly(List.of(30L, 30L));
+        try (StateStore state = JdbcStateStore.open("jdbc:h2:file:" + tmp.resolve("state"), "sa", "")) {
+            assertThat(state.object("notes", "public.notes").orElseThrow().progress()).isEqualTo(ObjectProgress.SCHEDULED);
+        }
+        db.execute("INSERT INTO notes VALUES (31, 'v31', now())");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("notes")).as("incremental runs go on from the restarted load's ceiling").isEqualTo(31);
+    }
 }

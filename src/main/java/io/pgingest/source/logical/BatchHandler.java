@@ -32,7 +32,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final BatchSink sink;
     private final List<Duration> backoff;
     private long position;
-    private volatile long lastHeartbeatMillis;
+    private volatile long handledLsn;
+    private volatile long lastDataMillis;
+    private volatile long lastHeartbeatHandledMillis;
     private volatile String failure;
 
     /**
@@ -57,12 +59,17 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             throws InterruptedException {
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
+        long maxLsn = 0;
+        boolean data = false;
         for (RecordChangeEvent<SourceRecord> e : events) {
             SourceRecord r = e.record();
             records.add(r);
-            position = Math.max(position, lsnOf(r));
-            heartbeat = Math.max(heartbeat, heartbeatMillis(r));
+            maxLsn = Math.max(maxLsn, lsnOf(r));
+            long beat = heartbeatMillis(r);
+            heartbeat = Math.max(heartbeat, beat);
+            data |= beat == 0;
         }
+        position = Math.max(position, maxLsn);
         if (newTables.due(batcher.unknownTables(records))) {
             // before the batch: its records of a new table are written once the table's rows are loaded
             retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
@@ -74,8 +81,13 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             committer.markProcessed(e);
         }
         committer.markBatchFinished();
+        handledLsn = Math.max(handledLsn, maxLsn);
+        long now = System.currentTimeMillis();
+        if (data) {
+            lastDataMillis = now;
+        }
         if (heartbeat > 0) {
-            lastHeartbeatMillis = heartbeat;
+            lastHeartbeatHandledMillis = now;
         }
     }
 
@@ -138,9 +150,19 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return failure;
     }
 
-    /** Creation time of the newest heartbeat whose batch was fully handled, or 0. */
-    long lastHeartbeatMillis() {
-        return lastHeartbeatMillis;
+    /** The highest WAL position of a record (change or heartbeat) whose batch was fully handled, or 0. */
+    long handledLsn() {
+        return handledLsn;
+    }
+
+    /** When a batch holding changes was last fully handled (wall clock), or 0. */
+    long lastDataMillis() {
+        return lastDataMillis;
+    }
+
+    /** When a batch holding a heartbeat was last fully handled (wall clock), or 0. */
+    long lastHeartbeatHandledMillis() {
+        return lastHeartbeatHandledMillis;
     }
 
     private static long lsnOf(SourceRecord r) {

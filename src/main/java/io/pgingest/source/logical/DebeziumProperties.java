@@ -17,6 +17,9 @@ import java.util.stream.Collectors;
  */
 final class DebeziumProperties {
 
+    /** Wait before Debezium restarts its task after a retriable error. */
+    static final long RETRY_WAIT_MS = 10_000;
+
     private DebeziumProperties() {
     }
 
@@ -52,6 +55,11 @@ final class DebeziumProperties {
         c.setIncludeUnknownDatatypes(true);
         c.setMaxBatchSize(Math.max(settings.batchSize(), 1));
         c.setMaxQueueSize(Math.max(settings.batchSize() * 4, 8192));
+        // Errors Debezium deems retriable (the source unreachable or restarting) restart its task every 10 s, at most
+        // for retrySeconds, then the engine stops and the pipeline FAILS visibly (the default retries forever,
+        // so a lasting error, e.g. a publication dropped by hand, would hang the pipeline silently).
+        c.setRetriableRestartConnectorWaitMs(RETRY_WAIT_MS);
+        c.setErrorsMaxRetries((int) Math.max(1, settings.retryBudget().toMillis() / RETRY_WAIT_MS));
         c.setOffsetStorage(StateStoreOffsetBackingStore.class.getName());
         // Offsets are committed after every batch the destination committed: a restart replays little.
         c.setOffsetFlushIntervalMs(0);

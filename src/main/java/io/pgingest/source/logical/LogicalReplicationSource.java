@@ -45,6 +45,18 @@ import java.util.concurrent.TimeUnit;
 public final class LogicalReplicationSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogicalReplicationSource.class);
+    /** The query mode recorded in the object states of this mode's tables. */
+    public static final String MODE = "logical-replication";
+
+    /**
+     * Records that the rows of an included table are owed a load again ("Restart Historical Load"): a running
+     * pipeline loads them at its next check for new tables ({@link NewTables#INTERVAL}), a stopped one at its start.
+     */
+    public static void requestHistoricalLoad(StateStore state, ObjectRecord record) {
+        state.deleteCursor(record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
+        state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": restart of the historical load"
+                + " requested at " + Instant.now()));
+    }
     /**
      * The waits between attempts of a failing batch: 1 s doubling up to 60 s, as many as fit in
      * {@code budget} (at least one): a destination or source restart is ridden out, a lasting
@@ -115,11 +127,13 @@ public final class LogicalReplicationSource {
                     tables.put(d.info().table().display(), tracker.initial(c, d.info()));
                 }
             }
+            // the publication first: pgoutput reads it as of each change it decodes, so a slot made before the
+            // publication existed would fail on the changes in between ("publication ... does not exist")
+            Publication.sync(c, ReplicationNames.slot(settings.name()),
+                    java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
             if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
                 LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
             }
-            Publication.sync(c, ReplicationNames.slot(settings.name()),
-                    java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
             List<LogicalTable> loaded = new ArrayList<>();
             newTables.load(c, owed, sink, loaded);
             loaded.forEach(t -> tables.put(t.info().table().display(), t));
@@ -169,17 +183,29 @@ public final class LogicalReplicationSource {
         return false;
     }
 
-    /** Waits until the slot's sender passed {@code target} and a heartbeat created after that was handled. */
+    /** How long the stream must bring no change, once the sender passed the target, to count as drained. */
+    static final long QUIET_MS = 3_000;
+
+    /**
+     * Waits until every change committed before {@code target} was handled: either a record at or past the
+     * target was handled (changes arrive in commit order), or the slot's WAL sender had sent everything up to
+     * the target and then, for {@link #QUIET_MS}, no change arrived while heartbeats (the engine's loop going
+     * round) did. Heartbeats alone prove nothing: Debezium makes them on a timer, also in the middle of a backlog.
+     */
     private boolean awaitCatchUp(BatchHandler handler, CountDownLatch ended, long target) throws InterruptedException {
         long passedAt = 0;
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            while (!ended.await(500, TimeUnit.MILLISECONDS)) {
+            while (!ended.await(250, TimeUnit.MILLISECONDS)) {
+                boolean exact = handler.handledLsn() >= target;
                 if (passedAt == 0 && SourceWal.sentPast(c, ReplicationNames.slot(settings.name()), target)) {
                     passedAt = System.currentTimeMillis();
                 }
-                // heartbeats come when the stream is idle: one made after the sender passed the target follows every change before it
-                if (passedAt > 0 && handler.lastHeartbeatMillis() > passedAt) {
-                    LOG.info("pipeline {}: caught up with the WAL position at start; stopping (--once)", settings.name());
+                long quietSince = Math.max(passedAt, handler.lastDataMillis());
+                boolean drained = passedAt > 0 && System.currentTimeMillis() - quietSince >= QUIET_MS
+                        && handler.lastHeartbeatHandledMillis() > quietSince;
+                if (exact || drained) {
+                    LOG.info("pipeline {}: caught up with the WAL position at start ({}); stopping (--once)", settings.name(),
+                            exact ? "a change past it was written" : "everything before it was sent and the stream is quiet");
                     return true;
                 }
             }

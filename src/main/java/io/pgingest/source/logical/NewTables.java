@@ -26,7 +26,8 @@ import java.util.Set;
 /**
  * Loads the existing rows of tables the pipeline starts to stream: at the first start (Load Historical Data
  * on), and for tables new to the pipeline, at a start or while streaming.
- * <p>Include New Tables while streaming: a periodic catalog check (and one whenever a record names a table
+ * <p>Include New Tables while streaming (and Restart Historical Load of a streamed table): a periodic catalog
+ * check (and one whenever a record names a table
  * the pipeline does not stream yet) finds tables created, or dropped and re-created, since the last check.
  * Each one the {@link TablePlanner} includes is (1) added to the publication, so that pgoutput sends its
  * changes from then on in the existing slot, (2) the WAL position P is read, (3) its existing rows are
@@ -73,13 +74,15 @@ final class NewTables {
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
             noteDropped(streamed, all);
+            Map<String, ObjectRecord> known = planner.known();
+            // new or re-created tables, and streamed ones whose rows are owed a load again (Restart Historical Load)
             List<TableInfo> candidates = all.stream().filter(t -> streamed.get(t.table().display()) == null
-                    || streamed.get(t.table().display()).info().oid() != t.oid()).toList();
+                    || streamed.get(t.table().display()).info().oid() != t.oid()
+                    || known.get(t.table().display()) != null && TablePlanner.loadOwed(known.get(t.table().display()))).toList();
             if (candidates.isEmpty()) {
                 return 0;
             }
             Map<Long, Character> identity = TablePlanner.identities(c, candidates);
-            Map<String, ObjectRecord> known = planner.known();
             List<TableInfo> owed = new ArrayList<>();
             for (TableInfo t : candidates) {
                 planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), false)
@@ -121,6 +124,8 @@ final class NewTables {
                     + (resuming ? "load resumed at " : "loading since ") + Instant.now());
             planner.forgetColumns(t); // a re-created table's column list starts anew
             LogicalTable table = tracker.initial(c, t);
+            LOG.info("pipeline {}: {}: {} the existing rows", settings.name(), t.table().display(),
+                    resuming ? "resuming the load of" : "loading");
             long rows = t.keyColumns().isEmpty()
                     ? ColumnReload.wholeTable(table).run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1))
                     : keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
@@ -135,7 +140,11 @@ final class NewTables {
 
     /** Where the key-order load of {@code t} keeps its cursor: per table OID, so a re-created table starts over. */
     static String cursorKey(TableInfo t) {
-        return t.table().display() + " #load " + t.oid();
+        return cursorKey(t.table().display(), t.oid());
+    }
+
+    static String cursorKey(String table, long oid) {
+        return table + " #load " + oid;
     }
 
     /** Tables the pipeline streams that are no longer in the catalog: a note once; their rows stay at the destination. */

@@ -81,8 +81,8 @@ final class TablePlanner {
                 : isNew || record.status() != ObjectStatus.INCLUDED || loadOwed(record);
         if (owed) {
             String note = firstRun ? "historical load" : isNew ? what
-                    : record.status() != ObjectStatus.INCLUDED ? "table included again" : "load not finished";
-            save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, LOAD_OWED + ": " + note);
+                    : record.status() != ObjectStatus.INCLUDED ? "table included again" : null;
+            save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, note == null ? record.message() : LOAD_OWED + ": " + note);
             return Optional.of(new Decision(t, true));
         }
         boolean streaming = record != null && record.progress() == ObjectProgress.STREAMING;
@@ -116,7 +116,7 @@ final class TablePlanner {
             return;
         }
         state.saveObject(new ObjectRecord(settings.name(), t.table().display(), t.oid(), status, progress,
-                "logical-replication", message, Instant.now()));
+                LogicalReplicationSource.MODE, message, Instant.now()));
     }
 
     /** Saves the state of an included table. */

@@ -73,6 +73,16 @@ public final class TableSource {
         }
     }
 
+    /**
+     * Records that an included object's next run is its historical load again, from the first row ("Restart
+     * Historical Load"): its cursor is dropped and its progress set back to PENDING.
+     */
+    public static void requestHistoricalLoad(StateStore state, io.pgingest.state.ObjectRecord record) {
+        state.deleteCursor(record.pipeline(), record.object());
+        state.saveObject(record.withProgress(ObjectProgress.PENDING, "restart of the historical load requested at "
+                + java.time.Instant.now()));
+    }
+
     /** One pass over all included objects. Batches go to {@code sink} one at a time. */
     public RunResult run(BatchSink sink) throws SQLException, InterruptedException {
         List<String> failures = new ArrayList<>();
