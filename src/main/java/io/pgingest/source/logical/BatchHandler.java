@@ -33,8 +33,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final List<Duration> backoff;
     private long position;
     private volatile long handledLsn;
-    private volatile long lastDataMillis;
-    private volatile long lastHeartbeatHandledMillis;
+    private volatile long lastHeartbeatMillis;
     private volatile String failure;
 
     /**
@@ -60,14 +59,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;
-        boolean data = false;
         for (RecordChangeEvent<SourceRecord> e : events) {
             SourceRecord r = e.record();
             records.add(r);
             maxLsn = Math.max(maxLsn, lsnOf(r));
-            long beat = heartbeatMillis(r);
-            heartbeat = Math.max(heartbeat, beat);
-            data |= beat == 0;
+            heartbeat = Math.max(heartbeat, heartbeatMillis(r));
         }
         position = Math.max(position, maxLsn);
         if (newTables.due(batcher.unknownTables(records))) {
@@ -82,12 +78,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         }
         committer.markBatchFinished();
         handledLsn = Math.max(handledLsn, maxLsn);
-        long now = System.currentTimeMillis();
-        if (data) {
-            lastDataMillis = now;
-        }
         if (heartbeat > 0) {
-            lastHeartbeatHandledMillis = now;
+            lastHeartbeatMillis = heartbeat;
         }
     }
 
@@ -155,14 +147,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return handledLsn;
     }
 
-    /** When a batch holding changes was last fully handled (wall clock), or 0. */
-    long lastDataMillis() {
-        return lastDataMillis;
-    }
-
-    /** When a batch holding a heartbeat was last fully handled (wall clock), or 0. */
-    long lastHeartbeatHandledMillis() {
-        return lastHeartbeatHandledMillis;
+    /** Creation time (engine clock) of the newest heartbeat whose batch was fully handled, or 0. */
+    long lastHeartbeatMillis() {
+        return lastHeartbeatMillis;
     }
 
     private static long lsnOf(SourceRecord r) {

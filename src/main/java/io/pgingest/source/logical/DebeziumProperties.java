@@ -46,6 +46,8 @@ final class DebeziumProperties {
         c.setSnapshotMode("no_data");
         c.setSkippedOperations("none");
         c.setHeartbeatIntervalMs(heartbeatMs);
+        // how often the client tells the server how far it has read (and, via offsets, flushed): --once waits on it
+        c.setStatusUpdateIntervalMs(Math.min(heartbeatMs, 1_000));
         c.setTombstonesOnDelete(false);
         c.setDecimalHandlingMode("string");
         c.setTimePrecisionMode("adaptive_time_microseconds");

@@ -183,29 +183,26 @@ public final class LogicalReplicationSource {
         return false;
     }
 
-    /** How long the stream must bring no change, once the sender passed the target, to count as drained. */
-    static final long QUIET_MS = 3_000;
-
     /**
-     * Waits until every change committed before {@code target} was handled: either a record at or past the
-     * target was handled (changes arrive in commit order), or the slot's WAL sender had sent everything up to
-     * the target and then, for {@link #QUIET_MS}, no change arrived while heartbeats (the engine's loop going
-     * round) did. Heartbeats alone prove nothing: Debezium makes them on a timer, also in the middle of a backlog.
+     * Waits until every change committed before {@code target} was handled. Either a record at or past the
+     * target was handled (changes arrive in commit order), or: the replication client reported to the server
+     * (pg_stat_replication.write_lsn, sent from Debezium's streaming thread) that it has read the stream up to
+     * the target (a keepalive carries the server's position when there is no change to send), so every change
+     * before the target was read and queued by that thread; a heartbeat it made after that is queued behind
+     * them, and once its batch was handled, so were they. A heartbeat alone proves nothing: Debezium makes
+     * them on a timer, also in the middle of a backlog.
      */
     private boolean awaitCatchUp(BatchHandler handler, CountDownLatch ended, long target) throws InterruptedException {
-        long passedAt = 0;
+        long readAt = 0;
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            while (!ended.await(250, TimeUnit.MILLISECONDS)) {
+            while (!ended.await(200, TimeUnit.MILLISECONDS)) {
                 boolean exact = handler.handledLsn() >= target;
-                if (passedAt == 0 && SourceWal.sentPast(c, ReplicationNames.slot(settings.name()), target)) {
-                    passedAt = System.currentTimeMillis();
+                if (readAt == 0 && SourceWal.readPast(c, ReplicationNames.slot(settings.name()), target)) {
+                    readAt = System.currentTimeMillis();
                 }
-                long quietSince = Math.max(passedAt, handler.lastDataMillis());
-                boolean drained = passedAt > 0 && System.currentTimeMillis() - quietSince >= QUIET_MS
-                        && handler.lastHeartbeatHandledMillis() > quietSince;
-                if (exact || drained) {
+                if (exact || readAt > 0 && handler.lastHeartbeatMillis() > readAt + 1) {
                     LOG.info("pipeline {}: caught up with the WAL position at start ({}); stopping (--once)", settings.name(),
-                            exact ? "a change past it was written" : "everything before it was sent and the stream is quiet");
+                            exact ? "a change past it was written" : "the stream was read past it and every change before it written");
                     return true;
                 }
             }

@@ -54,9 +54,12 @@ final class SourceWal {
         return true;
     }
 
-    /** Whether the WAL sender of {@code slot} is streaming and has sent the WAL up to {@code lsn}. */
-    static boolean sentPast(Connection c, String slot, long lsn) throws SQLException {
-        String sql = "SELECT s.sent_lsn - '0/0'::pg_lsn >= ? FROM pg_replication_slots r JOIN pg_stat_replication s"
+    /**
+     * Whether the client streaming from {@code slot} reported having read the stream up to {@code lsn}
+     * ({@code write_lsn}: the position of the last message or keepalive it received).
+     */
+    static boolean readPast(Connection c, String slot, long lsn) throws SQLException {
+        String sql = "SELECT s.write_lsn - '0/0'::pg_lsn >= ? FROM pg_replication_slots r JOIN pg_stat_replication s"
                 + " ON s.pid = r.active_pid WHERE r.slot_name = ? AND s.state = 'streaming'";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, lsn);
