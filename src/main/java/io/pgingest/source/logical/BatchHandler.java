@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Debezium's batch consumer for one pipeline: converts each Debezium batch into row batches, sends
@@ -25,8 +28,13 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchHandler.class);
 
+    /** What the handler waits for before its first batch: the batcher over every table, and the position floor. */
+    record Ready(ChangeBatcher batcher, long floor) {
+    }
+
     private final String pipeline;
-    private final ChangeBatcher batcher;
+    private final CompletableFuture<Ready> ready;
+    private volatile ChangeBatcher batcher;
     private final SchemaTracker tracker;
     private final NewTables newTables;
     private final BatchSink sink;
@@ -37,25 +45,47 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile String failure;
 
     /**
-     * @param floor   the WAL position when the engine started: positions given to rows are never lower,
-     *                so a replay after a restart is never taken for an older change by the destination
+     * @param ready   completed once the rows owed a load are loaded: the batcher, and the floor, the WAL position
+     *                read after the loads: positions given to rows are never lower, so neither a loaded row nor
+     *                a replay after a restart is taken for a newer change by the destination; the first batch
+     *                waits for it (completed exceptionally: the batch fails and the engine stops)
      * @param backoff the waits between attempts; its size plus one is the number of attempts
      */
-    BatchHandler(String pipeline, ChangeBatcher batcher, SchemaTracker tracker, NewTables newTables, BatchSink sink,
-                 long floor, List<Duration> backoff) {
+    BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables, BatchSink sink,
+                 List<Duration> backoff) {
         this.pipeline = pipeline;
-        this.batcher = batcher;
+        this.ready = ready;
         this.tracker = tracker;
         this.newTables = newTables;
         this.sink = sink;
-        this.position = floor;
         this.backoff = List.copyOf(backoff);
+    }
+
+    /** Waits for {@link #ready} once. */
+    private void awaitReady() throws InterruptedException {
+        if (batcher != null) {
+            return;
+        }
+        try {
+            Ready r = ready.get();
+            batcher = r.batcher();
+            position = Math.max(position, r.floor());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the loads before streaming failed: " + rootMessage(e.getCause()), e.getCause());
+        }
+    }
+
+    /** The tables streamed, or {@code before} when streaming never began. */
+    Map<String, LogicalTable> tables(Map<String, LogicalTable> before) {
+        ChangeBatcher b = batcher;
+        return b == null ? before : b.tables();
     }
 
     @Override
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
+        awaitReady();
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -117,65 +118,96 @@ public final class LogicalReplicationSource {
         SchemaTracker tracker = new SchemaTracker(settings, state);
         TablePlanner planner = new TablePlanner(settings, state);
         NewTables newTables = new NewTables(settings, planner, tracker, state);
-        long startLsn;
         List<TableInfo> owed = new ArrayList<>();
-        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            for (TablePlanner.Decision d : plan(c, planner)) {
-                if (d.loadOwed()) {
-                    owed.add(d.info());
-                } else {
-                    tables.put(d.info().table().display(), tracker.initial(c, d.info()));
-                }
-            }
-            // the publication first: pgoutput reads it as of each change it decodes, so a slot made before the
-            // publication existed would fail on the changes in between ("publication ... does not exist")
-            Publication.sync(c, ReplicationNames.slot(settings.name()),
-                    java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
-            if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
-                LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
-            }
-            List<LogicalTable> loaded = new ArrayList<>();
-            newTables.load(c, owed, sink, loaded);
-            loaded.forEach(t -> tables.put(t.info().table().display(), t));
-            startLsn = SourceWal.currentLsn(c);
-        } catch (Exception e) {
-            LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
+        Connection c;
+        try {
+            c = SourceConnections.open(settings.source(), settings.name());
+        } catch (SQLException e) {
+            LOG.error("pipeline {}: cannot connect to the source: {}", settings.name(), e.getMessage(), e);
             return false;
         }
-        if (tables.isEmpty()) {
-            LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
-            return true;
+        try (c) {
+            try {
+                for (TablePlanner.Decision d : plan(c, planner)) {
+                    if (d.loadOwed()) {
+                        owed.add(d.info());
+                    } else {
+                        tables.put(d.info().table().display(), tracker.initial(c, d.info()));
+                    }
+                }
+                // the publication first: pgoutput reads it as of each change it decodes, so a slot made before the
+                // publication existed would fail on the changes in between ("publication ... does not exist")
+                Publication.sync(c, ReplicationNames.slot(settings.name()),
+                        java.util.stream.Stream.concat(tables.values().stream().map(LogicalTable::info), owed.stream()).toList());
+                if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
+                    LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
+                }
+            } catch (Exception e) {
+                LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
+                return false;
+            }
+            if (tables.isEmpty() && owed.isEmpty()) {
+                LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
+                return true;
+            }
+            // The engine starts while the rows owed a load are loaded (its start takes a second or two); its
+            // batches wait for the loads, then carry positions at least the WAL position read after them.
+            CompletableFuture<BatchHandler.Ready> ready = new CompletableFuture<>();
+            BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, sink, backoff(settings.retryBudget()));
+            CountDownLatch ended = startEngine(handler, once);
+            LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
+                    tables.size() + owed.size(), ReplicationNames.slot(settings.name()),
+                    owed.isEmpty() ? "no rows to load" : owed.size() + " tables to load first");
+            long startLsn;
+            String failure = null;
+            try {
+                List<LogicalTable> loaded = new ArrayList<>();
+                newTables.load(c, owed, sink, loaded);
+                loaded.forEach(t -> tables.put(t.info().table().display(), t));
+                startLsn = SourceWal.currentLsn(c);
+                ready.complete(new BatchHandler.Ready(new ChangeBatcher(settings.name(), tables, tracker), startLsn));
+            } catch (Exception e) {
+                failure = "loading the existing rows failed: " + BatchHandler.rootMessage(e);
+                LOG.error("pipeline {}: {}", settings.name(), failure, e);
+                ready.completeExceptionally(e);
+                startLsn = Long.MAX_VALUE;
+            }
+            boolean caughtUp = failure == null && (once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended));
+            stop();
+            ended.await(60, TimeUnit.SECONDS);
+            if (failure == null) {
+                failure = handler.failure() != null ? handler.failure() : engineError;
+            }
+            if (failure == null && once && !caughtUp) {
+                failure = "stopped before catching up with the WAL";
+            }
+            finish(planner, newTables, handler.tables(tables), failure);
+            return failure == null;
+        } catch (SQLException e) {
+            LOG.warn("pipeline {}: closing the source connection: {}", settings.name(), e.getMessage());
+            return false;
         }
-        ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker);
-        BatchHandler handler = new BatchHandler(settings.name(), batcher, tracker, newTables, sink, startLsn, backoff(settings.retryBudget()));
+    }
+
+    private volatile String engineError;
+
+    /** Builds and starts the engine in its own thread; the latch opens when it stopped. */
+    private CountDownLatch startEngine(BatchHandler handler, boolean once) {
         CountDownLatch ended = new CountDownLatch(1);
-        String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(DebeziumProperties.of(settings, stateDatabase, once ? 1_000 : 10_000))
+                .using(DebeziumProperties.of(settings, stateDatabase, once ? 250 : 10_000))
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
                         // Debezium's messages may print the whole configuration, passwords included: keep the first line only
                         String text = error == null ? message : BatchHandler.rootMessage(error);
-                        engineError[0] = text == null ? "the engine stopped" : text.replaceAll("\\{[^}]*password[^}]*}", "{...}");
+                        engineError = text == null ? "the engine stopped" : text.replaceAll("\\{[^}]*password[^}]*}", "{...}");
                     }
                     ended.countDown();
                 })
                 .build();
-        Thread thread = new Thread(engine, "pgingest-debezium-" + settings.name());
-        thread.start();
-        LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
-                tables.size(), ReplicationNames.slot(settings.name()),
-                owed.isEmpty() ? "no rows to load" : owed.size() + " tables loaded first");
-        boolean caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
-        stop();
-        ended.await(60, TimeUnit.SECONDS);
-        String failure = handler.failure() != null ? handler.failure() : engineError[0];
-        if (failure == null && once && !caughtUp) {
-            failure = "stopped before catching up with the WAL";
-        }
-        finish(planner, newTables, batcher.tables(), failure);
-        return failure == null;
+        new Thread(engine, "pgingest-debezium-" + settings.name()).start();
+        return ended;
     }
 
     private boolean awaitEnd(CountDownLatch ended) throws InterruptedException {
