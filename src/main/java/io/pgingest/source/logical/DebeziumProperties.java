@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * Builds the Debezium engine properties of one pipeline from camel-debezium-postgres's typed
  * configuration. Every option whose default is wrong for pg-ingest is set explicitly (DESIGN
  * "Other Debezium traps"): pgoutput, a filtered publication and a slot named per pipeline, no
- * skipped operations, heartbeats, value handling modes the row converter expects, and offsets
+ * skipped operations, heartbeats and keepalive confirmation (so an idle pipeline's slot follows the server's WAL),
+ * value handling modes the row converter expects, and offsets
  * in the state database through {@link StateStoreOffsetBackingStore} (one table per pipeline).
  * The publication is kept by {@link Publication}, not by Debezium.
  */
@@ -44,6 +45,17 @@ final class DebeziumProperties {
         c.setSnapshotMode(settings.loadHistoricalData() ? "initial" : "no_data");
         c.setSkippedOperations("none");
         c.setHeartbeatIntervalMs(heartbeatMs);
+        // Idle tables must not pin the WAL (issue 3): Debezium confirms a position only after a change of the pipeline's
+        // tables, so a slot whose tables are quiet retained all the WAL written elsewhere on the server. The driver now
+        // also confirms the server's keepalive positions, but only when Debezium has confirmed every message it received
+        // (pgjdbc's automatic flush), so a confirmed position never passes a change the destination has not committed.
+        c.setLsnFlushMode("connector_and_driver");
+        if (!settings.heartbeatQuery().isEmpty()) {
+            c.setHeartbeatActionQuery(settings.heartbeatQuery());
+        }
+        // Logical decoding messages (pg_logical_emit_message, e.g. from a heartbeatQuery) carry no rows: not handed to
+        // the pipeline; Debezium still moves its offset past them.
+        c.setMessagePrefixExcludeList(".*");
         c.setTombstonesOnDelete(false);
         c.setDecimalHandlingMode("string");
         c.setTimePrecisionMode("adaptive_time_microseconds");
