@@ -70,6 +70,12 @@ final class DebeziumProperties {
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
+        // With keepalive confirmations the slot is usually ahead of the stored offset (which only moves with changes of
+        // the pipeline's tables); by default Debezium would then refuse to start ("no longer available on the server").
+        // Both positions only pass what the destination committed, so the greater one is safe to resume from:
+        // trust_slot starts from the slot when it is ahead, else from the offset. (trust_greater_lsn would do the same
+        // but, in 3.4.0, first tries to move the slot back to the offset and fails.)
+        p.setProperty("offset.mismatch.strategy", "trust_slot");
         // the initial snapshot reads the included tables only, not every table of the schemas
         p.setProperty("snapshot.include.collection.list",
                 tables.stream().map(DebeziumProperties::regex).collect(Collectors.joining(",")));

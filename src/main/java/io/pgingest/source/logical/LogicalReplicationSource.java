@@ -147,7 +147,10 @@ public final class LogicalReplicationSource {
         LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
                 tables.size(), ReplicationNames.slot(settings.name()),
                 settings.loadHistoricalData() ? "snapshot first" : "changes from now on");
-        boolean caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
+        boolean caughtUp;
+        try (SlotMonitor slotMonitor = SlotMonitor.start(settings, state)) { // WAL retained by the slot: logged, recorded, warned
+            caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
+        }
         stop();
         ended.await(60, TimeUnit.SECONDS);
         String failure = handler.failure() != null ? handler.failure() : engineError[0];
