@@ -8,8 +8,11 @@
 # Then stops the pipeline and drops its slot, publication and both databases.
 #
 #   scripts/measure-idle-slot.sh [SECONDS] [extra pipeline parameter lines...]
-#   scripts/measure-idle-slot.sh 60                                   # the default heartbeat
-#   scripts/measure-idle-slot.sh 60 "- { name: heartbeatQuery, value: 'off' }"   # without it
+#   scripts/measure-idle-slot.sh 60
+#   scripts/measure-idle-slot.sh 60 "- { name: heartbeatQuery, value: \"SELECT pg_logical_emit_message(false, 'hb', 'x')\" }"
+#
+# Prints the slot every 10 s and, at the end, the WAL written meanwhile, how far confirmed_flush_lsn moved and the
+# WAL still retained. Before issue 3's fix the slot did not move at all (see README, "Idle databases and WAL retention").
 #
 # Needs the jar (mvn -B package -DskipTests) and PostgreSQL with wal_level=logical (PG* variables).
 set -euo pipefail

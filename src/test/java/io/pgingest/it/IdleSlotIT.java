@@ -80,6 +80,28 @@ class IdleSlotIT {
                 .containsExactly(List.of(1), List.of(2), List.of(3));
     }
 
+    /**
+     * A heartbeatQuery runs on the source at every heartbeat; the logical decoding message it may emit
+     * (pg_logical_emit_message) is not replicated and does not disturb the pipeline.
+     */
+    @Test
+    void aHeartbeatQueryRunsOnTheSourceAndItsMessagesAreNotReplicated() throws Exception {
+        db.execute("CREATE SCHEMA ops", "CREATE TABLE ops.beats (at timestamptz)");
+        String unique = db.name().replaceAll("[^a-z0-9]", "");
+        run.pipeline("idle_" + unique.substring(unique.length() - 8), db, "mode", "logical-replication", "heartbeatQuery",
+                "WITH m AS (SELECT pg_logical_emit_message(false, 'pgingest_heartbeat', 'beat'))"
+                        + " INSERT INTO ops.beats SELECT now() FROM m");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO quiet VALUES (2, 'two')");
+        assertThat(run.once().exitCode()).as("a run with heartbeat messages in the stream succeeds").isZero();
+        assertThat((Long) PipelineRun.pg(db, "SELECT count(*) FROM ops.beats").get(0).get(0))
+                .as("the query ran at the heartbeats").isPositive();
+        assertThat(run.duck("SELECT id FROM quiet ORDER BY id")).as("the table's rows and change arrived")
+                .containsExactly(List.of(1), List.of(2));
+        assertThat(run.duck("SELECT table_name FROM information_schema.tables ORDER BY table_name"))
+                .as("nothing but the published table reached the destination").containsExactly(List.of("quiet"));
+    }
+
     private Object slotValue(String column) throws Exception {
         List<List<Object>> rows = PipelineRun.pg(db, "SELECT " + column + " FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
         return rows.isEmpty() ? null : rows.get(0).get(0);
