@@ -29,6 +29,9 @@ import java.util.Optional;
  */
 public record DeletePipelineCommand(String pipeline) implements Command {
 
+    /** SQLSTATE of pg_drop_replication_slot on a slot a client uses. */
+    private static final String OBJECT_IN_USE = "55006";
+
     @Override
     public int run(CamelContext context, PrintStream out, PrintStream err) {
         Map<String, DeclaredPipelines.Declared> declared = DeclaredPipelines.of(context);
@@ -47,7 +50,20 @@ public record DeletePipelineCommand(String pipeline) implements Command {
         }
         PipelineSettings settings = d.settings();
         PgIngestComponent component = context.getComponent("pgingest", PgIngestComponent.class);
-        if (settings.mode() == IngestionMode.LOGICAL_REPLICATION) {
+        boolean logical = settings.mode() == IngestionMode.LOGICAL_REPLICATION;
+        int running = logical ? refuseWhileStreaming(settings, err, prefix) : DONE;
+        if (running != DONE) {
+            return running;
+        }
+        StateStore state = component.stateStore();
+        try {
+            state.pipelines(); // the state store must be usable before anything is dropped on the source
+        } catch (StateStoreException e) {
+            err.println(prefix + "cannot use the state store: " + StatusCommand.oneLine(e.getMessage()) + " (stop pg-ingest"
+                    + " if it uses this H2 state file, then run the command again). Nothing was deleted");
+            return FAILED;
+        }
+        if (logical) {
             int code = dropSlotAndPublication(settings, out, err, prefix);
             if (code != DONE) {
                 return code;
@@ -64,7 +80,6 @@ public record DeletePipelineCommand(String pipeline) implements Command {
                 return FAILED;
             }
         }
-        StateStore state = component.stateStore();
         try {
             StateStore.Removed removed = state.deletePipeline(pipeline);
             out.println("removed " + removed.objects() + " object records, " + removed.cursors() + " cursors"
@@ -72,13 +87,30 @@ public record DeletePipelineCommand(String pipeline) implements Command {
                     + " billing counters kept");
         } catch (StateStoreException e) {
             err.println(prefix + "cannot remove the pipeline's state: " + StatusCommand.oneLine(e.getMessage())
-                    + (settings.mode() == IngestionMode.LOGICAL_REPLICATION ? " (the slot and publication are gone;" : " (")
+                    + (logical ? " (the slot and publication are gone;" : " (")
                     + " stop pg-ingest if it uses this H2 state file, then run the command again)");
             return FAILED;
         }
         out.println("pipeline " + pipeline + " deleted; remove its route file now, or its next start creates it again"
                 + " (with a new historical load)");
         return DONE;
+    }
+
+    /** {@link #REFUSED} when the slot is active (the pipeline runs), {@link #FAILED} when the source cannot tell, else DONE. */
+    private int refuseWhileStreaming(PipelineSettings settings, PrintStream err, String prefix) {
+        String slot = ReplicationNames.slot(pipeline);
+        try (Connection c = SourceConnections.open(settings.source(), pipeline)) {
+            Optional<SlotState> found = ReplicationSlots.describe(c, slot);
+            if (found.isPresent() && found.get().active()) {
+                err.println(prefix + refusal(slot, found.get().activePid()));
+                return REFUSED;
+            }
+            return DONE;
+        } catch (SQLException e) {
+            err.println(prefix + "cannot read the replication slot on " + settings.source() + ": "
+                    + StatusCommand.oneLine(e.getMessage()) + " (check that the source is reachable). Nothing was deleted");
+            return FAILED;
+        }
     }
 
     /** Drops the slot (refused while active) and the publication; returns an exit code. */
@@ -115,8 +147,6 @@ public record DeletePipelineCommand(String pipeline) implements Command {
             return FAILED;
         }
     }
-
-    private static final String OBJECT_IN_USE = "55006";
 
     private String refusal(String slot, Integer pid) {
         return "refused: replication slot " + slot + " is active" + (pid == null ? "" : " (server process " + pid + ")")
