@@ -1,5 +1,6 @@
 package io.pgingest;
 
+import io.pgingest.ops.Command;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.RouteFiles;
 import io.pgingest.pipeline.RunOnce;
@@ -11,14 +12,17 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The pg-ingest application: Camel Main reading {@code config/application.properties} and
  * the pipelines in {@code routes/*.camel.yaml}. Options besides Camel Main's own
  * ({@code -pl <properties location>}, {@code -h}, ...): {@code --once} runs every pipeline
- * one pass and exits with 0 only when every object succeeded.
- * <p>Exit codes: 0 success, 1 a pipeline failed, 2 invalid configuration or start failure,
- * 3 {@code --once} found no pipeline.
+ * one pass and exits with 0 only when every object succeeded; the operator commands {@code --status},
+ * {@code --delete-pipeline NAME} and {@code --restart-historical-load PIPELINE OBJECT} ({@link Command})
+ * create the pipelines' routes without starting them, run, and exit.
+ * <p>Exit codes: 0 success, 1 a pipeline or command failed, 2 invalid configuration, usage or start failure,
+ * 3 {@code --once} found no pipeline, 4 a command refused because the pipeline is running.
  */
 public final class PgIngest {
 
@@ -35,9 +39,29 @@ public final class PgIngest {
 
     /** Runs the application until it stops; returns the exit code. */
     public static int run(String[] args) {
+        return run(args, main -> { });
+    }
+
+    /**
+     * Runs the application until it stops and returns the exit code; {@code created} receives the Camel Main before it
+     * starts (an embedding program or a test may keep it to stop the application with {@link Main#completed()}).
+     */
+    public static int run(String[] args, Consumer<Main> created) {
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         boolean once = rest.remove("--once");
+        Command command;
+        try {
+            command = Command.parse(rest);
+        } catch (IllegalArgumentException e) {
+            System.err.println("pg-ingest: " + e.getMessage());
+            return CONFIG_ERROR;
+        }
+        if (command != null && once) {
+            System.err.println("pg-ingest: --once cannot be combined with an operator command (--status, --delete-pipeline, --restart-historical-load); give one of them");
+            return CONFIG_ERROR;
+        }
         Main main = new Main();
+        created.accept(main);
         main.setDefaultPropertyPlaceholderLocation(DEFAULT_CONFIG);
         main.configure().setSourceLocationEnabled(true);
         main.configure().addConfiguration(new PgIngestConfiguration());
@@ -51,6 +75,21 @@ public final class PgIngest {
                 }
             }
         });
+        int[] commandCode = {Command.FAILED};
+        if (command != null) {
+            // the routes are created (templates, placeholders) but no pipeline runs
+            main.configure().setAutoStartup(false);
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    try {
+                        commandCode[0] = command.run(started.getCamelContext(), System.out, System.err);
+                    } finally {
+                        main.completed();
+                    }
+                }
+            });
+        }
         RunOnce runOnce = once ? new RunOnce(main::completed) : null;
         if (runOnce != null) {
             main.bind("pgRunOnce", runOnce);
@@ -70,6 +109,9 @@ public final class PgIngest {
         }
         if (code != 0 || main.getCamelContext() == null) {
             return code != 0 ? code : CONFIG_ERROR;
+        }
+        if (command != null) {
+            return commandCode[0];
         }
         return runOnce != null ? runOnce.exitCode() : code;
     }

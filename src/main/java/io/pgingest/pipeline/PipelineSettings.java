@@ -31,18 +31,25 @@ import java.util.Set;
  * @param loadHistoricalData logical replication: snapshot the tables first (else changes from the start only)
  * @param retryBudget      logical replication: how long a failing batch is retried (backoff 1 s doubling
  *                         to 60 s) before the pipeline stops; long enough to ride out a server restart
+ * @param heartbeatQuery   logical replication: SQL run on the source at every heartbeat (Debezium's
+ *                         {@code heartbeat.action.query}), or empty for none (the default: the slot follows the
+ *                         server's keepalive positions without it)
+ * @param walRetentionWarningMb logical replication: above this many MB of WAL retained by the pipeline's slot a
+ *                         WARN line is logged (see {@code SlotMonitor})
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
                                Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
-                               Duration lateCommitWait, boolean loadHistoricalData, Duration retryBudget) {
+                               Duration lateCommitWait, boolean loadHistoricalData, Duration retryBudget,
+                               String heartbeatQuery, int walRetentionWarningMb) {
 
     public static final int MAX_NAME_LENGTH = 255;
 
     /** Every option a {@code pgingest:} endpoint accepts, besides the pipeline name in the path. */
     public static final Set<String> KEYS = Set.of("mode", "host", "port", "database", "user", "password",
             "schemas", "objects", "defaultQueryMode", "includeNewTables", "mergeTables", "frequency", "batchSize",
-            "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds");
+            "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
+            "walRetentionWarningMb");
 
     /** How to reach the source; {@link #toString()} hides the password. */
     public record SourceSettings(String host, int port, String database, String user, String password) {
@@ -96,7 +103,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 o.integer("batchSize", 10_000, 1, 1_000_000), o.raw("batchSize", "").isBlank(),
                 o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true),
-                Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)));
+                Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
+                o.integer("walRetentionWarningMb", 1024, 1, 100_000_000));
     }
 
     private static List<String> schemas(String text) {

@@ -54,7 +54,8 @@ public class PgIngestComponent extends DefaultComponent {
         pipelines.remove(pipeline);
     }
 
-    synchronized StateStore stateStore() {
+    /** The state store in the registry, else the one named by {@code pgingest.state.url} (opened on first use). */
+    public synchronized StateStore stateStore() {
         if (stateStore == null) {
             stateStore = getCamelContext().getRegistry().findSingleByType(StateStore.class);
             if (stateStore == null) {
@@ -81,7 +82,7 @@ public class PgIngestComponent extends DefaultComponent {
     }
 
     /** The state store's database as configured; logical-replication pipelines keep their Debezium offsets there. */
-    io.pgingest.source.logical.StateDatabase stateDatabase() {
+    public io.pgingest.source.logical.StateDatabase stateDatabase() {
         var ctx = getCamelContext();
         return new io.pgingest.source.logical.StateDatabase(
                 ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}"),

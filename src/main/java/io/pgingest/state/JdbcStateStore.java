@@ -155,6 +155,73 @@ public final class JdbcStateStore implements StateStore {
     }
 
     @Override
+    public void savePipeline(PipelineRecord r) {
+        OffsetDateTime at = r.updatedAt() == null ? now() : r.updatedAt().atOffset(ZoneOffset.UTC);
+        call("save pipeline " + r.pipeline(), c -> {
+            upsert(c, new Sql("UPDATE " + tables.pipeline + " SET wal_retained_bytes = ?, message = ?, updated_at = ?"
+                            + " WHERE pipeline = ?", r.walRetainedBytes(), r.message(), at, r.pipeline()),
+                    new Sql("INSERT INTO " + tables.pipeline + " (pipeline, wal_retained_bytes, message, updated_at)"
+                            + " VALUES (?, ?, ?, ?)", r.pipeline(), r.walRetainedBytes(), r.message(), at));
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<PipelineRecord> pipeline(String pipeline) {
+        return call("read pipeline " + pipeline, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT wal_retained_bytes, message, updated_at FROM "
+                    + tables.pipeline + " WHERE pipeline = ?")) {
+                ps.setString(1, pipeline);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<PipelineRecord>empty();
+                    }
+                    long bytes = rs.getLong(1);
+                    Long retained = rs.wasNull() ? null : bytes;
+                    return Optional.of(new PipelineRecord(pipeline, retained, rs.getString(2),
+                            rs.getObject(3, OffsetDateTime.class).toInstant()));
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> pipelines() {
+        List<String> names = call("list pipelines", c -> {
+            List<String> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT pipeline FROM " + tables.object + " UNION SELECT pipeline FROM "
+                    + tables.cursor + " UNION SELECT pipeline FROM " + tables.pipeline); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+        names.sort(null);
+        return names;
+    }
+
+    /** One transaction: a delete that fails half-way leaves the pipeline's state as it was. */
+    @Override
+    public Removed deletePipeline(String pipeline) {
+        return call("delete the state of pipeline " + pipeline, c -> {
+            c.setAutoCommit(false);
+            try {
+                int objects = new Sql("DELETE FROM " + tables.object + " WHERE pipeline = ?", pipeline).update(c);
+                int cursors = new Sql("DELETE FROM " + tables.cursor + " WHERE pipeline = ?", pipeline).update(c);
+                int record = new Sql("DELETE FROM " + tables.pipeline + " WHERE pipeline = ?", pipeline).update(c);
+                c.commit();
+                return new Removed(objects, cursors, record > 0);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    @Override
     public void addCounters(String pipeline, String object, LocalDate day, Counters d) {
         call("add counters of " + object, c -> {
             upsert(c, new Sql("UPDATE " + tables.counter + " SET ingested = ingested + ?, loaded = loaded + ?,"

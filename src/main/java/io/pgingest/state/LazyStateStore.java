@@ -62,6 +62,26 @@ public final class LazyStateStore implements StateStore {
     }
 
     @Override
+    public void savePipeline(PipelineRecord record) {
+        store().savePipeline(record);
+    }
+
+    @Override
+    public Optional<PipelineRecord> pipeline(String pipeline) {
+        return store().pipeline(pipeline);
+    }
+
+    @Override
+    public List<String> pipelines() {
+        return store().pipelines();
+    }
+
+    @Override
+    public Removed deletePipeline(String pipeline) {
+        return store().deletePipeline(pipeline);
+    }
+
+    @Override
     public void addCounters(String pipeline, String object, LocalDate day, Counters delta) {
         store().addCounters(pipeline, object, day, delta);
     }

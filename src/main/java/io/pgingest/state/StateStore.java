@@ -27,6 +27,21 @@ public interface StateStore extends AutoCloseable {
     /** Inserts or replaces the record with the same pipeline and object. */
     void saveObject(ObjectRecord record);
 
+    /** Inserts or replaces the pipeline's record. */
+    void savePipeline(PipelineRecord record);
+
+    /** The pipeline's record; empty when none was saved. */
+    Optional<PipelineRecord> pipeline(String pipeline);
+
+    /** The names of the pipelines that have object, cursor or pipeline records, sorted. */
+    List<String> pipelines();
+
+    /**
+     * Removes a pipeline's object records, cursors and pipeline record (the "delete pipeline" operation); its billing
+     * counters are kept, as a record of what was ingested.
+     */
+    Removed deletePipeline(String pipeline);
+
     /** Adds to the counters of (pipeline, object, day); creates the row when missing. */
     void addCounters(String pipeline, String object, LocalDate day, Counters delta);
 
@@ -43,6 +58,10 @@ public interface StateStore extends AutoCloseable {
         public Counters plus(Counters o) {
             return new Counters(ingested + o.ingested, loaded + o.loaded, failed + o.failed, billable + o.billable);
         }
+    }
+
+    /** What {@link #deletePipeline} removed. */
+    record Removed(int objects, int cursors, boolean pipelineRecord) {
     }
 
     /** One persisted counter row. */

@@ -21,6 +21,7 @@ final class StateTables {
     final String cursor;
     final String object;
     final String counter;
+    final String pipeline;
     private final boolean postgres;
 
     private StateTables(boolean postgres) {
@@ -29,6 +30,7 @@ final class StateTables {
         this.cursor = prefix + "pgingest_cursor";
         this.object = prefix + "pgingest_object";
         this.counter = prefix + "pgingest_counter";
+        this.pipeline = prefix + "pgingest_pipeline";
     }
 
     /** Chooses the layout from the product the connection talks to; only PostgreSQL and H2 are supported. */
@@ -67,7 +69,9 @@ final class StateTables {
                 "CREATE TABLE IF NOT EXISTS " + counter + " (pipeline " + NAME + " NOT NULL, object " + OBJECT
                         + " NOT NULL, \"day\" DATE NOT NULL, ingested BIGINT NOT NULL DEFAULT 0,"
                         + " loaded BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0,"
-                        + " billable BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (pipeline, object, \"day\"))");
+                        + " billable BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (pipeline, object, \"day\"))",
+                "CREATE TABLE IF NOT EXISTS " + pipeline + " (pipeline " + NAME + " NOT NULL PRIMARY KEY,"
+                        + " wal_retained_bytes BIGINT, message TEXT, updated_at TIMESTAMP WITH TIME ZONE NOT NULL)");
         if (schema == null) {
             return tables;
         }

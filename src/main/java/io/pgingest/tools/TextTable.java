@@ -37,9 +37,14 @@ public record TextTable(List<String> columns, List<Boolean> numeric, List<List<S
 
     /** The aligned form: header, separator, rows, and a {@code (n rows)} footer; ends with a newline. */
     public String aligned() {
+        return aligned(MAX_CELL_WIDTH);
+    }
+
+    /** The aligned form with cells shortened to {@code maxCellWidth} characters (at least 4). */
+    public String aligned(int maxCellWidth) {
         List<String> header = columns.stream().map(TextTable::printable).toList();
         List<List<String>> body = rows.stream()
-                .map(row -> row.stream().map(TextTable::alignedCell).toList())
+                .map(row -> row.stream().map(cell -> alignedCell(cell, Math.max(4, maxCellWidth))).toList())
                 .toList();
         int[] widths = widths(header, body);
         StringBuilder out = new StringBuilder();
@@ -92,12 +97,12 @@ public record TextTable(List<String> columns, List<Boolean> numeric, List<List<S
         out.append(line.toString().stripTrailing()).append('\n');
     }
 
-    private static String alignedCell(String value) {
+    private static String alignedCell(String value, int maxWidth) {
         if (value == null) {
             return NULL_TEXT;
         }
         String text = printable(value);
-        return text.length() <= MAX_CELL_WIDTH ? text : text.substring(0, MAX_CELL_WIDTH - 3) + "...";
+        return text.length() <= maxWidth ? text : text.substring(0, maxWidth - 3) + "...";
     }
 
     /** Control characters would break the alignment: show them escaped. */

@@ -1,7 +1,5 @@
 package io.pgingest.it;
 
-import io.pgingest.PgIngest;
-import io.pgingest.source.HistoricalLoadRestart;
 import io.pgingest.state.JdbcStateStore;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.StateStore;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The logical-replication mode end to end: the real application with {@code --once} over a real
@@ -141,11 +138,12 @@ class LogicalReplicationIT {
         run.duckExecute("DELETE FROM items WHERE id = 2");
         run.duckExecute("UPDATE items SET name = 'wrong' WHERE id = 1");
         db.execute("UPDATE items SET price = 3.33 WHERE id = 3");
-        try (StateStore state = stateStore()) {
-            assertThatThrownBy(() -> HistoricalLoadRestart.request(state, pipelineName, "public.nope"))
-                    .hasMessageContaining("has no object public.nope").hasMessageContaining("public.items");
-            assertThat(HistoricalLoadRestart.request(state, pipelineName, "public.items")).contains("next start");
-        }
+        PipelineRun.Output unknown = run.command("--restart-historical-load", pipelineName, "public.nope");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("has no object public.nope").contains("public.items");
+        PipelineRun.Output requested = run.command("--restart-historical-load", pipelineName, "public.items");
+        assertThat(requested.exitCode()).as(requested.stderr()).isZero();
+        assertThat(requested.stdout()).contains("next start");
         assertThat(run.once().exitCode()).isZero();
         assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id"))
                 .as("the table was loaded again, and the change streamed")
@@ -168,23 +166,20 @@ class LogicalReplicationIT {
             assertThat(run.once().exitCode()).isZero();
             dest.execute("DELETE FROM items WHERE id = 2", "UPDATE items SET name = 'wrong' WHERE id = 1");
 
-            int[] exit = {-1};
-            Thread streaming = new Thread(() -> exit[0] = PgIngest.run(new String[] {"-pl", "file:" + tmp.resolve("app.properties"),
-                    "-d", "40"}));
-            streaming.start();
-            db.execute("INSERT INTO other VALUES (1, 'streamed')");
-            awaitRows(dest, "SELECT v FROM other WHERE id = 1", List.of(List.of("streamed")), 20);
-            try (StateStore state = stateStore()) {
-                assertThat(HistoricalLoadRestart.request(state, pipelineName, "public.items")).contains("is running");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("INSERT INTO other VALUES (1, 'streamed')");
+                awaitRows(dest, "SELECT v FROM other WHERE id = 1", List.of(List.of("streamed")), 30);
+                PipelineRun.Output requested = run.command("--restart-historical-load", pipelineName, "public.items");
+                assertThat(requested.exitCode()).as(requested.stderr()).isZero();
+                assertThat(requested.stdout()).contains("is running");
+                // the periodic check (every 15 s, at a batch or heartbeat) picks the request up
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three")), 60);
+                db.execute("UPDATE items SET name = 'THREE' WHERE id = 3", "INSERT INTO other VALUES (2, 'after')");
+                awaitRows(dest, "SELECT (SELECT name FROM items WHERE id = 3), (SELECT v FROM other WHERE id = 2)",
+                        List.of(List.of("THREE", "after")), 30);
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
             }
-            // the periodic check (every 15 s, at a batch or heartbeat) picks the request up
-            awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
-                    List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three")), 40);
-            db.execute("UPDATE items SET name = 'THREE' WHERE id = 3", "INSERT INTO other VALUES (2, 'after')");
-            awaitRows(dest, "SELECT (SELECT name FROM items WHERE id = 3), (SELECT v FROM other WHERE id = 2)",
-                    List.of(List.of("THREE", "after")), 20);
-            streaming.join(60_000);
-            assertThat(exit[0]).as("the streaming run ended normally").isZero();
         }
     }
 

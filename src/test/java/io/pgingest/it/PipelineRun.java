@@ -93,6 +93,80 @@ public final class PipelineRun {
         }
     }
 
+    /** The exit code and what the application wrote to stdout (logs included) and stderr. */
+    public record Output(int exitCode, String stdout, String stderr) {
+    }
+
+    /** Runs the application with these options (e.g. {@code --status}) and this run's properties file. */
+    public Output command(String... options) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            List<String> args = new ArrayList<>(List.of(options));
+            args.addAll(List.of("-pl", "file:" + dir.resolve("app.properties")));
+            int code = PgIngest.run(args.toArray(new String[0]));
+            return new Output(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** The application running its pipelines continuously (no {@code --once}) on a thread of its own. */
+    public final class Streaming implements AutoCloseable {
+        private final java.util.concurrent.CompletableFuture<org.apache.camel.main.Main> main = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CompletableFuture<Integer> exit = new java.util.concurrent.CompletableFuture<>();
+
+        private Streaming() {
+            Thread t = new Thread(() -> {
+                try {
+                    exit.complete(PgIngest.run(new String[] {"-pl", "file:" + dir.resolve("app.properties")}, main::complete));
+                } catch (Throwable e) {
+                    exit.completeExceptionally(e);
+                }
+            }, "pipeline-run-streaming");
+            t.start();
+        }
+
+        /** Stops the application and returns its exit code. */
+        public int stop() throws Exception {
+            main.get().completed();
+            return exit.get(2, java.util.concurrent.TimeUnit.MINUTES); // a bound against a hung stop, not a timing check
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (!exit.isDone()) {
+                stop();
+            }
+        }
+    }
+
+    public Streaming stream() {
+        return new Streaming();
+    }
+
+    /**
+     * Polls {@code condition} every half second until it holds or {@code limit} has passed; returns whether it held. A
+     * bound for a wait, not a timing assertion: tests give it far more time than the condition needs.
+     */
+    public static boolean eventually(java.time.Duration limit, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long end = System.nanoTime() + limit.toNanos();
+        while (true) {
+            if (Boolean.TRUE.equals(condition.call())) {
+                return true;
+            }
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(500);
+        }
+    }
+
     /** Rows of a DuckDB query, each as a list of column values. */
     public List<List<Object>> duck(String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + duckdb);

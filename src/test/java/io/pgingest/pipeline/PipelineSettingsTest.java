@@ -38,6 +38,22 @@ class PipelineSettingsTest {
         assertThat(s.fullLoadLimit()).isEqualTo(25_000_000);
     }
 
+    /** Issue 3: the WAL retention warning and the heartbeat query. */
+    @Test
+    void walRetentionWarningDefaultsTo1024MbAndHeartbeatQueryToNone() {
+        PipelineSettings s = PipelineSettings.parse("shop", minimal());
+        assertThat(s.walRetentionWarningMb()).isEqualTo(1024);
+        assertThat(s.heartbeatQuery()).as("no heartbeat query unless set").isEmpty();
+        Map<String, String> m = minimal();
+        m.put("walRetentionWarningMb", "0");
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m)).hasMessageContaining("walRetentionWarningMb")
+                .hasMessageContaining("an integer from 1 to 100000000");
+        m.put("walRetentionWarningMb", "50");
+        m.put("heartbeatQuery", " SELECT 1 ");
+        assertThat(PipelineSettings.parse("shop", m).walRetentionWarningMb()).isEqualTo(50);
+        assertThat(PipelineSettings.parse("shop", m).heartbeatQuery()).isEqualTo("SELECT 1");
+    }
+
     @Test
     void passwordNeverAppearsInToString() {
         PipelineSettings s = PipelineSettings.parse("shop", minimal());

@@ -186,6 +186,52 @@ class JdbcStateStoreIT {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void pipelineRecordIsReadBackAndReplaced(Backend backend) {
+        String p = newPipeline();
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        try (JdbcStateStore store = open(backend)) {
+            assertThat(store.pipeline(p)).as("no record before the first save").isEmpty();
+            store.savePipeline(new PipelineRecord(p, 123L, "first", at));
+            PipelineRecord second = new PipelineRecord(p, null, "slot missing", at.plusSeconds(60));
+            store.savePipeline(second);
+            assertThat(store.pipeline(p)).as("the last save wins; an unknown retained size stays null").hasValue(second);
+        }
+    }
+
+    /** Issue 3, delete pipeline: the pipeline's state goes, its billing counters stay, other pipelines are untouched. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void deletingAPipelineRemovesItsStateAndKeepsItsCounters(Backend backend) {
+        String p = newPipeline();
+        String other = newPipeline();
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        LocalDate day = LocalDate.of(2024, 6, 1);
+        try (JdbcStateStore store = open(backend)) {
+            for (String pipeline : List.of(p, other)) {
+                store.saveObject(new ObjectRecord(pipeline, "public.a", 1, ObjectStatus.INCLUDED, ObjectProgress.STREAMING, null, null, at));
+                store.saveObject(new ObjectRecord(pipeline, "public.b", 2, ObjectStatus.SKIPPED, ObjectProgress.PENDING, null, null, at));
+                store.saveCursor(pipeline, "public.a", "7");
+                store.savePipeline(new PipelineRecord(pipeline, 1L, null, at));
+                store.addCounters(pipeline, "public.a", day, new Counters(3, 3, 0, 3));
+            }
+            assertThat(store.pipelines()).as("both pipelines are listed").contains(p, other);
+
+            assertThat(store.deletePipeline(p)).as("two objects, one cursor and the pipeline record removed")
+                    .isEqualTo(new StateStore.Removed(2, 1, true));
+            assertThat(store.objects(p)).isEmpty();
+            assertThat(store.cursor(p, "public.a")).isEmpty();
+            assertThat(store.pipeline(p)).isEmpty();
+            assertThat(store.pipelines()).as("the deleted pipeline is no longer listed").doesNotContain(p).contains(other);
+            assertThat(store.counters(p)).as("billing counters are kept")
+                    .containsExactly(new CounterRow(p, "public.a", day, new Counters(3, 3, 0, 3)));
+            assertThat(store.objects(other)).as("the other pipeline keeps its objects").hasSize(2);
+            assertThat(store.pipeline(other)).isPresent();
+            assertThat(store.deletePipeline(p)).as("deleting again removes nothing").isEqualTo(new StateStore.Removed(0, 0, false));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void closedStoreRefusesCalls(Backend backend) {
         JdbcStateStore store = open(backend);
         store.close();
@@ -204,7 +250,7 @@ class JdbcStateStoreIT {
                 names.add(rs.getString(1));
             }
             assertThat(names).as("state tables in schema pgingest_state")
-                    .containsExactly("pgingest_counter", "pgingest_cursor", "pgingest_object");
+                    .containsExactly("pgingest_counter", "pgingest_cursor", "pgingest_object", "pgingest_pipeline");
         }
     }
 

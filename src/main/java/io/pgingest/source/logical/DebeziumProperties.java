@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * Builds the Debezium engine properties of one pipeline from camel-debezium-postgres's typed
  * configuration. Every option whose default is wrong for pg-ingest is set explicitly (DESIGN
  * "Other Debezium traps"): pgoutput, a filtered publication and a slot named per pipeline, no
- * skipped operations, heartbeats, value handling modes the row converter expects, and offsets
+ * skipped operations, heartbeats and keepalive confirmation (so an idle pipeline's slot follows the server's WAL),
+ * value handling modes the row converter expects, and offsets
  * in the state database through {@link StateStoreOffsetBackingStore} (one table per pipeline).
  * The publication is kept by {@link Publication}, not by Debezium.
  */
@@ -48,6 +49,17 @@ final class DebeziumProperties {
         c.setHeartbeatIntervalMs(heartbeatMs);
         // how often the client tells the server how far it has read (and, via offsets, flushed): --once waits on it
         c.setStatusUpdateIntervalMs(Math.min(heartbeatMs, 1_000));
+        // Idle tables must not pin the WAL (issue 3): Debezium confirms a position only after a change of the pipeline's
+        // tables, so a slot whose tables are quiet retained all the WAL written elsewhere on the server. The driver now
+        // also confirms the server's keepalive positions, but only when Debezium has confirmed every message it received
+        // (pgjdbc's automatic flush), so a confirmed position never passes a change the destination has not committed.
+        c.setLsnFlushMode("connector_and_driver");
+        if (!settings.heartbeatQuery().isEmpty()) {
+            c.setHeartbeatActionQuery(settings.heartbeatQuery());
+        }
+        // Logical decoding messages (pg_logical_emit_message, e.g. from a heartbeatQuery) carry no rows: not handed to
+        // the pipeline; Debezium still moves its offset past them.
+        c.setMessagePrefixExcludeList(".*");
         c.setTombstonesOnDelete(false);
         c.setDecimalHandlingMode("string");
         c.setTimePrecisionMode("adaptive_time_microseconds");
@@ -67,6 +79,12 @@ final class DebeziumProperties {
         c.setOffsetFlushIntervalMs(0);
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
+        // With keepalive confirmations the slot is usually ahead of the stored offset (which only moves with changes of
+        // the pipeline's tables); by default Debezium would then refuse to start ("no longer available on the server").
+        // Both positions only pass what the destination committed, so the greater one is safe to resume from:
+        // trust_slot starts from the slot when it is ahead, else from the offset. (trust_greater_lsn would do the same
+        // but, in 3.4.0, first tries to move the slot back to the offset and fails.)
+        p.setProperty("offset.mismatch.strategy", "trust_slot");
         StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
     }

@@ -172,7 +172,12 @@ public final class LogicalReplicationSource {
                 ready.completeExceptionally(e);
                 startLsn = Long.MAX_VALUE;
             }
-            boolean caughtUp = failure == null && (once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended));
+            boolean caughtUp = false;
+            if (failure == null) {
+                try (SlotMonitor slotMonitor = SlotMonitor.start(settings, state)) { // WAL retained by the slot: logged, recorded, warned
+                    caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
+                }
+            }
             stop();
             ended.await(60, TimeUnit.SECONDS);
             if (failure == null) {

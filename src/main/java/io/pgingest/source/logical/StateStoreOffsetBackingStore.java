@@ -76,6 +76,39 @@ public final class StateStoreOffsetBackingStore extends MemoryOffsetBackingStore
         engine.setProperty(TABLE, table);
     }
 
+    /**
+     * Drops a pipeline's offset table from the state database (the "delete pipeline" operation); returns whether it
+     * existed. The next engine of that pipeline name starts without offsets.
+     */
+    public static boolean dropTable(StateDatabase state, String table) throws SQLException {
+        if (!TABLE_NAME.matcher(table).matches()) {
+            throw new IllegalArgumentException("not an offset table name: " + table);
+        }
+        Properties credentials = new Properties();
+        credentials.setProperty("user", state.user() == null ? "" : state.user());
+        credentials.setProperty("password", state.password() == null ? "" : state.password());
+        try (Connection c = DriverManager.getConnection(state.url(), credentials)) {
+            String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+            boolean postgres = product.contains("postgresql");
+            // H2 folds unquoted names to upper case, PostgreSQL to lower case
+            String schema = postgres ? POSTGRES_SCHEMA : null;
+            String stored = postgres ? table : table.toUpperCase(Locale.ROOT);
+            boolean existed;
+            try (ResultSet rs = c.getMetaData().getTables(null, schema, stored, new String[] {"TABLE"})) {
+                existed = false;
+                while (rs.next()) {
+                    existed |= stored.equals(rs.getString("TABLE_NAME"));
+                }
+            }
+            if (existed) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("DROP TABLE IF EXISTS " + (postgres ? POSTGRES_SCHEMA + "." : "") + table);
+                }
+            }
+            return existed;
+        }
+    }
+
     @Override
     public void configure(WorkerConfig config) {
         super.configure(config);

@@ -208,6 +208,21 @@ class StateStoreOffsetBackingStoreIT {
         assertThat(StateStoreOffsetBackingStore.text(buf("{\"é\":1}"))).isEqualTo("{\"é\":1}");
     }
 
+    /** Issue 3, delete pipeline: the offset table goes with the pipeline, other tables stay. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void dropTableRemovesOnlyThatPipelinesOffsetTable(Backend backend) throws Exception {
+        String table = newTable();
+        String other = newTable();
+        for (String t : List.of(table, other)) {
+            start(database(backend), t).stop(); // creates the table
+        }
+        assertThat(StateStoreOffsetBackingStore.dropTable(database(backend), table)).as("the table existed").isTrue();
+        assertThat(StateStoreOffsetBackingStore.dropTable(database(backend), table)).as("dropped: a second drop finds nothing")
+                .isFalse();
+        assertThat(StateStoreOffsetBackingStore.dropTable(database(backend), other)).as("the other table was kept").isTrue();
+    }
+
     @Test
     void everyPipelineKeepsItsOffsetsInItsOwnStateTableAndNoFile() {
         PipelineSettings settings = PipelineSettings.parse("shop", Map.of("mode", "logical-replication",

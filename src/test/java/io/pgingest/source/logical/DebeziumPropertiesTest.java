@@ -1,0 +1,43 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.pipeline.PipelineSettings;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Issue 3, heartbeats: the engine properties that keep an idle pipeline's slot moving. */
+class DebeziumPropertiesTest {
+
+    private static Properties properties(String... extra) {
+        Map<String, String> options = new HashMap<>(Map.of("mode", "logical-replication", "host", "db.example.com",
+                "database", "shop", "user", "reader"));
+        for (int i = 0; i < extra.length; i += 2) {
+            options.put(extra[i], extra[i + 1]);
+        }
+        return DebeziumProperties.of(PipelineSettings.parse("shop", options),
+                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), 10_000);
+    }
+
+    @Test
+    void theDriverConfirmsKeepalivePositionsAndTheEngineResumesFromTheSlotWhenItIsAhead() {
+        Properties p = properties();
+        assertThat(p.getProperty("lsn.flush.mode")).as("keepalive positions are confirmed when nothing is pending")
+                .isEqualTo("connector_and_driver");
+        assertThat(p.getProperty("offset.mismatch.strategy")).as("a slot ahead of the offset is not an error")
+                .isEqualTo("trust_slot");
+        assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
+        assertThat(p.getProperty("message.prefix.exclude.list")).as("logical decoding messages never reach the pipeline")
+                .isEqualTo(".*");
+        assertThat(p.getProperty("heartbeat.action.query", "")).as("no heartbeat query unless asked for").isEmpty();
+    }
+
+    @Test
+    void aHeartbeatQueryIsRunByTheEngine() {
+        String query = "SELECT pg_logical_emit_message(false, 'pgingest_heartbeat', now()::text)";
+        assertThat(properties("heartbeatQuery", query).getProperty("heartbeat.action.query")).isEqualTo(query);
+    }
+}
