@@ -5,11 +5,11 @@ import io.pgingest.catalog.TableInfo;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
-import io.pgingest.source.table.KeyOrderLoad;
 import io.pgingest.event.Metadata;
-import io.pgingest.state.StateStore;
+import io.pgingest.source.table.KeyOrderLoad;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
+import io.pgingest.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +27,8 @@ import java.util.Set;
  * Loads the existing rows of tables the pipeline starts to stream: at the first start (Load Historical Data
  * on), and for tables new to the pipeline, at a start or while streaming.
  * <p>Include New Tables while streaming (and Restart Historical Load of a streamed table): a periodic catalog
- * check (and one whenever a record names a table
- * the pipeline does not stream yet) finds tables created, or dropped and re-created, since the last check.
+ * check (and one whenever a record names a table the pipeline does not stream yet) finds tables created, or
+ * dropped and re-created, since the last check, and streamed tables whose load was requested again.
  * Each one the {@link TablePlanner} includes is (1) added to the publication, so that pgoutput sends its
  * changes from then on in the existing slot, (2) the WAL position P is read, (3) its existing rows are
  * loaded by key with table mode's Full Load pages as HISTORICAL batches carrying P, so that every change
