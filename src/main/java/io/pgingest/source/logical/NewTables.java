@@ -119,7 +119,7 @@ final class NewTables {
         long position = SourceWal.currentLsn(c);
         for (TableInfo t : tables) {
             String cursorKey = cursorKey(t);
-            boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(t, cursorKey);
+            boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(cursorKey);
             planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": "
                     + (resuming ? "load resumed at " : "loading since ") + Instant.now());
             planner.forgetColumns(t); // a re-created table's column list starts anew

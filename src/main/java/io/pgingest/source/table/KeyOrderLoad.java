@@ -55,13 +55,8 @@ public final class KeyOrderLoad {
                 .loadForStream(query, cursorKey, position, constants, table.estimatedRows(), pageSize).rows();
     }
 
-    /** Whether a load of {@code table} under {@code cursorKey} was started and did not finish. */
-    public boolean resuming(TableInfo table, String cursorKey) {
+    /** Whether a load under {@code cursorKey} was started and did not finish (the next one goes on from its key). */
+    public boolean resuming(String cursorKey) {
         return state.cursor(settings.name(), cursorKey).isPresent();
-    }
-
-    /** Forgets an unfinished load (the next one starts from the first key). */
-    public void forget(String cursorKey) {
-        state.deleteCursor(settings.name(), cursorKey);
     }
 }
