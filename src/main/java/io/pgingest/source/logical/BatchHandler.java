@@ -4,14 +4,21 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.pgingest.event.RowBatch;
 import io.pgingest.source.BatchSink;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Debezium's batch consumer for one pipeline: converts each Debezium batch into row batches, sends
@@ -31,9 +38,12 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final NewTables newTables;
     private final BatchSink sink;
     private final List<Duration> backoff;
+    private final DrainProgress progress;
     private long position;
     private volatile long lastHeartbeatMillis;
     private volatile String failure;
+    private volatile String expectedMarker;
+    private volatile boolean markerHandled;
 
     /**
      * @param floor   the WAL position when the engine started: positions given to rows are never lower,
@@ -49,27 +59,40 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.sink = sink;
         this.position = floor;
         this.backoff = List.copyOf(backoff);
+        this.progress = new DrainProgress(pipeline);
     }
 
     @Override
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
+        progress.lap(DrainProgress.Phase.WAIT);
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
+        boolean marker = false;
+        String expected = expectedMarker;
         for (RecordChangeEvent<SourceRecord> e : events) {
             SourceRecord r = e.record();
             records.add(r);
             position = Math.max(position, lsnOf(r));
-            heartbeat = Math.max(heartbeat, heartbeatMillis(r));
+            if (r.value() instanceof Struct v) {
+                switch (kindOf(v.schema())) {
+                    case HEARTBEAT -> heartbeat = Math.max(heartbeat, heartbeatMillis(v));
+                    case MESSAGE -> marker |= expected != null && isMarker(v, expected);
+                    default -> {
+                    }
+                }
+            }
         }
         if (newTables.due(batcher.unknownTables(records))) {
             // before the batch: its records of a new table are written once the table's rows are loaded
             retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
         }
         List<RowBatch> batches = batcher.batches(records, position);
+        progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
+        progress.lap(DrainProgress.Phase.WRITE);
         for (RecordChangeEvent<SourceRecord> e : events) {
             committer.markProcessed(e);
         }
@@ -77,6 +100,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         if (heartbeat > 0) {
             lastHeartbeatMillis = heartbeat;
         }
+        if (marker) {
+            markerHandled = true;
+        }
+        progress.lap(DrainProgress.Phase.ACKNOWLEDGE);
+        progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), marker);
     }
 
     private void writeAll(List<RowBatch> batches) throws InterruptedException {
@@ -138,6 +166,17 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return failure;
     }
 
+    /** Watches for the logical decoding message of {@link CatchUp} with this content. */
+    void expectMarker(String content) {
+        markerHandled = false;
+        expectedMarker = content;
+    }
+
+    /** Whether the batch holding the expected catch-up message was handled (written and acknowledged). */
+    boolean markerHandled() {
+        return markerHandled;
+    }
+
     /** Creation time of the newest heartbeat whose batch was fully handled, or 0. */
     long lastHeartbeatMillis() {
         return lastHeartbeatMillis;
@@ -148,13 +187,45 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return lsn instanceof Number n ? n.longValue() : 0;
     }
 
-    /** A heartbeat's creation time: heartbeats are records whose value has {@code ts_ms} and no {@code op}. */
-    private static long heartbeatMillis(SourceRecord r) {
-        if (r.value() instanceof Struct v && v.schema().field("op") == null && v.schema().field("ts_ms") != null) {
-            Object ts = v.get("ts_ms");
-            return ts instanceof Number n ? n.longValue() : 0;
+    /** What a record is, by its value schema: a heartbeat, a logical decoding message, or something else. */
+    private enum Kind { HEARTBEAT, MESSAGE, OTHER }
+
+    /** The kind of each value schema seen (Debezium reuses schema objects). */
+    private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
+
+    private Kind kindOf(Schema schema) {
+        Kind kind = kinds.get(schema);
+        if (kind == null) {
+            // heartbeats have ts_ms and no op; messages have op "m" and a message struct
+            kind = schema.field("op") == null && schema.field("ts_ms") != null ? Kind.HEARTBEAT
+                    : schema.field("op") != null && schema.field("message") != null ? Kind.MESSAGE : Kind.OTHER;
+            kinds.put(schema, kind);
         }
-        return 0;
+        return kind;
+    }
+
+    /** A heartbeat's creation time. */
+    private static long heartbeatMillis(Struct heartbeat) {
+        Object ts = heartbeat.get("ts_ms");
+        return ts instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** Whether the message is {@link CatchUp}'s logical decoding message with {@code content}. */
+    private static boolean isMarker(Struct value, String content) {
+        Struct message = value.getStruct("message");
+        if (message == null || !CatchUp.PREFIX.equals(message.getString("prefix"))) {
+            return false;
+        }
+        Object raw = message.get("content");
+        byte[] expected = content.getBytes(StandardCharsets.UTF_8);
+        if (raw instanceof byte[] b) {
+            return Arrays.equals(b, expected);
+        }
+        if (raw instanceof ByteBuffer b) {
+            return b.duplicate().equals(ByteBuffer.wrap(expected));
+        }
+        // binary.handling.mode base64 would send text
+        return raw instanceof String s && (s.equals(content) || s.equals(Base64.getEncoder().encodeToString(expected)));
     }
 
     static String rootMessage(Throwable e) {

@@ -147,7 +147,7 @@ public final class LogicalReplicationSource {
         LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
                 tables.size(), ReplicationNames.slot(settings.name()),
                 settings.loadHistoricalData() ? "snapshot first" : "changes from now on");
-        boolean caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
+        boolean caughtUp = once ? new CatchUp(settings).await(handler, ended, startLsn) : awaitEnd(ended);
         stop();
         ended.await(60, TimeUnit.SECONDS);
         String failure = handler.failure() != null ? handler.failure() : engineError[0];
@@ -160,26 +160,6 @@ public final class LogicalReplicationSource {
 
     private boolean awaitEnd(CountDownLatch ended) throws InterruptedException {
         ended.await();
-        return false;
-    }
-
-    /** Waits until the slot's sender passed {@code target} and a heartbeat created after that was handled. */
-    private boolean awaitCatchUp(BatchHandler handler, CountDownLatch ended, long target) throws InterruptedException {
-        long passedAt = 0;
-        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            while (!ended.await(500, TimeUnit.MILLISECONDS)) {
-                if (passedAt == 0 && SourceWal.sentPast(c, ReplicationNames.slot(settings.name()), target)) {
-                    passedAt = System.currentTimeMillis();
-                }
-                // heartbeats come when the stream is idle: one made after the sender passed the target follows every change before it
-                if (passedAt > 0 && handler.lastHeartbeatMillis() > passedAt) {
-                    LOG.info("pipeline {}: caught up with the WAL position at start; stopping (--once)", settings.name());
-                    return true;
-                }
-            }
-        } catch (SQLException e) {
-            LOG.error("pipeline {}: cannot watch the replication progress: {}", settings.name(), e.getMessage(), e);
-        }
         return false;
     }
 

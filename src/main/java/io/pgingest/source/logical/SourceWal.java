@@ -45,6 +45,32 @@ final class SourceWal {
         }
     }
 
+    /** Whether {@code slot} exists and has reached its consistent point (changes after this are decoded). */
+    static boolean slotConsistent(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT confirmed_flush_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * Writes a transactional logical decoding message (committed at once when {@code c} auto-commits);
+     * every slot of the database receives it after the transactions committed before it.
+     */
+    static void emitMessage(Connection c, String prefix, String content) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
+            ps.setString(1, prefix);
+            ps.setString(2, content);
+            ps.executeQuery().close();
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
     /** {@code relreplident} per table OID: d(efault), n(othing), f(ull), i(ndex). */
     static Map<Long, Character> replicaIdentities(Connection c, List<Long> oids) throws SQLException {
         Map<Long, Character> out = new HashMap<>();
