@@ -131,7 +131,7 @@ public final class LogicalReplicationSource {
         CountDownLatch ended = new CountDownLatch(1);
         String[] engineError = new String[1];
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(DebeziumProperties.of(settings, List.copyOf(tables.keySet()), stateDatabase, once ? 1_000 : 10_000))
+                .using(DebeziumProperties.of(settings, List.copyOf(tables.keySet()), stateDatabase, once))
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping) {

@@ -213,12 +213,13 @@ class StateStoreOffsetBackingStoreIT {
         PipelineSettings settings = PipelineSettings.parse("shop", Map.of("mode", "logical-replication",
                 "host", "db.example.com", "database", "shop", "user", "reader", "password", "source-pw"));
         Properties p = DebeziumProperties.of(settings, List.of("public.items"),
-                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), 1000);
+                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), true);
         assertThat(p.getProperty("offset.storage")).as("even with the default H2 store's empty password")
                 .isEqualTo(StateStoreOffsetBackingStore.class.getName());
         assertThat(p.getProperty(StateStoreOffsetBackingStore.TABLE)).isEqualTo("pgingest_offsets_shop");
         assertThat(p.getProperty(StateStoreOffsetBackingStore.URL)).isEqualTo("jdbc:h2:file:/tmp/x");
-        assertThat(p.getProperty("offset.flush.interval.ms")).as("offsets saved at every commit").isEqualTo("0");
+        assertThat(p.getProperty("offset.flush.interval.ms")).as("offsets saved at most once a second (and at stop)")
+                .isEqualTo("1000");
         assertThat(p.stringPropertyNames()).as("no file offset store any more")
                 .noneMatch(k -> k.startsWith("offset.storage.file") || k.startsWith("offset.storage.jdbc"));
     }
