@@ -159,6 +159,29 @@ class StateStoreOffsetBackingStoreIT {
     }
 
     @Test
+    void offsetsAreReadBackWithoutTheKeyThatMakesDebeziumSearchTheWalAtStart() throws Exception {
+        StateDatabase db = database(Backend.H2);
+        String table = newTable();
+        String saved = "{\"lsn_proc\":4157083400,\"messageType\":\"COMMIT\",\"lsn_commit\":4157083400,"
+                + "\"lsn\":4157083400,\"txId\":343181,\"ts_usec\":1795485648029965}";
+        StateStoreOffsetBackingStore first = start(db, table);
+        set(first, KEY, saved);
+        first.stop();
+        assertThat(rows(db, table)).as("stored as the engine wrote it").containsExactly(List.of(KEY, saved));
+
+        StateStoreOffsetBackingStore second = start(db, table);
+        try {
+            assertThat(read(second, KEY)).as("lsn_proc dropped; the stream starts at lsn, numbers stay numbers")
+                    .isEqualTo("{\"messageType\":\"COMMIT\",\"lsn_commit\":4157083400,\"lsn\":4157083400,"
+                            + "\"txId\":343181,\"ts_usec\":1795485648029965}");
+        } finally {
+            second.stop();
+        }
+        assertThat(StateStoreOffsetBackingStore.withoutResumeSearch("{\"lsn\":1,\"snapshot\":\"INITIAL\"}"))
+                .as("an offset without the key is left as it is").isEqualTo("{\"lsn\":1,\"snapshot\":\"INITIAL\"}");
+    }
+
+    @Test
     void onPostgresqlTheTableIsInTheStateSchema() throws Exception {
         String table = newTable();
         start(database(Backend.POSTGRES), table).stop();
