@@ -26,7 +26,9 @@ import java.util.Map;
  * records processed (so the engine may commit their offsets). A failing batch is retried with
  * backoff; when the retries are exhausted the handler throws, which stops the engine with its
  * offsets before the batch: a batch is never skipped, and {@code RetriableException} (which would
- * make the engine drop it) is never thrown. Called by one engine thread at a time.
+ * make the engine drop it) is never thrown. It also notes the newest heartbeat and whether the catch-up
+ * message of {@link CatchUp} was handled, and reports progress through {@link DrainProgress}. Called by
+ * one engine thread at a time.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -44,6 +46,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile String failure;
     private volatile String expectedMarker;
     private volatile boolean markerHandled;
+    /** The kind of each value schema seen (Debezium reuses one schema object per record shape). */
+    private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
+
+    /** What a record is, by its value schema: a heartbeat, a logical decoding message, or something else. */
+    private enum Kind { HEARTBEAT, MESSAGE, OTHER }
 
     /**
      * @param floor   the WAL position when the engine started: positions given to rows are never lower,
@@ -186,12 +193,6 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
         return lsn instanceof Number n ? n.longValue() : 0;
     }
-
-    /** What a record is, by its value schema: a heartbeat, a logical decoding message, or something else. */
-    private enum Kind { HEARTBEAT, MESSAGE, OTHER }
-
-    /** The kind of each value schema seen (Debezium reuses schema objects). */
-    private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
 
     private Kind kindOf(Schema schema) {
         Kind kind = kinds.get(schema);
