@@ -11,42 +11,75 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: bench/logical.sh [--fresh] [--build] [--keep] [--no-latency]   (env: PGHOST, PGPORT, PGUSER, PGPASSWORD)
-  --fresh       recreate the source database pgingest_lbench_src with pgbench -i -s 10 even if it is there
+usage: bench/logical.sh [--fresh] [--build] [--keep] [--no-latency] [--only STEPS] [--dest DEST] [--jfr]
+       (env: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGINGEST_LBENCH_PREFIX)
+  --fresh       recreate the source database pgingest_<prefix>_src with pgbench -i -s 10 even if it is there
   --build       rebuild target/pg-ingest.jar first (it is built anyway when missing)
   --keep        keep the temporary directory (DuckDB file, state stores, logs) and the run's destination schema
-  --no-latency  skip the commit-to-destination latency measurement
+  --no-latency  skip the commit-to-destination latency measurement (same as leaving latency out of --only)
+  --only STEPS  comma-separated steps to run, of snapshot, A, B, latency (default: all of them). Without
+                snapshot the pipelines start with loadHistoricalData false and an untimed update of every
+                account primes the destinations, so (A) still updates 1M existing rows
+  --dest DEST   postgres, duckdb or both (default both)
+  --jfr         record every pg-ingest run with Java Flight Recorder (profile settings) into the work
+                directory (implies --keep)
+  PGINGEST_LBENCH_PREFIX  names of the databases, pipelines, slots and publication (default lbench:
+                pgingest_lbench_src, pgingest_lbench_dst, pipelines lbench_postgres/lbench_duckdb, slots
+                pgingest_lbench_postgres, lbench_recv_1, ...): set it to run beside another run on one server
 USAGE
 }
 
-FRESH=false BUILD=false KEEP=false DO_LATENCY=true
-for arg in "$@"; do
-  case "$arg" in
+FRESH=false BUILD=false KEEP=false JFR=false ONLY="snapshot,A,B,latency" DEST=both
+while [ $# -gt 0 ]; do
+  case "$1" in
     --fresh) FRESH=true ;;
     --build) BUILD=true ;;
     --keep) KEEP=true ;;
-    --no-latency) DO_LATENCY=false ;;
+    --no-latency) NO_LATENCY=true ;;
+    --only) [ $# -ge 2 ] || { usage >&2; exit 2; }; ONLY="$2"; shift ;;
+    --only=*) ONLY="${1#--only=}" ;;
+    --dest) [ $# -ge 2 ] || { usage >&2; exit 2; }; DEST="$2"; shift ;;
+    --dest=*) DEST="${1#--dest=}" ;;
+    --jfr) JFR=true KEEP=true ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
+  shift
 done
+STEPS=",$ONLY,"
+for s in ${ONLY//,/ }; do
+  case "$s" in snapshot|A|B|latency) ;; *) echo "bench/logical.sh: --only: unknown step '$s' (allowed: snapshot, A, B, latency)" >&2; exit 2 ;; esac
+done
+[ "${NO_LATENCY:-false}" = true ] && STEPS="${STEPS//,latency,/,}"
+step_on() { [[ "$STEPS" == *",$1,"* ]]; }
+case "$DEST" in
+  both) DESTS=(postgres duckdb) ;; postgres|duckdb) DESTS=("$DEST") ;;
+  *) echo "bench/logical.sh: --dest: '$DEST' is not postgres, duckdb or both" >&2; exit 2 ;;
+esac
+dest_on() { [[ " ${DESTS[*]} " == *" $1 "* ]]; }
 
 # shellcheck source=../scripts/lib/common.sh
 source "$(dirname "$0")/../scripts/lib/common.sh"
 require_commands java psql pgbench pg_recvlogical pg_dump createdb dropdb pg_isready awk timeout
 
-SRC=pgingest_lbench_src
-DST=pgingest_lbench_dst
+export PGINGEST_LBENCH_PREFIX="${PGINGEST_LBENCH_PREFIX:-lbench}"
+[[ "$PGINGEST_LBENCH_PREFIX" =~ ^[a-z][a-z0-9_]{0,20}$ ]] \
+  || { echo "bench/logical.sh: PGINGEST_LBENCH_PREFIX '$PGINGEST_LBENCH_PREFIX' must be 1 to 21 characters [a-z0-9_], starting with a letter" >&2; exit 2; }
+P=$PGINGEST_LBENCH_PREFIX
+SRC=pgingest_${P}_src
+DST=pgingest_${P}_dst
 ROWS=1000000
 HEAP=-Xmx512m
-PIPELINES=(lbench_postgres lbench_duckdb)          # slots and publications pgingest_<pipeline>
-RECV_SLOTS=(lbench_recv_1 lbench_recv_2)           # pg_recvlogical's: one read before pg-ingest, one after
-RECV_PUB=lbench_recv
+PIPELINES=("${P}_postgres" "${P}_duckdb")          # slots and publications pgingest_<pipeline>
+RECV_SLOTS=("${P}_recv_1" "${P}_recv_2")           # pg_recvlogical's: one read before pg-ingest, one after
+RECV_PUB=${P}_recv
+# Without the snapshot step the pipelines stream changes only (see --only)
+if step_on snapshot; then export PGINGEST_LBENCH_HISTORICAL=true; else export PGINGEST_LBENCH_HISTORICAL=false; fi
 LATENCY_RATE=2000 LATENCY_SECONDS=20
 DRAIN_TIMEOUT=900
 
 WORK=$(mktemp -d /tmp/pgingest-lbench.XXXXXX)
-export PGINGEST_LBENCH_SCHEMA="lbench_$(date +%Y%m%d_%H%M%S)"
+export PGINGEST_LBENCH_SCHEMA="${P}_$(date +%Y%m%d_%H%M%S)"
 export PGINGEST_LBENCH_DUCKDB="$WORK/lbench.duckdb"
 ROUTES_postgres="file:$ROOT/bench/routes/logical-postgres.camel.yaml"
 ROUTES_duckdb="file:$ROOT/bench/routes/logical-duckdb.camel.yaml"
@@ -137,8 +170,10 @@ time_copy_pipe() {
 create_recv_slots() {
   local tables s
   tables=$(pg_value "$SRC" "select string_agg(format('%I.%I', schemaname, tablename), ', ')
-                            from pg_publication_tables where pubname = 'pgingest_lbench_postgres'")
-  [ -n "$tables" ] || die "the pipeline's publication pgingest_lbench_postgres lists no table"
+                            from pg_publication_tables where pubname = 'pgingest_${PIPELINES[0]}'
+                            or (pubname = 'pgingest_${PIPELINES[1]}' and not exists (select from pg_publication_tables
+                                                                      where pubname = 'pgingest_${PIPELINES[0]}'))")
+  [ -n "$tables" ] || die "the pipelines' publication pgingest_${PIPELINES[0]} (or pgingest_${PIPELINES[1]}) lists no table"
   pg "$SRC" -c "create publication $RECV_PUB for table $tables"
   for s in "${RECV_SLOTS[@]}"; do
     pg_value "$SRC" "select lsn from pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
@@ -162,10 +197,12 @@ time_recvlogical() {
 # Runs pg-ingest --once for one destination (postgres|duckdb); prints the seconds. Log in $WORK.
 time_pg_ingest() {
   local dest="$1" step="$2" routes started var
+  local jfr=()
   var="ROUTES_$dest"; routes="${!var}"
+  if $JFR; then jfr=("-XX:StartFlightRecording=settings=profile,filename=$WORK/$dest-$step.jfr"); fi
   checkpoint
   started=$(now)
-  if ! (cd "$ROOT" && timeout "$DRAIN_TIMEOUT" java "$HEAP" -XX:+ExitOnOutOfMemoryError \
+  if ! (cd "$ROOT" && timeout "$DRAIN_TIMEOUT" java "$HEAP" -XX:+ExitOnOutOfMemoryError "${jfr[@]}" \
          -Dcamel.main.routes-include-pattern="$routes" -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest" \
          -jar "$JAR" --once) > "$WORK/$dest-$step.log" 2>&1; then
     tail -n 40 "$WORK/$dest-$step.log" >&2
@@ -195,9 +232,12 @@ dest_query() {
 # The fingerprint of the state the benchmark changes: per table "rows/sum of the balance column".
 FINGERPRINT=(pgbench_accounts:abalance pgbench_tellers:tbalance pgbench_branches:bbalance pgbench_history:delta)
 
+# The tables compared: all of them, but only pgbench_accounts while a changes-only run (no snapshot) has
+# not yet seen a change of the others (before (B)).
+CHECKED=("${FINGERPRINT[@]}")
 source_fingerprint() {
   local e out=""
-  for e in "${FINGERPRINT[@]}"; do
+  for e in "${CHECKED[@]}"; do
     out+="$(pg_value "$SRC" "select count(*) || '/' || coalesce(sum(${e#*:}), 0) from public.${e%%:*}") "
   done
   echo "${out% }"
@@ -206,7 +246,7 @@ source_fingerprint() {
 # A table with no row at snapshot time is created in the destination by its first change: absent = "0/0".
 destination_fingerprint() {
   local dest="$1" e t out="" exists
-  for e in "${FINGERPRINT[@]}"; do
+  for e in "${CHECKED[@]}"; do
     t="${e%%:*}"
     if [ "$dest" = postgres ]; then
       exists=$(pg_value "$DST" "select to_regclass('$PGINGEST_LBENCH_SCHEMA.$t') is not null")
@@ -226,38 +266,55 @@ expect_destination() {
   local dest="$1" step="$2" want="$3" got
   got=$(destination_fingerprint "$dest")
   [ "$got" = "$want" ] || die "after $step the $dest destination holds (rows/sum per table) '$got', the source '$want'"
-  info "$dest after $step: $got (rows/sum of accounts, tellers, branches, history) = source"
+  info "$dest after $step: $got (rows/sum of ${CHECKED[*]%%:*}) = source"
 }
 
 # Drains the backlog of one step: recv slot 1, pg-ingest -> PostgreSQL, -> DuckDB, recv slot 2.
 drain() {
-  local step="$1" endpos="$2" want r1 r2 pgs dks
+  local step="$1" endpos="$2" want r1 r2 pgs="-" dks="-" d
   want=$(source_fingerprint)
   r1=$(time_recvlogical "${RECV_SLOTS[0]}" "$endpos"); info "pg_recvlogical ($step, slot 1): $r1 s"
-  pgs=$(time_pg_ingest postgres "$step"); info "pg-ingest -> PostgreSQL ($step): $pgs s"
-  dks=$(time_pg_ingest duckdb "$step"); info "pg-ingest -> DuckDB ($step): $dks s"
+  if dest_on postgres; then pgs=$(time_pg_ingest postgres "$step"); info "pg-ingest -> PostgreSQL ($step): $pgs s"; fi
+  if dest_on duckdb; then dks=$(time_pg_ingest duckdb "$step"); info "pg-ingest -> DuckDB ($step): $dks s"; fi
   r2=$(time_recvlogical "${RECV_SLOTS[1]}" "$endpos"); info "pg_recvlogical ($step, slot 2): $r2 s"
-  expect_destination postgres "$step" "$want"
-  expect_destination duckdb "$step" "$want"
+  for d in "${DESTS[@]}"; do expect_destination "$d" "$step" "$want"; done
   RECV=$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
   PG_T="$pgs" DK_T="$dks"
+}
+
+# Without the snapshot: each pipeline's first run creates its slot (no data); then an untimed update of every
+# account, drained by the pipelines, fills their pgbench_accounts so that (A) updates existing rows.
+prime_destinations() {
+  local d t
+  for d in "${DESTS[@]}"; do
+    t=$(time_pg_ingest "$d" start); info "pg-ingest -> $d (first run, creates the slot): $t s"
+  done
+  pg "$SRC" -c "update pgbench_accounts set abalance = abalance"
+  CHECKED=("${FINGERPRINT[0]}")
+  WANT=$(source_fingerprint)
+  for d in "${DESTS[@]}"; do
+    t=$(time_pg_ingest "$d" prime); info "pg-ingest -> $d (priming update of $ROWS accounts, untimed): $t s"
+    expect_destination "$d" prime "$WANT"
+  done
 }
 
 wal_bytes_since() { pg_value "$SRC" "select pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$1'))"; }
 
 # ---------------------------------------------------------------------------------------------
-# Latency: pg-ingest -> PostgreSQL streaming (no --once), pgbench at a fixed rate stamping clock_timestamp()
+# Latency: pg-ingest streaming (no --once) into the first destination of --dest (PostgreSQL by default), pgbench
+# at a fixed rate stamping clock_timestamp()
 
 measure_latency() {
-  local script="$WORK/latency.sql" want got waited=0
+  local script="$WORK/latency.sql" want got waited=0 dest=${DESTS[0]} var routes
   echo "insert into lbench_latency (stamped_at) values (clock_timestamp());" > "$script"
-  (cd "$ROOT" && exec java "$HEAP" -Dcamel.main.routes-include-pattern="$ROUTES_postgres" \
-      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-postgres" -jar "$JAR") > "$WORK/postgres-latency.log" 2>&1 &
+  var="ROUTES_$dest"; routes="${!var}"
+  (cd "$ROOT" && exec java "$HEAP" -Dcamel.main.routes-include-pattern="$routes" \
+      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest" -jar "$JAR") > "$WORK/$dest-latency.log" 2>&1 &
   STREAMING_PID=$!
   # streaming once a marker row arrived
   pg "$SRC" -c "insert into lbench_latency (stamped_at) values (clock_timestamp())"
-  until [ "$(dest_query postgres "select count(*) from {t:lbench_latency}" 2>/dev/null || echo 0)" = 1 ]; do
-    kill -0 "$STREAMING_PID" 2>/dev/null || { tail -n 30 "$WORK/postgres-latency.log" >&2; die "pg-ingest (streaming) exited"; }
+  until [ "$(dest_query "$dest" "select count(*) from {t:lbench_latency}" 2>/dev/null || echo 0)" = 1 ]; do
+    kill -0 "$STREAMING_PID" 2>/dev/null || { tail -n 30 "$WORK/$dest-latency.log" >&2; die "pg-ingest (streaming) exited"; }
     sleep 1; waited=$((waited + 1)); [ "$waited" -lt 120 ] || die "pg-ingest (streaming) did not deliver a row within 120 s"
   done
   info "streaming; pgbench --rate $LATENCY_RATE for $LATENCY_SECONDS s"
@@ -266,12 +323,12 @@ measure_latency() {
   LATENCY_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/latency-pgbench.log")
   want=$(pg_value "$SRC" "select count(*) from lbench_latency")
   waited=0
-  until got=$(dest_query postgres "select count(*) from {t:lbench_latency}"); [ "$got" = "$want" ]; do
+  until got=$(dest_query "$dest" "select count(*) from {t:lbench_latency}"); [ "$got" = "$want" ]; do
     sleep 1; waited=$((waited + 1))
     [ "$waited" -lt 120 ] || die "the destination holds $got of $want latency rows 120 s after the writers stopped"
   done
   kill "$STREAMING_PID"; wait "$STREAMING_PID" 2>/dev/null || true; STREAMING_PID=""
-  LATENCY=$(dest_query postgres "select to_char(1000 * percentile_cont(0.5) within group (order by l), 'FM99990.0')
+  LATENCY=$(dest_query "$dest" "select to_char(1000 * percentile_cont(0.5) within group (order by l), 'FM99990.0')
       || ' ' || to_char(1000 * percentile_cont(0.99) within group (order by l), 'FM99990.0')
       || ' ' || to_char(1000 * max(l), 'FM99990.0')
       from (select extract(epoch from _pgingest_loaded_at - stamped_at) as l from {t:lbench_latency} where id > 1) x")
@@ -286,54 +343,77 @@ if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 prepare_source
 prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
+info "steps: ${ONLY}; destinations: ${DESTS[*]}; names: $SRC, $DST, pipelines ${PIPELINES[*]}"
 
-heading "Historical load: COPY pipe (best of 2) vs pg-ingest snapshot"
-time_copy_pipe
-SNAP_PG=$(time_pg_ingest postgres snapshot); info "pg-ingest -> PostgreSQL (snapshot): $SNAP_PG s"
-SNAP_DK=$(time_pg_ingest duckdb snapshot); info "pg-ingest -> DuckDB (snapshot): $SNAP_DK s"
-WANT=$(source_fingerprint)
-expect_destination postgres snapshot "$WANT"
-expect_destination duckdb snapshot "$WANT"
-create_recv_slots
+COPY_SECONDS="-" SNAP_PG="-" SNAP_DK="-"
+if step_on snapshot; then
+  heading "Historical load: COPY pipe (best of 2) vs pg-ingest snapshot"
+  time_copy_pipe
+  if dest_on postgres; then SNAP_PG=$(time_pg_ingest postgres snapshot); info "pg-ingest -> PostgreSQL (snapshot): $SNAP_PG s"; fi
+  if dest_on duckdb; then SNAP_DK=$(time_pg_ingest duckdb snapshot); info "pg-ingest -> DuckDB (snapshot): $SNAP_DK s"; fi
+  WANT=$(source_fingerprint)
+  for d in "${DESTS[@]}"; do expect_destination "$d" snapshot "$WANT"; done
+elif step_on A || step_on B; then
+  heading "No snapshot: pipelines start with changes only; priming update of every account (untimed)"
+  prime_destinations
+else
+  for d in "${DESTS[@]}"; do t=$(time_pg_ingest "$d" start); info "pg-ingest -> $d (first run, creates the slot): $t s"; done
+fi
 
-heading "(A) one transaction updating all $ROWS rows of pgbench_accounts"
-START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
-pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"
-END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
-info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
-drain A "$END_LSN"; A_RECV=$RECV A_PG=$PG_T A_DK=$DK_T
-
-heading "(B) pgbench -c 2 -t 25000 -n (200k changes in 50k transactions)"
-START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
-pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench-B.log" 2>&1 || { cat "$WORK/pgbench-B.log" >&2; die "pgbench failed"; }
-END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
-info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
-drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T
+A_RECV="-" A_PG="-" A_DK="-" B_RECV="-" B_PG="-" B_DK="-"
+if step_on A || step_on B; then
+  create_recv_slots
+fi
+if step_on A; then
+  heading "(A) one transaction updating all $ROWS rows of pgbench_accounts"
+  START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+  pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"
+  END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+  info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
+  drain A "$END_LSN"; A_RECV=$RECV A_PG=$PG_T A_DK=$DK_T
+fi
+if step_on B; then
+  heading "(B) pgbench -c 2 -t 25000 -n (200k changes in 50k transactions)"
+  START_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+  pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench-B.log" 2>&1 || { cat "$WORK/pgbench-B.log" >&2; die "pgbench failed"; }
+  END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+  info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
+  CHECKED=("${FINGERPRINT[@]}")   # every table has changes now
+  drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T
+fi
 
 LATENCY="" LATENCY_TPS=""
-if $DO_LATENCY; then
-  heading "Latency: commit to destination at $LATENCY_RATE changes/s (pg-ingest -> PostgreSQL, streaming)"
+if step_on latency; then
+  heading "Latency: commit to destination at $LATENCY_RATE changes/s (pg-ingest -> ${DESTS[0]}, streaming)"
   measure_latency
 fi
 
 heading "Summary: logical replication, pgbench scale 10 (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 row() { printf '%-34s %12s %12s %12s %10s %10s\n' "$@"; }
+ratio_or_dash() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else ratio "$1" "$2"; fi; }
 row "run" "baseline s" "->PG s" "->DuckDB s" "PG ratio" "DK ratio"
 row "----------------------------------" "----------" "------" "----------" "--------" "--------"
-row "snapshot 1M rows vs COPY pipe" "$COPY_SECONDS" "$SNAP_PG" "$SNAP_DK" "$(ratio "$SNAP_PG" "$COPY_SECONDS")" "$(ratio "$SNAP_DK" "$COPY_SECONDS")"
-row "(A) 1M-row txn vs pg_recvlogical" "$A_RECV" "$A_PG" "$A_DK" "$(ratio "$A_PG" "$A_RECV")" "$(ratio "$A_DK" "$A_RECV")"
-row "(B) pgbench 50k txn vs recvlogical" "$B_RECV" "$B_PG" "$B_DK" "$(ratio "$B_PG" "$B_RECV")" "$(ratio "$B_DK" "$B_RECV")"
+if step_on snapshot; then
+  row "snapshot 1M rows vs COPY pipe" "$COPY_SECONDS" "$SNAP_PG" "$SNAP_DK" "$(ratio_or_dash "$SNAP_PG" "$COPY_SECONDS")" "$(ratio_or_dash "$SNAP_DK" "$COPY_SECONDS")"
+fi
+if step_on A; then
+  row "(A) 1M-row txn vs pg_recvlogical" "$A_RECV" "$A_PG" "$A_DK" "$(ratio_or_dash "$A_PG" "$A_RECV")" "$(ratio_or_dash "$A_DK" "$A_RECV")"
+fi
+if step_on B; then
+  row "(B) pgbench 50k txn vs recvlogical" "$B_RECV" "$B_PG" "$B_DK" "$(ratio_or_dash "$B_PG" "$B_RECV")" "$(ratio_or_dash "$B_DK" "$B_RECV")"
+fi
 echo
 echo "targets: every ratio at most 2.00 (Debezium Server 3.6: about 5.6x on A, 8.7x on B, 17x on the snapshot)."
 if [ -n "$LATENCY" ]; then
   read -r P50 P99 PMAX <<<"$LATENCY"
-  echo "latency commit -> PostgreSQL destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
+  echo "latency commit -> ${DESTS[0]} destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
        "p50 $P50 ms, p99 $P99 ms, max $PMAX ms"
 fi
 echo "pg-ingest times are the wall clock of 'java -jar target/pg-ingest.jar --once' (JVM and Camel start,"
 echo "the drain, the catch-up check, shutdown); baselines: COPY pipe best of 2, pg_recvlogical best of 2 slots."
 echo
 echo "commands:"
+echo "  this run:     bench/logical.sh --only $ONLY --dest $DEST   (PGINGEST_LBENCH_PREFIX=$P)"
 echo "  baseline A/B: pg_recvlogical -d $SRC -S <slot> --start --endpos <lsn after the change> --no-loop -o proto_version=1 -o publication_names=$RECV_PUB -f /dev/null"
 echo "  postgres:     PGINGEST_LBENCH_SCHEMA=<schema> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_postgres -Dpgingest.state.url=jdbc:h2:file:<dir>/state-postgres -jar target/pg-ingest.jar --once"
 echo "  duckdb:       PGINGEST_LBENCH_DUCKDB=<file> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_duckdb -Dpgingest.state.url=jdbc:h2:file:<dir>/state-duckdb -jar target/pg-ingest.jar --once"

@@ -4,6 +4,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.pgingest.event.RowBatch;
 import io.pgingest.source.BatchSink;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,9 @@ import java.util.concurrent.ExecutionException;
  * records processed (so the engine may commit their offsets). A failing batch is retried with
  * backoff; when the retries are exhausted the handler throws, which stops the engine with its
  * offsets before the batch: a batch is never skipped, and {@code RetriableException} (which would
- * make the engine drop it) is never thrown. Called by one engine thread at a time.
+ * make the engine drop it) is never thrown. It also notes the newest heartbeat and the highest position
+ * handled (for {@code --once}'s catch-up), and reports progress through {@link DrainProgress}. Called by
+ * one engine thread at a time.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -39,10 +43,16 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final NewTables newTables;
     private final BatchSink sink;
     private final List<Duration> backoff;
+    private final DrainProgress progress;
     private long position;
     private volatile long handledLsn;
     private volatile long lastHeartbeatMillis;
     private volatile String failure;
+    /** The kind of each value schema seen (Debezium reuses one schema object per record shape). */
+    private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
+
+    /** What a record is, by its value schema: a heartbeat, or something else. */
+    private enum Kind { HEARTBEAT, OTHER }
 
     /**
      * @param ready   completed once the rows owed a load are loaded: the batcher, and the floor, the WAL position
@@ -59,6 +69,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.newTables = newTables;
         this.sink = sink;
         this.backoff = List.copyOf(backoff);
+        this.progress = new DrainProgress(pipeline);
     }
 
     /** Waits for {@link #ready} once. */
@@ -86,6 +97,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         awaitReady();
+        progress.lap(DrainProgress.Phase.WAIT);
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;
@@ -93,7 +105,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             SourceRecord r = e.record();
             records.add(r);
             maxLsn = Math.max(maxLsn, lsnOf(r));
-            heartbeat = Math.max(heartbeat, heartbeatMillis(r));
+            if (r.value() instanceof Struct v && kindOf(v.schema()) == Kind.HEARTBEAT) {
+                heartbeat = Math.max(heartbeat, heartbeatMillis(v));
+            }
         }
         position = Math.max(position, maxLsn);
         if (newTables.due(batcher.unknownTables(records))) {
@@ -101,8 +115,10 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
         }
         List<RowBatch> batches = batcher.batches(records, position);
+        progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
+        progress.lap(DrainProgress.Phase.WRITE);
         for (RecordChangeEvent<SourceRecord> e : events) {
             committer.markProcessed(e);
         }
@@ -111,6 +127,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         if (heartbeat > 0) {
             lastHeartbeatMillis = heartbeat;
         }
+        progress.lap(DrainProgress.Phase.ACKNOWLEDGE);
+        progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), false);
     }
 
     private void writeAll(List<RowBatch> batches) throws InterruptedException {
@@ -187,13 +205,20 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return lsn instanceof Number n ? n.longValue() : 0;
     }
 
-    /** A heartbeat's creation time: heartbeats are records whose value has {@code ts_ms} and no {@code op}. */
-    private static long heartbeatMillis(SourceRecord r) {
-        if (r.value() instanceof Struct v && v.schema().field("op") == null && v.schema().field("ts_ms") != null) {
-            Object ts = v.get("ts_ms");
-            return ts instanceof Number n ? n.longValue() : 0;
+    private Kind kindOf(Schema schema) {
+        Kind kind = kinds.get(schema);
+        if (kind == null) {
+            // heartbeats have ts_ms and no op
+            kind = schema.field("op") == null && schema.field("ts_ms") != null ? Kind.HEARTBEAT : Kind.OTHER;
+            kinds.put(schema, kind);
         }
-        return 0;
+        return kind;
+    }
+
+    /** A heartbeat's creation time. */
+    private static long heartbeatMillis(Struct heartbeat) {
+        Object ts = heartbeat.get("ts_ms");
+        return ts instanceof Number n ? n.longValue() : 0;
     }
 
     static String rootMessage(Throwable e) {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,10 @@ import java.util.Map;
  * Tables without key append every change (deletes as the old row marked deleted).
  * <p>When a table's record schema changes (ALTER TABLE while streaming), the table is described again
  * through the {@link SchemaTracker}; a column a record lacks (dropped, or added after the record was
- * written) is not written, so the destination keeps its value. Not thread-safe.
+ * written) is not written, so the destination keeps its value.
+ * <p>Runs once per change in a backlog drain, so what can be is worked out once per record schema
+ * (Debezium reuses one schema object per table version) and looked up by identity: the table a record
+ * belongs to, and which record field holds each column. Not thread-safe.
  */
 final class ChangeBatcher {
 
@@ -42,6 +46,29 @@ final class ChangeBatcher {
     private final SchemaTracker tracker;
     /** The record schema each table was last checked against (Debezium reuses one schema object per version). */
     private final Map<String, Schema> checked = new HashMap<>();
+    /** The envelope fields and source table of each value schema seen. */
+    private final Map<Schema, Envelope> envelopes = new IdentityHashMap<>();
+    /** Per row schema ({@code after} or {@code before}): the record field of each column of the table version. */
+    private final Map<Schema, Layout> layouts = new IdentityHashMap<>();
+    /** Per table version: which columns are its key, and the column subsets most changes write. */
+    private final Map<LogicalTable, Masks> masks = new IdentityHashMap<>();
+
+    /**
+     * The fields of a Debezium change envelope and the table ({@code schema.table}) its records belong to;
+     * {@code op} and {@code table} are null for records that are not row changes (heartbeats, transaction
+     * markers, logical decoding messages).
+     */
+    private record Envelope(String table, Field op, Field before, Field after) {
+        static final Envelope NOT_A_CHANGE = new Envelope(null, null, null, null);
+    }
+
+    /** The record field holding each column of {@code table} (null where the record lacks the column). */
+    private record Layout(LogicalTable table, Field[] fields) {
+    }
+
+    /** Per table version: key columns, every column, only the key (both with the deleted flag, the last index). */
+    private record Masks(boolean[] key, BitSet all, BitSet keyOnly) {
+    }
 
     ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker) {
         this.pipeline = pipeline;
@@ -59,16 +86,16 @@ final class ChangeBatcher {
         String name = table.info().table().display();
         tables.put(name, table);
         checked.remove(name);
+        layouts.values().removeIf(l -> l.table().info().table().display().equals(name));
     }
 
     /** The tables named by data records that the batcher does not stream. */
     List<String> unknownTables(List<SourceRecord> records) {
         List<String> out = new ArrayList<>();
         for (SourceRecord r : records) {
-            if (r.value() instanceof Struct v && v.schema().field("op") != null && v.schema().field("source") != null) {
-                Struct source = v.getStruct("source");
-                String name = source.getString("schema") + "." + source.getString("table");
-                if (!tables.containsKey(name) && !out.contains(name)) {
+            if (r.value() instanceof Struct v) {
+                String name = envelope(v).table();
+                if (name != null && !tables.containsKey(name) && !out.contains(name)) {
                     out.add(name);
                 }
             }
@@ -76,8 +103,8 @@ final class ChangeBatcher {
         return out;
     }
 
-    /** One change after decoding: the row (table columns + deleted flag), its table and kind. */
-    private record Change(LogicalTable table, Object[] row, boolean deleted, LoadKind kind) {
+    /** One change after decoding: the row (table columns + deleted flag), its table (and its name) and kind. */
+    private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind) {
     }
 
     /** The row batches of the records, all with {@code position}. */
@@ -88,8 +115,7 @@ final class ChangeBatcher {
             if (change == null) {
                 continue;
             }
-            Map<Object, Change> changes = perTable.computeIfAbsent(change.table().info().table().display(),
-                    t -> new LinkedHashMap<>());
+            Map<Object, Change> changes = perTable.computeIfAbsent(change.name(), t -> new LinkedHashMap<>());
             Object key = change.table().keys().isEmpty() ? new Object() : keyOf(change);
             Change previous = changes.remove(key);
             changes.put(key, previous == null ? change : merge(adapt(previous, change.table()), change));
@@ -115,7 +141,7 @@ final class ChangeBatcher {
             row[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.row()[from];
         }
         row[n] = c.deleted();
-        return new Change(to, row, c.deleted(), c.kind());
+        return new Change(c.name(), to, row, c.deleted(), c.kind());
     }
 
     /** The current version of the table for a record of this schema: described again when the schema changed. */
@@ -142,29 +168,53 @@ final class ChangeBatcher {
         return true;
     }
 
+    /** The envelope of a record value, worked out on the first record of its schema. */
+    private Envelope envelope(Struct value) {
+        Schema schema = value.schema();
+        Envelope e = envelopes.get(schema);
+        if (e == null) {
+            Field op = schema.field("op");
+            Field source = schema.field("source");
+            if (op == null || source == null || (schema.field("after") == null && schema.field("before") == null)) {
+                e = Envelope.NOT_A_CHANGE; // heartbeats, transaction markers, logical decoding messages
+            } else {
+                Struct s = value.getStruct(source.name());
+                e = new Envelope(s.getString("schema") + "." + s.getString("table"), op, schema.field("before"),
+                        schema.field("after"));
+            }
+            envelopes.put(schema, e);
+        }
+        return e;
+    }
+
     /** The change of a data record, or null for records without an operation (heartbeats, transactions). */
     private Change decode(SourceRecord record) {
-        if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) {
+        if (!(record.value() instanceof Struct value)) {
             return null;
         }
-        String op = value.getString("op");
-        Struct source = value.getStruct("source");
-        String name = source.getString("schema") + "." + source.getString("table");
+        Envelope envelope = envelope(value);
+        if (envelope.op() == null) {
+            return null;
+        }
+        String op = (String) value.get(envelope.op());
+        String name = envelope.table();
         LogicalTable table = tables.get(name);
         if (table == null || op == null || op.equals("t") || op.equals("m")) {
             return null; // a table the pipeline does not include, a truncate or a message: nothing to write
         }
         boolean deleted = op.equals("d");
-        Struct data = value.getStruct(deleted ? "before" : "after");
+        Field side = deleted ? envelope.before() : envelope.after();
+        Struct data = side == null ? null : (Struct) value.get(side);
         if (data == null) {
             throw new IllegalStateException("change '" + op + "' of " + table.info().table().display()
                     + " carries no row; check the table's REPLICA IDENTITY");
         }
         table = current(name, table, data.schema());
+        Field[] fields = layout(table, data.schema()).fields();
         List<Column> columns = table.columns();
         Object[] row = new Object[columns.size() + 1];
-        for (int i = 0; i < columns.size(); i++) {
-            Field field = data.schema().field(columns.get(i).name());
+        for (int i = 0; i < fields.length; i++) {
+            Field field = fields[i];
             if (field == null) {
                 row[i] = DebeziumValues.UNAVAILABLE; // dropped, or added after this change: the destination keeps its value
             } else {
@@ -174,17 +224,68 @@ final class ChangeBatcher {
             }
         }
         row[columns.size()] = deleted;
-        return new Change(table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL);
+        return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL);
     }
 
-    private static Object keyOf(Change change) {
-        List<Object> key = new ArrayList<>();
-        for (String k : change.table().keys()) {
-            Object v = change.row()[change.table().columnIndex(k)];
-            key.add(v instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : v);
+    /** Which record field holds each column of {@code table}, for rows of {@code schema}. */
+    private Layout layout(LogicalTable table, Schema schema) {
+        Layout layout = layouts.get(schema);
+        if (layout == null || layout.table() != table) {
+            Field[] fields = new Field[table.columns().size()];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = schema.field(table.columns().get(i).name());
+            }
+            layout = new Layout(table, fields);
+            layouts.put(schema, layout);
         }
-        return key;
+        return layout;
     }
+
+    /** The key and column-subset masks of a table version. */
+    private Masks masks(LogicalTable table) {
+        Masks m = masks.get(table);
+        if (m == null) {
+            int n = table.columns().size();
+            boolean[] key = new boolean[n];
+            BitSet all = new BitSet(n + 1);
+            BitSet keyOnly = new BitSet(n + 1);
+            for (int i = 0; i < n; i++) {
+                key[i] = table.keys().contains(table.columns().get(i).name());
+                all.set(i);
+                keyOnly.set(i, key[i]);
+            }
+            all.set(n);
+            keyOnly.set(n);
+            m = new Masks(key, all, keyOnly);
+            masks.put(table, m);
+        }
+        return m;
+    }
+
+    /** A value identifying the change's key within its table: the key value itself for a one-column key. */
+    private Object keyOf(Change change) {
+        boolean[] key = masks(change.table()).key();
+        Object single = null;
+        List<Object> values = null;
+        for (int i = 0; i < key.length; i++) {
+            if (key[i]) {
+                Object v = change.row()[i];
+                v = v instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : v;
+                if (values != null) {
+                    values.add(v);
+                } else if (single != null) {
+                    values = new ArrayList<>(List.of(single));
+                    values.add(v);
+                } else {
+                    single = v == null ? NULL_KEY : v;
+                }
+            }
+        }
+        return values != null ? values : single;
+    }
+
+    /** Stands for a null one-column key value (a key column of a unique index may hold nulls in theory). */
+    private static final Object NULL_KEY = new Object();
 
     /** The later change, with placeholders filled from the earlier one when it was not a delete. */
     private static Change merge(Change earlier, Change later) {
@@ -197,45 +298,52 @@ final class ChangeBatcher {
                 row[i] = earlier.row()[i];
             }
         }
-        return new Change(later.table(), row, false, later.kind());
+        return new Change(later.name(), later.table(), row, false, later.kind());
     }
 
     /** Splits changes by (kind, column subset) into batches. */
     private List<RowBatch> group(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
-        Map<List<Object>, List<Object[]>> rows = new LinkedHashMap<>();
-        Map<List<Object>, BitSet> subsets = new LinkedHashMap<>();
+        Map<GroupKey, List<Object[]>> rows = new LinkedHashMap<>();
+        Masks m = masks(table);
         for (Change c : changes) {
-            BitSet kept = kept(table, c);
-            List<Object> groupKey = List.of(c.kind(), kept);
-            subsets.putIfAbsent(groupKey, kept);
-            rows.computeIfAbsent(groupKey, k -> new ArrayList<>()).add(project(c.row(), kept));
+            BitSet kept = kept(table, m, c);
+            rows.computeIfAbsent(new GroupKey(c.kind(), kept), k -> new ArrayList<>()).add(project(c.row(), kept));
         }
         List<RowBatch> out = new ArrayList<>();
-        for (Map.Entry<List<Object>, List<Object[]>> e : rows.entrySet()) {
-            BitSet kept = subsets.get(e.getKey());
+        for (Map.Entry<GroupKey, List<Object[]>> e : rows.entrySet()) {
+            BitSet kept = e.getKey().kept();
             List<Column> columns = new ArrayList<>();
             for (int i = kept.nextSetBit(0); i >= 0 && i < table.columns().size(); i = kept.nextSetBit(i + 1)) {
                 columns.add(table.columns().get(i));
             }
             columns.add(Metadata.DELETED_COLUMN);
             out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), e.getValue(),
-                    (LoadKind) e.getKey().get(0), table.writeMode(), position, now, Map.of(), false));
+                    e.getKey().kind(), table.writeMode(), position, now, Map.of(), false));
         }
         return out;
     }
 
+    /** The rows of one output batch: same kind, same columns written. */
+    private record GroupKey(LoadKind kind, BitSet kept) {
+    }
+
     /** Which columns (indexes of the row) a change writes; the deleted flag (last index) always. */
-    private static BitSet kept(LogicalTable table, Change c) {
-        int n = table.columns().size();
-        BitSet kept = new BitSet(n + 1);
-        for (int i = 0; i < n; i++) {
-            boolean key = table.keys().contains(table.columns().get(i).name());
-            boolean write = c.deleted() && table.writeMode() == WriteMode.UPSERT ? key
-                    : c.row()[i] != DebeziumValues.UNAVAILABLE;
-            kept.set(i, write);
+    private static BitSet kept(LogicalTable table, Masks m, Change c) {
+        if (c.deleted() && table.writeMode() == WriteMode.UPSERT) {
+            return m.keyOnly();
         }
-        kept.set(n);
-        return kept;
+        Object[] row = c.row();
+        int n = table.columns().size();
+        BitSet kept = null;
+        for (int i = 0; i < n; i++) {
+            if (row[i] == DebeziumValues.UNAVAILABLE) {
+                if (kept == null) {
+                    kept = (BitSet) m.all().clone();
+                }
+                kept.clear(i);
+            }
+        }
+        return kept == null ? m.all() : kept;
     }
 
     private static Object[] project(Object[] row, BitSet kept) {

@@ -200,7 +200,7 @@ public final class LogicalReplicationSource {
     private CountDownLatch startEngine(BatchHandler handler, boolean once) {
         CountDownLatch ended = new CountDownLatch(1);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(DebeziumProperties.of(settings, stateDatabase, once ? 250 : 10_000))
+                .using(DebeziumProperties.of(settings, stateDatabase, once))
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping) {

@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  * A Kafka Connect offset store that keeps one pipeline's Debezium offsets in a table of the
  * pg-ingest state database ({@code offset_key VARCHAR PRIMARY KEY, offset_val TEXT}, UTF-8 JSON
  * text as the engine's converter wrote it): in schema {@code pgingest_state} on PostgreSQL, in the
- * default schema of an H2 file. The table is created when missing and read once at start; every
- * {@link #save()} (the engine commits offsets after each batch) replaces its rows in one
+ * default schema of an H2 file. The table is created when missing and read once at start (without the
+ * key that would make Debezium search the WAL for its resume position, see {@link #withoutResumeSearch}); every
+ * {@link #save()} (the engine commits offsets at most once a second, see {@link DebeziumProperties}) replaces its rows in one
  * transaction. Configured through the engine properties {@link #URL}, {@link #USER},
  * {@link #PASSWORD} and {@link #TABLE}; the password is never logged nor put in a message.
  */
@@ -55,6 +56,8 @@ public final class StateStoreOffsetBackingStore extends MemoryOffsetBackingStore
     private static final Pattern TABLE_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)(password=)[^&;]*");
     private static final String UNIQUE_VIOLATION = "23505";
+    /** Debezium's "last completely processed LSN"; its presence makes the connector search the WAL at start. */
+    static final String RESUME_SEARCH_KEY = "lsn_proc";
 
     private String url;
     private String table;
@@ -195,12 +198,36 @@ public final class StateStoreOffsetBackingStore extends MemoryOffsetBackingStore
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT offset_key, offset_val FROM " + qualifiedTable)) {
             while (rs.next()) {
-                rows.put(bytes(rs.getString(1)), bytes(rs.getString(2)));
+                rows.put(bytes(rs.getString(1)), bytes(withoutResumeSearch(rs.getString(2))));
             }
         }
         c.commit();
         data.clear();
         data.putAll(rows);
+    }
+
+    /**
+     * The offset without {@link #RESUME_SEARCH_KEY}. With it, Debezium's PostgreSQL connector starts every run with
+     * a "WAL resume position" search: it reads the stream until the first transaction after the stored position has
+     * been received whole, then reconnects and has the server decode that transaction again, only to skip changes it
+     * had already emitted. For a large transaction that doubles the work (a 1M-row update: seconds of decoding on both
+     * sides). Without the key the stream starts at the stored {@code lsn}; a transaction that was only partly written
+     * before the stop is replayed whole, which pg-ingest's writers absorb (upserts by key, guarded by position).
+     */
+    static String withoutResumeSearch(String offset) {
+        if (offset == null || !offset.contains("\"" + RESUME_SEARCH_KEY + "\"")) {
+            return offset;
+        }
+        try (JsonConverter json = new JsonConverter()) {
+            json.configure(Map.of("schemas.enable", "false"), false);
+            SchemaAndValue parsed = json.toConnectData("", offset.getBytes(StandardCharsets.UTF_8));
+            if (!(parsed.value() instanceof Map<?, ?> map)) {
+                return offset;
+            }
+            Map<Object, Object> copy = new java.util.LinkedHashMap<>(map);
+            copy.remove(RESUME_SEARCH_KEY);
+            return new String(json.fromConnectData("", null, copy), StandardCharsets.UTF_8);
+        }
     }
 
     /** The open connection, or a new one with the table created when missing. */

@@ -19,7 +19,7 @@ class DebeziumPropertiesTest {
             options.put(extra[i], extra[i + 1]);
         }
         return DebeziumProperties.of(PipelineSettings.parse("shop", options),
-                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), 10_000);
+                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), false);
     }
 
     @Test

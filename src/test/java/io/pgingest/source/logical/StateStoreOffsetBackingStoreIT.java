@@ -159,6 +159,29 @@ class StateStoreOffsetBackingStoreIT {
     }
 
     @Test
+    void offsetsAreReadBackWithoutTheKeyThatMakesDebeziumSearchTheWalAtStart() throws Exception {
+        StateDatabase db = database(Backend.H2);
+        String table = newTable();
+        String saved = "{\"lsn_proc\":4157083400,\"messageType\":\"COMMIT\",\"lsn_commit\":4157083400,"
+                + "\"lsn\":4157083400,\"txId\":343181,\"ts_usec\":1795485648029965}";
+        StateStoreOffsetBackingStore first = start(db, table);
+        set(first, KEY, saved);
+        first.stop();
+        assertThat(rows(db, table)).as("stored as the engine wrote it").containsExactly(List.of(KEY, saved));
+
+        StateStoreOffsetBackingStore second = start(db, table);
+        try {
+            assertThat(read(second, KEY)).as("lsn_proc dropped; the stream starts at lsn, numbers stay numbers")
+                    .isEqualTo("{\"messageType\":\"COMMIT\",\"lsn_commit\":4157083400,\"lsn\":4157083400,"
+                            + "\"txId\":343181,\"ts_usec\":1795485648029965}");
+        } finally {
+            second.stop();
+        }
+        assertThat(StateStoreOffsetBackingStore.withoutResumeSearch("{\"lsn\":1,\"snapshot\":\"INITIAL\"}"))
+                .as("an offset without the key is left as it is").isEqualTo("{\"lsn\":1,\"snapshot\":\"INITIAL\"}");
+    }
+
+    @Test
     void onPostgresqlTheTableIsInTheStateSchema() throws Exception {
         String table = newTable();
         start(database(Backend.POSTGRES), table).stop();
@@ -228,12 +251,13 @@ class StateStoreOffsetBackingStoreIT {
         PipelineSettings settings = PipelineSettings.parse("shop", Map.of("mode", "logical-replication",
                 "host", "db.example.com", "database", "shop", "user", "reader", "password", "source-pw"));
         Properties p = DebeziumProperties.of(settings,
-                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), 1000);
+                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), true);
         assertThat(p.getProperty("offset.storage")).as("even with the default H2 store's empty password")
                 .isEqualTo(StateStoreOffsetBackingStore.class.getName());
         assertThat(p.getProperty(StateStoreOffsetBackingStore.TABLE)).isEqualTo("pgingest_offsets_shop");
         assertThat(p.getProperty(StateStoreOffsetBackingStore.URL)).isEqualTo("jdbc:h2:file:/tmp/x");
-        assertThat(p.getProperty("offset.flush.interval.ms")).as("offsets saved at every commit").isEqualTo("0");
+        assertThat(p.getProperty("offset.flush.interval.ms")).as("offsets saved at most once a second (and at stop)")
+                .isEqualTo("1000");
         assertThat(p.stringPropertyNames()).as("no file offset store any more")
                 .noneMatch(k -> k.startsWith("offset.storage.file") || k.startsWith("offset.storage.jdbc"));
     }

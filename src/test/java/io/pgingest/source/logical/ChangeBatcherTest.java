@@ -1,0 +1,174 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
+import io.pgingest.event.SourceTable;
+import io.pgingest.event.WriteMode;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ChangeBatcher} over records shaped as Debezium's PostgreSQL connector makes them (an envelope per
+ * table with {@code before}, {@code after}, {@code source}, {@code op}; heartbeats and logical decoding
+ * messages with schemas of their own), one schema object per table, reused by every record as Debezium does.
+ */
+class ChangeBatcherTest {
+
+    private static final String UNAVAILABLE = DebeziumValues.UNAVAILABLE;
+
+    /** public.items (id PRIMARY KEY, name, doc) and public.log (no key: appended). */
+    private final LogicalTable items = table("items", List.of("id"));
+    private final LogicalTable log = table("log", List.of());
+    private final Schema itemsRow = rowSchema("items");
+    private final Schema logRow = rowSchema("log");
+    private final Schema source = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+            .field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA).build();
+    private final Schema itemsEnvelope = envelope(itemsRow);
+    private final Schema logEnvelope = envelope(logRow);
+    private final ChangeBatcher batcher = new ChangeBatcher("p", Map.of("public.items", items, "public.log", log), null);
+
+    private static LogicalTable table(String name, List<String> key) {
+        List<Column> columns = List.of(new Column("id", "integer", null, -1, -1, false),
+                new Column("name", "text", null, -1, -1, true), new Column("doc", "text", null, -1, -1, true));
+        return LogicalTable.of(new TableInfo(new SourceTable("db", "public", name), 1, false, false, columns, key,
+                !key.isEmpty(), 0));
+    }
+
+    private static Schema rowSchema(String table) {
+        return SchemaBuilder.struct().name("p.public." + table + ".Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("name", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("doc", Schema.OPTIONAL_STRING_SCHEMA).build();
+    }
+
+    private Schema envelope(Schema row) {
+        return SchemaBuilder.struct().name(row.name().replace(".Value", ".Envelope"))
+                .field("before", row).field("after", row).field("source", source)
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+    }
+
+    private SourceRecord change(String op, String table, Integer id, String name, String doc) {
+        boolean isItems = table.equals("items");
+        Schema rowSchema = isItems ? itemsRow : logRow;
+        Struct row = new Struct(rowSchema).put("id", id).put("name", name).put("doc", doc);
+        Struct value = new Struct(isItems ? itemsEnvelope : logEnvelope)
+                .put(op.equals("d") ? "before" : "after", row)
+                .put("source", new Struct(source).put("schema", "public").put("table", table))
+                .put("op", op);
+        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "p.public." + table, null, value.schema(), value);
+    }
+
+    private static SourceRecord heartbeat() {
+        Schema s = SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat").field("ts_ms", Schema.INT64_SCHEMA).build();
+        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "__debezium-heartbeat.p", null, s,
+                new Struct(s).put("ts_ms", 5L));
+    }
+
+    private SourceRecord message() {
+        Schema m = SchemaBuilder.struct().field("prefix", Schema.STRING_SCHEMA).field("content", Schema.BYTES_SCHEMA).build();
+        Schema s = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("source", source).field("message", m).build();
+        Struct value = new Struct(s).put("op", "m").put("source", new Struct(source).put("schema", "").put("table", ""))
+                .put("message", new Struct(m).put("prefix", "some.prefix").put("content", new byte[] {1}));
+        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "p.message", null, s, value);
+    }
+
+    private static List<String> names(RowBatch b) {
+        return b.columns().stream().map(Column::name).toList();
+    }
+
+    private static List<List<Object>> rows(RowBatch b) {
+        List<List<Object>> out = new ArrayList<>();
+        b.rows().forEach(r -> out.add(Arrays.asList(r)));
+        return out;
+    }
+
+    @Test
+    void severalChangesOfAKeyCollapseToTheLastOneAndKeysKeepTheirOrderOfLastChange() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "x"), change("c", "items", 2, "b", "y"),
+                change("u", "items", 1, "a2", "x2")), 42);
+        assertThat(batches).singleElement().satisfies(b -> {
+            assertThat(names(b)).containsExactly("id", "name", "doc", Metadata.DELETED);
+            assertThat(rows(b)).containsExactly(List.of(2, "b", "y", false), List.of(1, "a2", "x2", false));
+            assertThat(b.position()).isEqualTo(42);
+            assertThat(b.kind()).isEqualTo(LoadKind.INCREMENTAL);
+            assertThat(b.writeMode()).isEqualTo(WriteMode.UPSERT);
+        });
+    }
+
+    @Test
+    void anUnchangedToastPlaceholderTakesTheKeysEarlierValueFromTheSameBatch() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "big"),
+                change("u", "items", 1, "b", UNAVAILABLE)), 1);
+        assertThat(batches).singleElement().satisfies(b -> assertThat(rows(b)).containsExactly(List.of(1, "b", "big", false)));
+    }
+
+    @Test
+    void aPlaceholderWithoutAnEarlierValueIsNotWrittenSoTheDestinationKeepsItsValue() {
+        List<RowBatch> batches = batcher.batches(List.of(change("u", "items", 1, "b", UNAVAILABLE),
+                change("u", "items", 2, "c", "new")), 1);
+        assertThat(batches).as("one batch per column subset").hasSize(2);
+        assertThat(names(batches.get(0))).containsExactly("id", "name", Metadata.DELETED);
+        assertThat(rows(batches.get(0))).containsExactly(List.of(1, "b", false));
+        assertThat(names(batches.get(1))).containsExactly("id", "name", "doc", Metadata.DELETED);
+        assertThat(rows(batches.get(1))).containsExactly(List.of(2, "c", "new", false));
+    }
+
+    @Test
+    void aDeleteWritesTheKeyAndTheDeletedFlagOnlyAndWinsOverEarlierChanges() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "x"), change("d", "items", 1, null, null)), 1);
+        assertThat(batches).singleElement().satisfies(b -> {
+            assertThat(names(b)).containsExactly("id", Metadata.DELETED);
+            assertThat(rows(b)).containsExactly(List.of(1, true));
+        });
+    }
+
+    @Test
+    void aTableWithoutKeyAppendsEveryChangeInOrderDeletesAsTheOldRowMarkedDeleted() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "log", 1, "a", "x"), change("c", "log", 1, "a", "x"),
+                change("d", "log", 1, "a", "x")), 1);
+        assertThat(batches).singleElement().satisfies(b -> {
+            assertThat(b.writeMode()).isEqualTo(WriteMode.APPEND);
+            assertThat(rows(b)).containsExactly(List.of(1, "a", "x", false), List.of(1, "a", "x", false),
+                    List.of(1, "a", "x", true));
+        });
+    }
+
+    @Test
+    void snapshotReadsAreHistoricalAndGoToTheirOwnBatch() {
+        List<RowBatch> batches = batcher.batches(List.of(change("r", "items", 1, "a", "x"), change("u", "items", 2, "b", "y")), 1);
+        assertThat(batches).extracting(RowBatch::kind).containsExactly(LoadKind.HISTORICAL, LoadKind.INCREMENTAL);
+    }
+
+    @Test
+    void eachTableGetsItsOwnBatchesAndHeartbeatsAndMessagesAreNotRowChanges() {
+        List<SourceRecord> records = List.of(heartbeat(), change("c", "items", 1, "a", "x"), message(),
+                change("c", "log", 7, "l", "z"), heartbeat());
+        List<RowBatch> batches = batcher.batches(records, 1);
+        assertThat(batches).extracting(b -> b.source().table()).containsExactly("items", "log");
+        assertThat(batcher.unknownTables(records)).as("a message names no table").isEmpty();
+    }
+
+    @Test
+    void recordsOfATableThePipelineDoesNotStreamAreReportedAndNotWritten() {
+        Schema otherRow = rowSchema("other");
+        Schema otherEnvelope = envelope(otherRow);
+        Struct value = new Struct(otherEnvelope).put("after", new Struct(otherRow).put("id", 1))
+                .put("source", new Struct(source).put("schema", "public").put("table", "other")).put("op", "c");
+        SourceRecord other = new SourceRecord(Map.of(), Map.of(), "t", null, otherEnvelope, value);
+        assertThat(batcher.unknownTables(List.of(other, other))).containsExactly("public.other");
+        assertThat(batcher.batches(List.of(other), 1)).isEmpty();
+    }
+}
