@@ -35,9 +35,10 @@ import java.util.concurrent.TimeUnit;
  * The logical-replication ingestion mode: runs Debezium's embedded PostgreSQL engine (pgoutput, one
  * slot and one filtered publication per pipeline, both created by pg-ingest when missing) over the tables
  * the pipeline selects, and hands its changes to a {@link BatchSink} through {@link BatchHandler}.
- * Before the engine starts, the slot is made and the existing rows owed a load are loaded by pg-ingest
- * ({@link NewTables#load}: the historical load at the first start, tables new to the pipeline later, and
- * any load a crash interrupted); Debezium only streams ({@code snapshot.mode=no_data}), from the slot.
+ * At the start the publication and then the slot are made, and the existing rows owed a load are loaded by
+ * pg-ingest ({@link NewTables#load}: the historical load at the first start, tables new to the pipeline
+ * later, reloads requested, and any load a crash interrupted) while the engine starts; Debezium only streams
+ * ({@code snapshot.mode=no_data}) from the slot, and its batches wait for the loads.
  * {@link #run} blocks: streaming, until {@link #stop()} or a failure; with {@code once}, until the
  * loads are done and the stream has caught up with the WAL position current at the start.
  * A failure marks the objects FAILED and returns false; the engine is not restarted. Tables new to the
@@ -58,6 +59,7 @@ public final class LogicalReplicationSource {
         state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": restart of the historical load"
                 + " requested at " + Instant.now()));
     }
+
     /**
      * The waits between attempts of a failing batch: 1 s doubling up to 60 s, as many as fit in
      * {@code budget} (at least one): a destination or source restart is ridden out, a lasting
