@@ -101,8 +101,11 @@ public final class DestinationNaming {
         return name.substring(0, KEPT_ON_TRUNCATION) + "_" + hash(raw);
     }
 
-    /** First 8 hex characters of the SHA-256 of the original name: different long names stay different. */
-    private static String hash(String raw) {
+    /**
+     * First 8 hex characters of the SHA-256 of the original name: different long names stay different. Also used
+     * for replication slot names cut to PostgreSQL's identifier length.
+     */
+    public static String hash(String raw) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 4);

@@ -185,20 +185,16 @@ class LogicalReplicationIT {
 
     /** Polls the destination until {@code sql} returns {@code expected}; fails after {@code seconds}. */
     private static void awaitRows(TestDatabase dest, String sql, List<List<Object>> expected, int seconds) throws Exception {
-        long end = System.currentTimeMillis() + seconds * 1000L;
-        List<List<Object>> got = List.of();
-        while (System.currentTimeMillis() < end) {
+        Object[] got = {List.of()};
+        PipelineRun.eventually(java.time.Duration.ofSeconds(seconds), () -> {
             try {
-                got = PipelineRun.pg(dest, sql);
-                if (got.equals(expected)) {
-                    return;
-                }
+                got[0] = PipelineRun.pg(dest, sql);
             } catch (java.sql.SQLException e) {
-                got = List.of(List.of(e.getMessage()));
+                got[0] = List.of(List.of(e.getMessage()));
             }
-            Thread.sleep(300);
-        }
-        assertThat(got).as(sql + " within " + seconds + " s").isEqualTo(expected);
+            return got[0].equals(expected);
+        });
+        assertThat(got[0]).as(sql + " within " + seconds + " s").isEqualTo(expected);
     }
 
     private StateStore stateStore() {

@@ -1,9 +1,7 @@
 package io.pgingest.source.logical;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.pgingest.naming.DestinationNaming;
+
 import java.util.Locale;
 
 /**
@@ -34,17 +32,8 @@ public final class ReplicationNames {
         if (name.length() <= MAX_LENGTH && clean.equals(pipeline)) {
             return name;
         }
-        String hash = hash(pipeline);
+        String hash = DestinationNaming.hash(pipeline);
         String kept = name.substring(0, Math.min(name.length(), MAX_LENGTH - hash.length() - 1));
         return kept + "_" + hash;
-    }
-
-    private static String hash(String raw) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
-        }
     }
 }
