@@ -13,6 +13,10 @@ import java.util.concurrent.Future;
  * bound is the current page's last cursor, known as soon as the page is read. Only the
  * reading thread uses the source connection while pages are in flight; {@link #close()}
  * waits for it. Positions are still committed by the caller, page by page, in order.
+ *
+ * <p>The first page is small and each next one twice as large, up to the page size: nothing
+ * overlaps the first read, so a full-size first page would keep the destination idle for as
+ * long as it takes to read it (about 0.4 s for 100,000 rows).
  */
 final class PageAhead implements AutoCloseable {
 
@@ -21,10 +25,13 @@ final class PageAhead implements AutoCloseable {
     private final List<String> ceiling;
     private final int pageSize;
     private final long limit;
+    /** The first page's size; pages then double up to {@code pageSize}. */
+    static final int FIRST_PAGE = 4_096;
     private final ExecutorService reader;
     private Future<ObjectLoader.Page> pending;
     private long requested;
     private int lastAsked;
+    private int nextSize;
 
     /** Pages of at most {@code pageSize} rows, up to {@code limit} rows in all, below {@code ceiling}. */
     PageAhead(ObjectLoader loader, TableQuery query, List<String> ceiling, int pageSize, long limit) {
@@ -33,6 +40,7 @@ final class PageAhead implements AutoCloseable {
         this.ceiling = ceiling;
         this.pageSize = pageSize;
         this.limit = limit;
+        this.nextSize = Math.min(pageSize, FIRST_PAGE);
         this.reader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "pgingest-read-" + query.source().display());
             t.setDaemon(true);
@@ -69,10 +77,11 @@ final class PageAhead implements AutoCloseable {
     }
 
     private void request(List<String> lower) {
-        int size = (int) Math.min(pageSize, limit - requested);
+        int size = (int) Math.min(nextSize, limit - requested);
         if (size <= 0) {
             return;
         }
+        nextSize = (int) Math.min(pageSize, 2L * nextSize);
         requested += size;
         lastAsked = size;
         pending = reader.submit(() -> loader.readPage(query, lower, ceiling, size));
