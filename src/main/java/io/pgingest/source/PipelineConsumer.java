@@ -15,10 +15,13 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.StartupListener;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,7 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * one per frequency on a Quartz schedule. A logical-replication pipeline instead streams
  * continuously on its own thread ({@code --once}: until caught up with the WAL at start).
  * Each batch goes through the route synchronously; a batch the route failed stops that
- * object's run (logical: the pipeline, after retries) and is counted as failed.
+ * object's run (logical: the pipeline, after retries) and is counted as failed. The pipeline's
+ * {@link PipelineHealth} check tells whether it runs or stopped on a failure.
  */
 final class PipelineConsumer extends DefaultConsumer {
 
@@ -43,6 +47,7 @@ final class PipelineConsumer extends DefaultConsumer {
     private BillingCounters billing;
     private ExecutorService executor;
     private QuartzSchedule schedule;
+    private PipelineHealth health;
 
     PipelineConsumer(PgIngestEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -72,6 +77,11 @@ final class PipelineConsumer extends DefaultConsumer {
             throw e.withLocation(location);
         }
         billing = component.billing();
+        health = new PipelineHealth(settings.name(), settings.mode());
+        HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
+        if (registry != null) {
+            registry.register(health);
+        }
         RunOnce once = component.runOnce();
         if (once != null) {
             once.expect(settings.name());
@@ -93,6 +103,7 @@ final class PipelineConsumer extends DefaultConsumer {
         if (logical != null) {
             executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                     .newSingleThreadExecutor(this, "pgingest-" + settings.name());
+            health.running("streaming");
             executor.submit(() -> {
                 boolean ok = runLogical(once != null);
                 if (once != null) {
@@ -105,21 +116,25 @@ final class PipelineConsumer extends DefaultConsumer {
             executor.submit(() -> once.finished(settings.name(), runPass()));
         } else {
             LOG.info("pipeline {}: runs now, then every {}", settings.name(), Frequency.format(settings.frequency()));
+            health.running("scheduled");
             schedule = QuartzSchedule.start(getEndpoint().getCamelContext(), settings.name(), settings.frequency(), this::runPass);
         }
     }
 
     /** Streams changes until stopped or failed ({@code once}: until caught up); returns whether it succeeded. */
     private boolean runLogical(boolean once) {
+        Optional<String> failure;
         try {
-            return logical.run(this::send, once);
+            failure = logical.run(this::send, once);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            failure = Optional.of("interrupted");
         } catch (RuntimeException e) {
             LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
-            return false;
+            failure = Optional.of(String.valueOf(e.getMessage()));
         }
+        health.stopped(failure.orElse(null));
+        return failure.isEmpty();
     }
 
     /** One pass over the pipeline's objects; returns whether every object succeeded. Never overlaps itself. */
@@ -130,6 +145,7 @@ final class PipelineConsumer extends DefaultConsumer {
         }
         try {
             TableSource.RunResult result = source.run(this::send);
+            health.ranOnce(result.failures());
             if (!result.succeeded()) {
                 LOG.error("pipeline {}: {} of {} objects failed: {}", settings.name(), result.failures().size(),
                         result.objects(), String.join("; ", result.failures()));
@@ -140,6 +156,7 @@ final class PipelineConsumer extends DefaultConsumer {
             return false;
         } catch (Exception e) {
             LOG.error("pipeline {}: run failed: {}", settings.name(), e.getMessage(), e);
+            health.ranOnce(List.of(String.valueOf(e.getMessage())));
             return false;
         } finally {
             running.unlock();
@@ -179,6 +196,13 @@ final class PipelineConsumer extends DefaultConsumer {
         if (executor != null) {
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(executor);
             executor = null;
+        }
+        if (health != null) {
+            HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
+            if (registry != null) {
+                registry.unregister(health);
+            }
+            health = null;
         }
         if (settings != null) {
             getEndpoint().getComponent().unregister(settings.name());

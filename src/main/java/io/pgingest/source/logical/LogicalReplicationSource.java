@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -114,8 +115,8 @@ public final class LogicalReplicationSource {
         }
     }
 
-    /** Runs the engine (see the class comment); returns whether it ended without failure. */
-    public boolean run(BatchSink sink, boolean once) throws InterruptedException {
+    /** Runs the engine (see the class comment); returns the failure that ended it, empty when none did. */
+    public Optional<String> run(BatchSink sink, boolean once) throws InterruptedException {
         Map<String, LogicalTable> tables = new LinkedHashMap<>();
         SchemaTracker tracker = new SchemaTracker(settings, state);
         TablePlanner planner = new TablePlanner(settings, state);
@@ -126,7 +127,7 @@ public final class LogicalReplicationSource {
             c = SourceConnections.open(settings.source(), settings.name());
         } catch (SQLException e) {
             LOG.error("pipeline {}: cannot connect to the source: {}", settings.name(), e.getMessage(), e);
-            return false;
+            return Optional.of("cannot connect to the source: " + e.getMessage());
         }
         try (c) {
             try {
@@ -146,11 +147,11 @@ public final class LogicalReplicationSource {
                 }
             } catch (Exception e) {
                 LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
-                return false;
+                return Optional.of("cannot prepare the tables to stream: " + BatchHandler.rootMessage(e));
             }
             if (tables.isEmpty() && owed.isEmpty()) {
                 LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
-                return true;
+                return Optional.empty();
             }
             // The engine starts while the rows owed a load are loaded (its start takes a second or two); its
             // batches wait for the loads, then carry positions at least the WAL position read after them.
@@ -189,10 +190,10 @@ public final class LogicalReplicationSource {
                 failure = "stopped before catching up with the WAL";
             }
             finish(planner, newTables, handler.tables(tables), failure);
-            return failure == null;
+            return Optional.ofNullable(failure);
         } catch (SQLException e) {
             LOG.warn("pipeline {}: closing the source connection: {}", settings.name(), e.getMessage());
-            return false;
+            return Optional.of("closing the source connection failed: " + e.getMessage());
         }
     }
 
