@@ -6,11 +6,11 @@ import java.io.PrintStream;
 import java.util.List;
 
 /**
- * An operator command that the application runs instead of its pipelines: {@code --status},
+ * An operator command that the application runs instead of its pipelines: {@code --status}, {@code --check [PIPELINE]},
  * {@code --delete-pipeline NAME} or {@code --restart-historical-load PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
  * the command over them and exits with its code.
  */
-public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand {
+public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand, CheckCommand {
 
     /** The command did what it was asked. */
     int DONE = 0;
@@ -39,6 +39,11 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
             if (a.equals("--status")) {
                 c = new StatusCommand();
                 args.remove(i--);
+            } else if (a.equals("--check")) {
+                String name = i + 1 < args.size() && !args.get(i + 1).startsWith("-") ? args.get(i + 1) : null;
+                args.subList(i, i + (name == null ? 1 : 2)).clear();
+                i--;
+                c = new CheckCommand(name);
             } else if (a.equals("--delete-pipeline") || a.startsWith("--delete-pipeline=")) {
                 String name;
                 if (a.startsWith("--delete-pipeline=")) {
@@ -70,8 +75,8 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
             }
             if (c != null) {
                 if (found != null) {
-                    throw new IllegalArgumentException("give one command at a time: --status, --delete-pipeline NAME"
-                            + " or --restart-historical-load PIPELINE OBJECT");
+                    throw new IllegalArgumentException("give one command at a time: --status, --check [PIPELINE],"
+                            + " --delete-pipeline NAME or --restart-historical-load PIPELINE OBJECT");
                 }
                 found = c;
             }

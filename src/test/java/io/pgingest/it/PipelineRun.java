@@ -46,15 +46,18 @@ public final class PipelineRun {
         StringBuilder y = new StringBuilder();
         y.append("- templatedRoute:\n    routeTemplateRef: pg-ingest\n    routeId: ").append(name).append("\n    parameters:\n");
         param(y, "pipeline", name);
-        if (!List.of(extra).contains("mode")) {
-            param(y, "mode", "table");
+        java.util.Set<String> given = new java.util.HashSet<>();
+        for (int i = 0; i < extra.length; i += 2) {
+            given.add(extra[i]);
         }
-        param(y, "host", TestDatabase.HOST);
-        param(y, "port", Integer.toString(TestDatabase.PORT));
-        param(y, "database", db.name());
-        param(y, "user", TestDatabase.USER);
-        param(y, "password", TestDatabase.PASSWORD);
-        param(y, "destination", destination);
+        // defaults for the parameters that extra does not give
+        String[] defaults = {"mode", "table", "host", TestDatabase.HOST, "port", Integer.toString(TestDatabase.PORT),
+                "database", db.name(), "user", TestDatabase.USER, "password", TestDatabase.PASSWORD, "destination", destination};
+        for (int i = 0; i < defaults.length; i += 2) {
+            if (!given.contains(defaults[i])) {
+                param(y, defaults[i], defaults[i + 1]);
+            }
+        }
         for (int i = 0; i < extra.length; i += 2) {
             param(y, extra[i], extra[i + 1]);
         }
