@@ -26,6 +26,9 @@ public final class SourceConnections {
         p.setProperty("options", "-c DateStyle=ISO,YMD -c TimeZone=UTC -c IntervalStyle=postgres -c bytea_output=hex -c extra_float_digits=3");
         p.setProperty("connectTimeout", "10");
         p.setProperty("tcpKeepAlive", "true");
+        // Binary results from a statement's first execution, as pgjdbc otherwise does from the fifth: every page of a
+        // load is decoded the same way (the type tests then cover the path that long loads take).
+        p.setProperty("prepareThreshold", "-1");
         return DriverManager.getConnection(source.jdbcUrl(), p);
     }
 

@@ -275,7 +275,9 @@ final class ObjectLoader {
                 List<String> last = List.of();
                 while (rs.next()) {
                     rows.add(reader.read(rs));
-                    last = reader.cursor(rs);
+                    if (rs.isLast()) { // the page's whole result is in memory: a position check, no round trip
+                        last = reader.cursor(rs);
+                    }
                 }
                 return new Page(rows, last);
             }
