@@ -3,6 +3,8 @@ package io.pgingest.ops;
 import io.pgingest.catalog.Catalog;
 import io.pgingest.catalog.CatalogException;
 import io.pgingest.catalog.TableInfo;
+import io.pgingest.connect.SslMaterial;
+import io.pgingest.connect.SslSettings;
 import io.pgingest.pipeline.IngestionMode;
 import io.pgingest.pipeline.ObjectName;
 import io.pgingest.pipeline.ObjectSelection;
@@ -13,8 +15,6 @@ import io.pgingest.source.logical.ReplicationNames;
 import io.pgingest.source.table.TableSource;
 import io.pgingest.state.StateStore;
 
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -72,7 +72,7 @@ final class ConnectionCheck {
         try {
             c = SourceConnections.open(source, settings.name());
         } catch (SQLException e) {
-            fail(connectProblem(e));
+            fail(SourceConnections.problem(e, source));
             return;
         }
         try (c) {
@@ -80,6 +80,7 @@ final class ConnectionCheck {
             String user = text(c, "SELECT current_user");
             ok("connected to " + source.host() + ":" + source.port() + "/" + source.database() + " as " + user
                     + " (PostgreSQL " + text(c, "SHOW server_version") + ")");
+            ssl(c);
             if (version < MIN_VERSION) {
                 fail("PostgreSQL " + text(c, "SHOW server_version") + " is older than 10, the oldest version pg-ingest"
                         + " supports; fix: upgrade the server");
@@ -94,24 +95,29 @@ final class ConnectionCheck {
         }
     }
 
-    private static String connectProblem(SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        Throwable cause = e.getCause();
-        if (cause instanceof UnknownHostException) {
-            return "cannot resolve the host name: " + e.getMessage() + "; fix: check 'host'";
+    /** How the connection is protected, and what the CA file trusts. */
+    private void ssl(Connection c) throws SQLException {
+        String protocol = text(c, "SELECT CASE WHEN ssl THEN version END FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+        SslSettings ssl = settings.source().ssl();
+        if (ssl == null) {
+            ok("SSL not asked for (ssl: false): the driver's default applies; this connection is "
+                    + (protocol == null ? "not encrypted" : "encrypted (" + protocol + "), the server not verified"));
+            return;
         }
-        if (cause instanceof ConnectException || state.equals("08001") || state.equals("08004") && cause != null) {
-            return "cannot reach the server: " + e.getMessage() + "; fix: check 'host' and 'port', that PostgreSQL listens"
-                    + " there (listen_addresses) and that no firewall or security group blocks this machine";
+        if (ssl.caFile() == null) {
+            warn("SSL (" + protocol + ") without sslCaFile: the connection is encrypted but the server is not verified;"
+                    + " fix: set sslCaFile to the CA that signed the server's certificate");
+            return;
         }
-        if (state.equals("28P01") || state.equals("28000")) {
-            return "authentication failed: " + e.getMessage() + "; fix: check 'user' and 'password', and that pg_hba.conf"
-                    + " lets this user connect from this machine";
+        SslMaterial material = SslMaterial.load(ssl);
+        ok("SSL (" + protocol + "), server verified (" + ssl.sslMode() + ") against " + material.authorities().size() + " of "
+                + material.authoritiesInFile() + " certificate(s) of " + ssl.caFile()
+                + (ssl.clientCertFile() != null ? ", client certificate " + ssl.clientCertFile() : ""));
+        if (material.authoritiesInFile() > material.authorities().size()) {
+            warn(material.authoritiesInFile() - material.authorities().size() + " certificate(s) of " + ssl.caFile()
+                    + " are not trusted (" + (ssl.loadAllCaCertificates() ? "at most " + SslSettings.MAX_CA_CERTIFICATES
+                    + " are loaded" : "sslLoadAllCaCertificates is false: only the first is loaded") + ")");
         }
-        if (state.equals("3D000")) {
-            return e.getMessage() + "; fix: check 'database'";
-        }
-        return "cannot connect: " + e.getMessage() + "; fix: check host, port, database, user and password";
     }
 
     private void logical(Connection c, String user, int version, boolean superuser) throws SQLException {

@@ -1,5 +1,8 @@
 package io.pgingest.pipeline;
 
+import io.pgingest.connect.SslMaterial;
+import io.pgingest.connect.SslSettings;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,10 +52,11 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
     public static final Set<String> KEYS = Set.of("mode", "host", "port", "database", "user", "password",
             "schemas", "objects", "defaultQueryMode", "includeNewTables", "mergeTables", "frequency", "batchSize",
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
-            "walRetentionWarningMb");
+            "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
+            "sslClientKeyFile", "sslVerifyHostname");
 
-    /** How to reach the source; {@link #toString()} hides the password. */
-    public record SourceSettings(String host, int port, String database, String user, String password) {
+    /** How to reach the source; {@code ssl} is null when SSL is not asked for; {@link #toString()} hides the password. */
+    public record SourceSettings(String host, int port, String database, String user, String password, SslSettings ssl) {
         public String jdbcUrl() {
             return "jdbc:postgresql://" + host + ":" + port + "/" + database;
         }
@@ -87,7 +91,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                     + "' is not available in this version yet; use mode: logical-replication or table");
         }
         SourceSettings source = new SourceSettings(o.required("host"), o.integer("port", 5432, 1, 65535),
-                o.required("database"), o.required("user"), o.raw("password", ""));
+                o.required("database"), o.required("user"), o.raw("password", ""), ssl(o));
         List<String> schemas = o.get("schemas", "public", PipelineSettings::schemas);
         QueryMode defaultMode = o.get("defaultQueryMode", "full-load", QueryMode::parse);
         List<ObjectSelection> objects = o.get("objects", "*", text -> ObjectSelection.parseAll(text, defaultMode));
@@ -105,6 +109,39 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true),
                 Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
                 o.integer("walRetentionWarningMb", 1024, 1, 100_000_000));
+    }
+
+    /**
+     * The SSL settings when {@code ssl} is true (null otherwise: the driver's default applies, SSL when the server offers
+     * it, unverified). The files are read now, so that a bad one stops the start with its setting named.
+     */
+    private static SslSettings ssl(Options o) {
+        List<String> keys = List.of("sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile", "sslClientKeyFile",
+                "sslVerifyHostname");
+        if (!o.bool("ssl", false)) {
+            for (String key : keys) {
+                if (!o.raw(key, "").isBlank()) {
+                    throw new PipelineConfigException(o.pipeline, key, "is set but ssl is not; add ssl: true to connect with SSL");
+                }
+            }
+            return null;
+        }
+        String cert = o.raw("sslClientCertFile", "").strip();
+        String key = o.raw("sslClientKeyFile", "").strip();
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw new PipelineConfigException(o.pipeline, cert.isEmpty() ? "sslClientCertFile" : "sslClientKeyFile",
+                    "missing; a client certificate needs its key (sslClientCertFile and sslClientKeyFile go together)");
+        }
+        String ca = o.raw("sslCaFile", "").strip();
+        SslSettings settings = new SslSettings(ca.isEmpty() ? null : java.nio.file.Path.of(ca),
+                o.bool("sslLoadAllCaCertificates", false), cert.isEmpty() ? null : java.nio.file.Path.of(cert),
+                key.isEmpty() ? null : java.nio.file.Path.of(key), o.bool("sslVerifyHostname", true));
+        try {
+            SslMaterial.load(settings);
+        } catch (SslMaterial.SslProblem e) {
+            throw new PipelineConfigException(o.pipeline, e.setting(), e.getMessage());
+        }
+        return settings;
     }
 
     private static List<String> schemas(String text) {

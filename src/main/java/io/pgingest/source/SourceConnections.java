@@ -10,7 +10,8 @@ import java.util.Properties;
 /**
  * Opens JDBC connections to a pipeline's source with the session settings every reader
  * relies on: ISO dates, UTC, the {@code postgres} interval style and exact floats, so that
- * text values (cursors, keys) read in one session can be parsed back in another.
+ * text values (cursors, keys) read in one session can be parsed back in another; and the
+ * pipeline's SSL settings.
  */
 public final class SourceConnections {
 
@@ -29,7 +30,51 @@ public final class SourceConnections {
         // Binary results from a statement's first execution, as pgjdbc otherwise does from the fifth: every page of a
         // load is decoded the same way (the type tests then cover the path that long loads take).
         p.setProperty("prepareThreshold", "-1");
+        if (source.ssl() != null) {
+            source.ssl().jdbcProperties().forEach(p::setProperty);
+        }
         return DriverManager.getConnection(source.jdbcUrl(), p);
+    }
+
+    /**
+     * What a failed connection attempt means, in one line ending with what to fix: the server unreachable, the login
+     * refused, the database missing, or an SSL problem (the server's certificate not signed by the CA file, not naming
+     * the host, a client certificate required, SSL not offered).
+     */
+    public static String problem(SQLException e, SourceSettings source) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String message = String.valueOf(e.getMessage());
+        Throwable cause = e.getCause();
+        String where = "cannot connect to PostgreSQL " + source + ": " + message + "; fix: ";
+        if (cause instanceof java.net.UnknownHostException) {
+            return where + "check 'host'";
+        }
+        if (message.contains("PKIX path") || message.contains("certification path")) {
+            return where + "the server's certificate is not signed by a CA certificate of sslCaFile (only the file's"
+                    + " first certificate is trusted unless sslLoadAllCaCertificates is true); give the CA that signed it";
+        }
+        if (message.contains("could not be verified by hostnameverifier")) {
+            return where + "the server's certificate does not name host " + source.host() + "; connect with a host name"
+                    + " the certificate names, or set sslVerifyHostname: false (the CA is still checked)";
+        }
+        if (message.contains("requires a valid client certificate") || message.contains("certificate authentication failed")) {
+            return where + "the server wants a client certificate for this user: set sslClientCertFile and sslClientKeyFile"
+                    + " (a certificate whose CN is the user, signed by a CA the server trusts)";
+        }
+        if (message.contains("does not support SSL")) {
+            return where + "the server does not offer SSL: turn ssl on in its configuration, or remove ssl: true";
+        }
+        if (cause instanceof java.net.ConnectException || state.equals("08001") || state.equals("08004")) {
+            return where + "check 'host' and 'port', that PostgreSQL listens there (listen_addresses) and that no"
+                    + " firewall or security group blocks this machine";
+        }
+        if (state.equals("28P01") || state.equals("28000")) {
+            return where + "check 'user' and 'password', and that pg_hba.conf lets this user connect from this machine";
+        }
+        if (state.equals("3D000")) {
+            return where + "check 'database'";
+        }
+        return where + "check host, port, database, user and password, and that the server accepts connections";
     }
 
     private static String truncate(String s, int max) {

@@ -89,7 +89,7 @@ class ConnectionCheckIT {
         run.pipeline("nodb", db, "database", db.name() + "_missing");
         PipelineRun.Output out = run.command("--check");
         assertThat(out.exitCode()).as(out.stdout() + out.stderr()).isEqualTo(1);
-        assertThat(out.stdout()).contains("FAIL  cannot reach the server").contains("fix: check 'host' and 'port'")
+        assertThat(out.stdout()).contains("FAIL  cannot connect to PostgreSQL").contains("fix: check 'host' and 'port'")
                 .contains("does not exist; fix: check 'database'").contains("check FAILED: 2 problem(s)");
     }
 

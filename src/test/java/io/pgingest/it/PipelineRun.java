@@ -172,7 +172,12 @@ public final class PipelineRun {
 
     /** Rows of a DuckDB query, each as a list of column values. */
     public List<List<Object>> duck(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + duckdb);
+        return duck(duckdb, sql);
+    }
+
+    /** Rows of a query on another DuckDB file. */
+    public static List<List<Object>> duck(Path file, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
             int n = rs.getMetaData().getColumnCount();

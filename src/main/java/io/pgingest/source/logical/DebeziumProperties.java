@@ -1,5 +1,6 @@
 package io.pgingest.source.logical;
 
+import io.pgingest.connect.SslSettings;
 import io.pgingest.pipeline.PipelineSettings;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
 
@@ -39,6 +40,10 @@ final class DebeziumProperties {
         c.setDatabaseDbname(settings.source().database());
         c.setDatabaseUser(settings.source().user());
         c.setDatabasePassword(settings.source().password());
+        SslSettings ssl = settings.source().ssl();
+        if (ssl != null) {
+            c.setDatabaseSslmode(ssl.sslMode());
+        }
         c.setPluginName("pgoutput");
         c.setSlotName(slot);
         c.setPublicationName(slot);
@@ -95,6 +100,10 @@ final class DebeziumProperties {
         c.setTopicNamingStrategy(CachedTopicNaming.class.getName());
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
+        if (ssl != null) {
+            // Debezium hands every database.* property to pgjdbc without the prefix: the socket factory and its files
+            ssl.jdbcProperties().forEach((k, v) -> p.setProperty("database." + k, v));
+        }
         // With keepalive confirmations the slot is usually ahead of the stored offset (which only moves with changes of
         // the pipeline's tables); by default Debezium would then refuse to start ("no longer available on the server").
         // Both positions only pass what the destination committed, so the greater one is safe to resume from:

@@ -68,8 +68,7 @@ public final class TableSource {
         } catch (CatalogException e) {
             throw new PipelineConfigException(settings.name(), "objects", e.getMessage(), e);
         } catch (SQLException e) {
-            throw new PipelineConfigException(settings.name(), "host", "cannot connect to PostgreSQL " + settings.source()
-                    + ": " + e.getMessage() + " (check host, port, database, user and password, and that the server accepts connections)", e);
+            throw new PipelineConfigException(settings.name(), "host", SourceConnections.problem(e, settings.source()), e);
         }
     }
 
