@@ -27,6 +27,7 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
     static final String LOAD_ALL = "pgingest.sslLoadAllCaCertificates";
     static final String CLIENT_CERT = "pgingest.sslClientCertFile";
     static final String CLIENT_KEY = "pgingest.sslClientKeyFile";
+    static final String TUNNELLED_HOST = "pgingest.sslTunnelledHost";
 
     /** pgjdbc's {@code sslmode}. */
     public String sslMode() {
@@ -35,12 +36,18 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
 
     /**
      * The connection properties that make pgjdbc use these settings: {@code sslmode}, {@code sslfactory} and the
-     * files for {@link PgIngestSslFactory}, which pgjdbc hands every connection property.
+     * files for {@link PgIngestSslFactory}, which pgjdbc hands every connection property. {@code tunnelledHost}: the
+     * source's host when the connection goes through an SSH tunnel (null otherwise), which the host name check uses.
      */
-    public Map<String, String> jdbcProperties() {
+    public Map<String, String> jdbcProperties(String tunnelledHost) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sslmode", sslMode());
         p.put("sslfactory", PgIngestSslFactory.class.getName());
+        if (tunnelledHost != null) {
+            // through an SSH tunnel the driver connects to 127.0.0.1: the certificate must name the source's host
+            p.put(TUNNELLED_HOST, tunnelledHost);
+            p.put("sslhostnameverifier", TunnelledHostVerifier.class.getName());
+        }
         if (caFile != null) {
             p.put(CA_FILE, caFile.toString());
             p.put(LOAD_ALL, Boolean.toString(loadAllCaCertificates));
@@ -52,7 +59,7 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
         return p;
     }
 
-    /** The settings {@link #jdbcProperties()} wrote, read back by the socket factory. */
+    /** The settings {@link #jdbcProperties} wrote, read back by the socket factory. */
     static SslSettings fromJdbcProperties(java.util.Properties p) {
         String ca = p.getProperty(CA_FILE);
         String cert = p.getProperty(CLIENT_CERT);

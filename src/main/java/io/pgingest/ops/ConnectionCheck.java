@@ -79,7 +79,8 @@ final class ConnectionCheck {
             int version = intValue(c, "SELECT current_setting('server_version_num')::int");
             String user = text(c, "SELECT current_user");
             ok("connected to " + source.host() + ":" + source.port() + "/" + source.database() + " as " + user
-                    + " (PostgreSQL " + text(c, "SHOW server_version") + ")");
+                    + " (PostgreSQL " + text(c, "SHOW server_version") + ")" + (source.ssh() == null ? ""
+                    : " through the SSH tunnel " + source.ssh() + " (host key verified against " + source.ssh().knownHostsFile() + ")"));
             ssl(c);
             if (version < MIN_VERSION) {
                 fail("PostgreSQL " + text(c, "SHOW server_version") + " is older than 10, the oldest version pg-ingest"

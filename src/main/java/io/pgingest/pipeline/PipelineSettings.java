@@ -2,6 +2,8 @@ package io.pgingest.pipeline;
 
 import io.pgingest.connect.SslMaterial;
 import io.pgingest.connect.SslSettings;
+import io.pgingest.connect.SshSettings;
+import io.pgingest.connect.SshTunnels;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,10 +55,15 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "schemas", "objects", "defaultQueryMode", "includeNewTables", "mergeTables", "frequency", "batchSize",
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
             "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
-            "sslClientKeyFile", "sslVerifyHostname");
+            "sslClientKeyFile", "sslVerifyHostname", "sshHost", "sshPort", "sshUser", "sshPrivateKeyFile",
+            "sshKnownHostsFile");
 
-    /** How to reach the source; {@code ssl} is null when SSL is not asked for; {@link #toString()} hides the password. */
-    public record SourceSettings(String host, int port, String database, String user, String password, SslSettings ssl) {
+    /**
+     * How to reach the source; {@code ssl} is null when SSL is not asked for, {@code ssh} when there is no SSH tunnel
+     * (with one, host and port are as the SSH server sees them); {@link #toString()} hides the password.
+     */
+    public record SourceSettings(String host, int port, String database, String user, String password, SslSettings ssl,
+                                 SshSettings ssh) {
         public String jdbcUrl() {
             return "jdbc:postgresql://" + host + ":" + port + "/" + database;
         }
@@ -91,7 +98,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                     + "' is not available in this version yet; use mode: logical-replication or table");
         }
         SourceSettings source = new SourceSettings(o.required("host"), o.integer("port", 5432, 1, 65535),
-                o.required("database"), o.required("user"), o.raw("password", ""), ssl(o));
+                o.required("database"), o.required("user"), o.raw("password", ""), ssl(o), ssh(o));
         List<String> schemas = o.get("schemas", "public", PipelineSettings::schemas);
         QueryMode defaultMode = o.get("defaultQueryMode", "full-load", QueryMode::parse);
         List<ObjectSelection> objects = o.get("objects", "*", text -> ObjectSelection.parseAll(text, defaultMode));
@@ -142,6 +149,36 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             throw new PipelineConfigException(o.pipeline, e.setting(), e.getMessage());
         }
         return settings;
+    }
+
+    /** The SSH tunnel when {@code sshHost} is set (null otherwise); the key file is read now. */
+    private static SshSettings ssh(Options o) {
+        List<String> keys = List.of("sshPort", "sshUser", "sshPrivateKeyFile", "sshKnownHostsFile");
+        String host = o.raw("sshHost", "").strip();
+        if (host.isEmpty()) {
+            for (String key : keys) {
+                if (!o.raw(key, "").isBlank()) {
+                    throw new PipelineConfigException(o.pipeline, key, "is set but sshHost is not; set sshHost to connect through SSH");
+                }
+            }
+            return null;
+        }
+        String keyFile = o.required("sshPrivateKeyFile").strip();
+        String knownHosts = o.raw("sshKnownHostsFile", "").strip();
+        java.nio.file.Path known = knownHosts.isEmpty()
+                ? java.nio.file.Path.of(System.getProperty("user.home"), ".ssh", "known_hosts") : java.nio.file.Path.of(knownHosts);
+        int port = o.integer("sshPort", 22, 1, 65535);
+        if (!java.nio.file.Files.isReadable(known)) {
+            throw new PipelineConfigException(o.pipeline, "sshKnownHostsFile", known + " cannot be read; the SSH server's host"
+                    + " key is verified against it: create it with the key, e.g. ssh-keyscan -p " + port + " " + host + " >> " + known);
+        }
+        SshSettings ssh = new SshSettings(host, port, o.required("sshUser"), java.nio.file.Path.of(keyFile), known);
+        try {
+            SshTunnels.checkKey(ssh);
+        } catch (IllegalArgumentException e) {
+            throw new PipelineConfigException(o.pipeline, "sshPrivateKeyFile", e.getMessage());
+        }
+        return ssh;
     }
 
     private static List<String> schemas(String text) {

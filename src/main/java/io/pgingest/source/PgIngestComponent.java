@@ -1,6 +1,7 @@
 package io.pgingest.source;
 
 import io.pgingest.billing.BillingCounters;
+import io.pgingest.connect.SshTunnels;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.RunOnce;
 import io.pgingest.state.JdbcStateStore;
@@ -100,6 +101,7 @@ public class PgIngestComponent extends DefaultComponent {
 
     @Override
     protected void doStop() throws Exception {
+        SshTunnels.closeAll();
         if (ownsStateStore && stateStore != null) {
             stateStore.close();
             stateStore = null;

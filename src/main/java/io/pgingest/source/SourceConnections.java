@@ -1,6 +1,10 @@
 package io.pgingest.source;
 
+import io.pgingest.connect.SshTunnels;
 import io.pgingest.pipeline.PipelineSettings.SourceSettings;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+
+import java.io.IOException;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,9 +35,30 @@ public final class SourceConnections {
         // load is decoded the same way (the type tests then cover the path that long loads take).
         p.setProperty("prepareThreshold", "-1");
         if (source.ssl() != null) {
-            source.ssl().jdbcProperties().forEach(p::setProperty);
+            source.ssl().jdbcProperties(source.ssh() != null ? source.host() : null).forEach(p::setProperty);
         }
-        return DriverManager.getConnection(source.jdbcUrl(), p);
+        if (source.ssh() == null) {
+            return DriverManager.getConnection(source.jdbcUrl(), p);
+        }
+        HostAndPort local = reachable(source);
+        return DriverManager.getConnection("jdbc:postgresql://" + local.host() + ":" + local.port() + "/" + source.database(), p);
+    }
+
+    /** Where the source is reached from here: its host and port, or the local end of its SSH tunnel. */
+    public record HostAndPort(String host, int port) {
+    }
+
+    /** The address to connect to (opening the pipeline's SSH tunnel when it has one). */
+    public static HostAndPort reachable(SourceSettings source) throws SQLException {
+        if (source.ssh() == null) {
+            return new HostAndPort(source.host(), source.port());
+        }
+        try {
+            SshdSocketAddress local = SshTunnels.local(source.ssh(), source.host(), source.port());
+            return new HostAndPort(local.getHostName(), local.getPort());
+        } catch (IOException e) {
+            throw new SQLException(e.getMessage(), "08001", e);
+        }
     }
 
     /**
@@ -46,6 +71,9 @@ public final class SourceConnections {
         String message = String.valueOf(e.getMessage());
         Throwable cause = e.getCause();
         String where = "cannot connect to PostgreSQL " + source + ": " + message + "; fix: ";
+        if (source.ssh() != null && cause instanceof IOException) {
+            return "cannot connect to PostgreSQL " + source + " through SSH " + source.ssh() + ": " + message; // it says the fix
+        }
         if (cause instanceof java.net.UnknownHostException) {
             return where + "check 'host'";
         }

@@ -2,6 +2,7 @@ package io.pgingest.source.logical;
 
 import io.pgingest.connect.SslSettings;
 import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.SourceConnections;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
 
 import java.util.List;
@@ -35,8 +36,14 @@ final class DebeziumProperties {
         PostgresConnectorEmbeddedDebeziumConfiguration c = new PostgresConnectorEmbeddedDebeziumConfiguration();
         c.setName(slot);
         c.setTopicPrefix(slot);
-        c.setDatabaseHostname(settings.source().host());
-        c.setDatabasePort(settings.source().port());
+        SourceConnections.HostAndPort address;
+        try {
+            address = SourceConnections.reachable(settings.source()); // the local end of an SSH tunnel, if any
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        c.setDatabaseHostname(address.host());
+        c.setDatabasePort(address.port());
         c.setDatabaseDbname(settings.source().database());
         c.setDatabaseUser(settings.source().user());
         c.setDatabasePassword(settings.source().password());
@@ -102,7 +109,8 @@ final class DebeziumProperties {
         p.remove("offset.storage.file.filename");
         if (ssl != null) {
             // Debezium hands every database.* property to pgjdbc without the prefix: the socket factory and its files
-            ssl.jdbcProperties().forEach((k, v) -> p.setProperty("database." + k, v));
+            ssl.jdbcProperties(settings.source().ssh() != null ? settings.source().host() : null)
+                    .forEach((k, v) -> p.setProperty("database." + k, v));
         }
         // With keepalive confirmations the slot is usually ahead of the stored offset (which only moves with changes of
         // the pipeline's tables); by default Debezium would then refuse to start ("no longer available on the server").
