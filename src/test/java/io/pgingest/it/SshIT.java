@@ -143,6 +143,41 @@ class SshIT {
     }
 
     @Test
+    void aStreamingPipelineGoesOnWhenTheSshSessionDrops() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("sshdest")) {
+            String name = "resumed_" + suffix();
+            run.pipelineTo(name, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
+                    + ")&schema=public", tunnel("mode", "logical-replication"));
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> rows(dest, 40) == 1))
+                        .as("the historical load").isTrue();
+                // made after the load: it arrives once the stream runs
+                db.execute("INSERT INTO items VALUES (41, 'before')");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> rows(dest, 41) == 1))
+                        .as("streaming through the tunnel").isTrue();
+                assertThat(sshd.getActiveSessions()).isNotEmpty();
+                for (var session : sshd.getActiveSessions()) {
+                    session.close(true); // the bastion drops the tunnel: every forwarded connection breaks
+                }
+                db.execute("INSERT INTO items VALUES (42, 'after')");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(90), () -> rows(dest, 42) == 1))
+                        .as("the tunnel was opened again and the stream resumed").isTrue();
+                assertThat(streaming.stop()).isZero();
+            }
+        }
+        assertThat(relay.accepted.get()).isEqualTo(forwarded.get());
+    }
+
+    private static long rows(TestDatabase dest, int id) {
+        try {
+            return ((Number) PipelineRun.pg(dest, "SELECT count(*) FROM items WHERE id = " + id).get(0).get(0)).longValue();
+        } catch (java.sql.SQLException e) {
+            return 0; // not created yet
+        }
+    }
+
+    @Test
     void sslThroughTheTunnelVerifiesTheSourcesHostNameNotTheTunnels() throws Exception {
         // The driver connects to 127.0.0.1 (the tunnel); the server's certificate names localhost, the source's host.
         String[] params = tunnel("objects", "items: full-load", "ssl", "true", "sslCaFile", SslIT.SSL.resolve("ca.crt").toString());
