@@ -28,6 +28,9 @@ done
 # shellcheck source=../scripts/lib/common.sh
 source "$(dirname "$0")/../scripts/lib/common.sh"
 require_commands java psql pgbench pg_dump createdb dropdb pg_isready awk
+# Plain connections on both sides (psql, pgbench, pg_recvlogical here; pg-ingest's routes say ssl: false and
+# sslmode=disable): the benchmark measures the data path, not TLS (scripts/setup-postgres.sh turns SSL on for the tests).
+export PGSSLMODE=disable
 
 SRC=pgingest_bench_src
 DST=pgingest_bench_dst

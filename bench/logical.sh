@@ -61,6 +61,9 @@ dest_on() { [[ " ${DESTS[*]} " == *" $1 "* ]]; }
 # shellcheck source=../scripts/lib/common.sh
 source "$(dirname "$0")/../scripts/lib/common.sh"
 require_commands java psql pgbench pg_recvlogical pg_dump createdb dropdb pg_isready awk timeout
+# Plain connections on both sides (psql, pgbench, pg_recvlogical here; pg-ingest's routes say ssl: false and
+# sslmode=disable): the benchmark measures the data path, not TLS (scripts/setup-postgres.sh turns SSL on for the tests).
+export PGSSLMODE=disable
 
 export PGINGEST_LBENCH_PREFIX="${PGINGEST_LBENCH_PREFIX:-lbench}"
 [[ "$PGINGEST_LBENCH_PREFIX" =~ ^[a-z][a-z0-9_]{0,20}$ ]] \

@@ -11,15 +11,20 @@ import java.util.Map;
  * verify-full}; else {@code verify-ca}). Without one the connection is encrypted but the server is not verified
  * ({@code require}). A client certificate and its key (RSA only) authenticate the user when the server asks for one.
  * Every connection to the source uses them: pgjdbc's and Debezium's, through {@link PgIngestSslFactory}.
+ * {@link #DISABLED} ({@code ssl: false}) connects without SSL.
  *
+ * @param enabled               false: no SSL at all ({@code sslmode=disable}); the other components are then unset
  * @param caFile                PEM file of CA certificates, or null
  * @param loadAllCaCertificates trust every certificate of the file (up to 50), not only the first
  * @param clientCertFile        PEM client certificate (with its chain, if any), or null
  * @param clientKeyFile         its RSA private key: PEM (PKCS#8 or PKCS#1, unencrypted) or DER PKCS#8, or null
  * @param verifyHostname        with a CA file, check that the certificate names the host
  */
-public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clientCertFile, Path clientKeyFile,
-                          boolean verifyHostname) {
+public record SslSettings(boolean enabled, Path caFile, boolean loadAllCaCertificates, Path clientCertFile,
+                          Path clientKeyFile, boolean verifyHostname) {
+
+    /** {@code ssl: false}: plain connections, also to a server that offers SSL. */
+    public static final SslSettings DISABLED = new SslSettings(false, null, false, null, null, false);
 
     public static final int MAX_CA_CERTIFICATES = 50;
 
@@ -31,7 +36,7 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
 
     /** pgjdbc's {@code sslmode}. */
     public String sslMode() {
-        return caFile == null ? "require" : verifyHostname ? "verify-full" : "verify-ca";
+        return !enabled ? "disable" : caFile == null ? "require" : verifyHostname ? "verify-full" : "verify-ca";
     }
 
     /**
@@ -42,6 +47,9 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
     public Map<String, String> jdbcProperties(String tunnelledHost) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sslmode", sslMode());
+        if (!enabled) {
+            return p;
+        }
         p.put("sslfactory", PgIngestSslFactory.class.getName());
         if (tunnelledHost != null) {
             // through an SSH tunnel the driver connects to 127.0.0.1: the certificate must name the source's host
@@ -64,7 +72,7 @@ public record SslSettings(Path caFile, boolean loadAllCaCertificates, Path clien
         String ca = p.getProperty(CA_FILE);
         String cert = p.getProperty(CLIENT_CERT);
         String key = p.getProperty(CLIENT_KEY);
-        return new SslSettings(ca == null ? null : Path.of(ca), Boolean.parseBoolean(p.getProperty(LOAD_ALL)),
+        return new SslSettings(true, ca == null ? null : Path.of(ca), Boolean.parseBoolean(p.getProperty(LOAD_ALL)),
                 cert == null ? null : Path.of(cert), key == null ? null : Path.of(key),
                 "verify-full".equals(p.getProperty("sslmode")));
     }

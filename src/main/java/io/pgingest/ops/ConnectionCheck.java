@@ -101,8 +101,12 @@ final class ConnectionCheck {
         String protocol = text(c, "SELECT CASE WHEN ssl THEN version END FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
         SslSettings ssl = settings.source().ssl();
         if (ssl == null) {
-            ok("SSL not asked for (ssl: false): the driver's default applies; this connection is "
-                    + (protocol == null ? "not encrypted" : "encrypted (" + protocol + "), the server not verified"));
+            ok("ssl: prefer (the default): this connection is "
+                    + (protocol == null ? "not encrypted (the server offers no SSL)" : "encrypted (" + protocol + "), the server not verified"));
+            return;
+        }
+        if (!ssl.enabled()) {
+            ok("ssl: false: this connection is not encrypted");
             return;
         }
         if (ssl.caFile() == null) {

@@ -59,7 +59,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "sshKnownHostsFile");
 
     /**
-     * How to reach the source; {@code ssl} is null when SSL is not asked for, {@code ssh} when there is no SSH tunnel
+     * How to reach the source; {@code ssl} is null for the driver's default (ssl: prefer), {@code ssh} when there is no SSH tunnel
      * (with one, host and port are as the SSH server sees them); {@link #toString()} hides the password.
      */
     public record SourceSettings(String host, int port, String database, String user, String password, SslSettings ssl,
@@ -119,19 +119,27 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
     }
 
     /**
-     * The SSL settings when {@code ssl} is true (null otherwise: the driver's default applies, SSL when the server offers
-     * it, unverified). The files are read now, so that a bad one stops the start with its setting named.
+     * The SSL settings: {@code ssl: prefer} (the default) gives null, the driver's default (SSL when the server offers
+     * it, unverified); {@code false} no SSL; {@code true} SSL with the other ssl* settings. The files are read now, so
+     * that a bad one stops the start with its setting named.
      */
     private static SslSettings ssl(Options o) {
         List<String> keys = List.of("sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile", "sslClientKeyFile",
                 "sslVerifyHostname");
-        if (!o.bool("ssl", false)) {
+        String mode = o.get("ssl", "prefer", v -> {
+            String m = v.strip().toLowerCase(Locale.ROOT);
+            if (!List.of("true", "false", "prefer").contains(m)) {
+                throw new IllegalArgumentException("'" + v + "' is not one of true, false, prefer");
+            }
+            return m;
+        });
+        if (!mode.equals("true")) {
             for (String key : keys) {
                 if (!o.raw(key, "").isBlank()) {
-                    throw new PipelineConfigException(o.pipeline, key, "is set but ssl is not; add ssl: true to connect with SSL");
+                    throw new PipelineConfigException(o.pipeline, key, "is set but ssl is not true; add ssl: true to connect with SSL");
                 }
             }
-            return null;
+            return mode.equals("false") ? SslSettings.DISABLED : null;
         }
         String cert = o.raw("sslClientCertFile", "").strip();
         String key = o.raw("sslClientKeyFile", "").strip();
@@ -140,7 +148,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                     "missing; a client certificate needs its key (sslClientCertFile and sslClientKeyFile go together)");
         }
         String ca = o.raw("sslCaFile", "").strip();
-        SslSettings settings = new SslSettings(ca.isEmpty() ? null : java.nio.file.Path.of(ca),
+        SslSettings settings = new SslSettings(true, ca.isEmpty() ? null : java.nio.file.Path.of(ca),
                 o.bool("sslLoadAllCaCertificates", false), cert.isEmpty() ? null : java.nio.file.Path.of(cert),
                 key.isEmpty() ? null : java.nio.file.Path.of(key), o.bool("sslVerifyHostname", true));
         try {

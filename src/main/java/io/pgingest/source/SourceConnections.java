@@ -96,6 +96,9 @@ public final class SourceConnections {
             return where + "check 'host' and 'port', that PostgreSQL listens there (listen_addresses) and that no"
                     + " firewall or security group blocks this machine";
         }
+        if (message.contains("no encryption")) {
+            return where + "the server accepts this user from here over SSL only: set ssl: true (or leave ssl at prefer)";
+        }
         if (state.equals("28P01") || state.equals("28000")) {
             return where + "check 'user' and 'password', and that pg_hba.conf lets this user connect from this machine";
         }

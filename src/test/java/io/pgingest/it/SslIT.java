@@ -130,10 +130,17 @@ class SslIT {
         PipelineRun.Result missing = runOnce("missing", "ssl", "true", "sslCaFile", tmp.resolve("nope.crt").toString());
         assertThat(missing.stderr()).contains("key 'sslCaFile'").contains("cannot read");
 
+        PipelineRun.Result plain = runOnce("plain", "user", CLIENT, "ssl", "false");
+        assertThat(plain.stderr()).as("ssl: false connects without SSL, which pg_hba refuses for this role")
+                .contains("no encryption").contains("set ssl: true");
+
+        PipelineRun.Result badValue = runOnce("bad_value", "ssl", "yes");
+        assertThat(badValue.stderr()).contains("key 'ssl'").contains("not one of true, false, prefer");
+
         Path notPem = Files.writeString(tmp.resolve("not.crt"), "hello");
         PipelineRun.Result garbage = runOnce("garbage", "ssl", "true", "sslCaFile", notPem.toString());
         assertThat(garbage.stderr()).contains("holds no PEM certificate");
-        for (PipelineRun.Result r : List.of(wrongKey, withoutSsl, missing, garbage)) {
+        for (PipelineRun.Result r : List.of(wrongKey, withoutSsl, missing, plain, badValue, garbage)) {
             assertThat(r.exitCode()).as(r.stderr()).isEqualTo(2);
         }
         assertThat(Files.exists(run.duckdb)).as("nothing was written").isFalse();

@@ -26,6 +26,9 @@ public final class PostgresEndpoint extends DefaultEndpoint {
     private String password;
     @UriParam(defaultValue = "public", description = "Schema of the destination tables; created when missing")
     private String schema = "public";
+    @UriParam(label = "security", enums = "disable,allow,prefer,require,verify-ca,verify-full",
+            description = "pgjdbc's sslmode for the destination connections; unset: the driver's default (prefer)")
+    private String sslmode;
 
     PostgresEndpoint(String uri, PostgresComponent component, String database) {
         super(uri, component);
@@ -33,7 +36,7 @@ public final class PostgresEndpoint extends DefaultEndpoint {
     }
 
     String jdbcUrl() {
-        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database + (sslmode == null ? "" : "?sslmode=" + sslmode);
     }
 
     @Override
@@ -89,5 +92,17 @@ public final class PostgresEndpoint extends DefaultEndpoint {
 
     public void setSchema(String schema) {
         this.schema = schema;
+    }
+
+    public String getSslmode() {
+        return sslmode;
+    }
+
+    public void setSslmode(String sslmode) {
+        if (!java.util.List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full").contains(sslmode)) {
+            throw new IllegalArgumentException("sslmode '" + sslmode + "' is not one of disable, allow, prefer, require,"
+                    + " verify-ca, verify-full");
+        }
+        this.sslmode = sslmode;
     }
 }
