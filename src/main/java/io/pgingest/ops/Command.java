@@ -7,10 +7,11 @@ import java.util.List;
 
 /**
  * An operator command that the application runs instead of its pipelines: {@code --status}, {@code --check [PIPELINE]},
- * {@code --delete-pipeline NAME} or {@code --restart-historical-load PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
+ * {@code --delete-pipeline NAME}, {@code --restart-historical-load PIPELINE OBJECT}, {@code --include-object PIPELINE OBJECT}
+ * or {@code --skip-object PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
  * the command over them and exits with its code.
  */
-public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand, CheckCommand {
+public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand, CheckCommand, ObjectCommand {
 
     /** The command did what it was asked. */
     int DONE = 0;
@@ -62,21 +63,23 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
                             + " --delete-pipeline NAME");
                 }
                 c = new DeletePipelineCommand(name);
-            } else if (a.equals("--restart-historical-load")) {
+            } else if (a.equals("--restart-historical-load") || a.equals("--include-object") || a.equals("--skip-object")) {
                 String name = i + 1 < args.size() ? args.get(i + 1) : "";
                 String object = i + 2 < args.size() ? args.get(i + 2) : "";
                 if (name.isBlank() || name.startsWith("-") || object.isBlank() || object.startsWith("-")) {
-                    throw new IllegalArgumentException("--restart-historical-load needs the pipeline and the object:"
-                            + " --restart-historical-load PIPELINE SCHEMA.TABLE (as --status lists it)");
+                    throw new IllegalArgumentException(a + " needs the pipeline and the object: " + a
+                            + " PIPELINE SCHEMA.TABLE (as --status lists it)");
                 }
                 args.subList(i, i + 3).clear();
                 i--;
-                c = new RestartHistoricalLoadCommand(name, object);
+                c = a.equals("--restart-historical-load") ? new RestartHistoricalLoadCommand(name, object)
+                        : new ObjectCommand(a.equals("--include-object"), name, object);
             }
             if (c != null) {
                 if (found != null) {
                     throw new IllegalArgumentException("give one command at a time: --status, --check [PIPELINE],"
-                            + " --delete-pipeline NAME or --restart-historical-load PIPELINE OBJECT");
+                            + " --delete-pipeline NAME, --restart-historical-load, --include-object or --skip-object"
+                            + " PIPELINE OBJECT");
                 }
                 found = c;
             }

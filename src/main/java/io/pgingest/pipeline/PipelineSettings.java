@@ -41,12 +41,14 @@ import java.util.Set;
  *                         server's keepalive positions without it)
  * @param walRetentionWarningMb logical replication: above this many MB of WAL retained by the pipeline's slot a
  *                         WARN line is logged (see {@code SlotMonitor})
+ * @param skipObjectsAtStart the first run records every selected object SKIPPED (the pipeline runs, nothing is
+ *                         ingested until an operator includes objects)
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
                                Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
                                Duration lateCommitWait, boolean loadHistoricalData, Duration retryBudget,
-                               String heartbeatQuery, int walRetentionWarningMb) {
+                               String heartbeatQuery, int walRetentionWarningMb, boolean skipObjectsAtStart) {
 
     public static final int MAX_NAME_LENGTH = 255;
 
@@ -56,7 +58,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
             "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
             "sslClientKeyFile", "sslVerifyHostname", "sshHost", "sshPort", "sshUser", "sshPrivateKeyFile",
-            "sshKnownHostsFile");
+            "sshKnownHostsFile", "skipObjectsAtStart");
 
     /**
      * How to reach the source; {@code ssl} is null for the driver's default (ssl: prefer), {@code ssh} when there is no SSH tunnel
@@ -115,7 +117,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true),
                 Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
-                o.integer("walRetentionWarningMb", 1024, 1, 100_000_000));
+                o.integer("walRetentionWarningMb", 1024, 1, 100_000_000), o.bool("skipObjectsAtStart", false));
     }
 
     /**

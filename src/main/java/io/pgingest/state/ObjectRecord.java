@@ -17,6 +17,11 @@ import java.time.Instant;
 public record ObjectRecord(String pipeline, String object, long tableOid, ObjectStatus status,
                            ObjectProgress progress, String queryMode, String message, Instant updatedAt) {
 
+    /** The same object with another status, progress and message, updated now. */
+    public ObjectRecord withStatus(ObjectStatus newStatus, ObjectProgress newProgress, String newMessage) {
+        return new ObjectRecord(pipeline, object, tableOid, newStatus, newProgress, queryMode, newMessage, Instant.now());
+    }
+
     public ObjectRecord withProgress(ObjectProgress newProgress, String newMessage) {
         return new ObjectRecord(pipeline, object, tableOid, status, newProgress, queryMode, newMessage, Instant.now());
     }

@@ -89,6 +89,13 @@ final class ChangeBatcher {
         layouts.values().removeIf(l -> l.table().info().table().display().equals(name));
     }
 
+    /** Stops streaming a table (skipped by an operator): its changes are no longer written. */
+    void remove(String name) {
+        tables.remove(name);
+        checked.remove(name);
+        layouts.values().removeIf(l -> l.table().info().table().display().equals(name));
+    }
+
     /** The tables named by data records that the batcher does not stream. */
     List<String> unknownTables(List<SourceRecord> records) {
         List<String> out = new ArrayList<>();

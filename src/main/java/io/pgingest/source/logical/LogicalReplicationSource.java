@@ -14,6 +14,7 @@ import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
+import io.pgingest.state.ObjectStatus;
 import io.pgingest.state.StateStore;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -55,6 +56,13 @@ public final class LogicalReplicationSource {
      * Records that the rows of an included table are owed a load again ("Restart Historical Load"): a running
      * pipeline loads them at its next check for new tables ({@link NewTables#INTERVAL}), a stopped one at its start.
      */
+    /** Records that an operator included a skipped table: the pipeline adds it, loads its rows and streams it. */
+    public static void requestInclusion(StateStore state, ObjectRecord record) {
+        state.deleteCursor(record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
+        state.saveObject(record.withStatus(ObjectStatus.INCLUDED, ObjectProgress.PENDING, TablePlanner.LOAD_OWED
+                + ": included by an operator at " + Instant.now()));
+    }
+
     public static void requestHistoricalLoad(StateStore state, ObjectRecord record) {
         state.deleteCursor(record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
         state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": restart of the historical load"
@@ -149,8 +157,10 @@ public final class LogicalReplicationSource {
                 return Optional.of("cannot prepare the tables to stream: " + BatchHandler.rootMessage(e));
             }
             if (tables.isEmpty() && owed.isEmpty()) {
-                LOG.warn("pipeline {}: no table to replicate (check 'objects' and 'schemas'); nothing to stream", settings.name());
-                return Optional.empty();
+                // the pipeline still streams: a table created or included later is added while it runs
+                LOG.warn("pipeline {}: no table to replicate now ({}); streaming starts with none", settings.name(),
+                        settings.skipObjectsAtStart() ? "every object is skipped until an operator includes it (--include-object)"
+                                : "check 'objects' and 'schemas'");
             }
             // The engine starts while the rows owed a load are loaded (its start takes a second or two); its
             // batches wait for the loads, then carry positions at least the WAL position read after them.

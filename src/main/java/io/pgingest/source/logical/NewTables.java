@@ -4,6 +4,7 @@ import io.pgingest.catalog.Catalog;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.ObjectOperations;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.event.Metadata;
 import io.pgingest.source.table.KeyOrderLoad;
@@ -70,11 +71,19 @@ final class NewTables {
      */
     long check(ChangeBatcher batcher, BatchSink sink) throws Exception {
         lastCheck = System.currentTimeMillis();
-        Map<String, LogicalTable> streamed = batcher.tables();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
-            noteDropped(streamed, all);
+            noteDropped(batcher.tables(), all);
             Map<String, ObjectRecord> known = planner.known();
+            for (String name : batcher.tables().keySet()) {
+                ObjectRecord r = known.get(name);
+                if (r != null && ObjectOperations.heldSkipped(r)) {
+                    LOG.info("pipeline {}: {} skipped; its changes are no longer written", settings.name(), name);
+                    batcher.remove(name);
+                    planner.noteStopped(r);
+                }
+            }
+            Map<String, LogicalTable> streamed = batcher.tables();
             // new or re-created tables, and streamed ones whose rows are owed a load again (Restart Historical Load)
             List<TableInfo> candidates = all.stream().filter(t -> streamed.get(t.table().display()) == null
                     || streamed.get(t.table().display()).info().oid() != t.oid()

@@ -3,6 +3,8 @@ package io.pgingest.source.logical;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.ObjectOperations;
+import io.pgingest.source.table.TableSource;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
 import io.pgingest.state.ObjectStatus;
@@ -70,6 +72,13 @@ final class TablePlanner {
         }
         boolean explicit = !selection.get().name().isWildcard();
         boolean isNew = record == null || record.tableOid() != t.oid();
+        if (firstRun && settings.skipObjectsAtStart()) {
+            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, TableSource.SKIPPED_AT_START + "; --include-object includes it");
+            return Optional.empty();
+        }
+        if (!isNew && ObjectOperations.heldSkipped(record)) {
+            return Optional.empty(); // an operator's skip (or skipObjectsAtStart) holds until an operator includes it
+        }
         String what = record == null ? "new table" : "table re-created";
         boolean skippedNew = !isNew && record.status() == ObjectStatus.SKIPPED && record.message() != null
                 && record.message().contains(SKIPPED_NEW);
@@ -117,6 +126,11 @@ final class TablePlanner {
         }
         state.saveObject(new ObjectRecord(settings.name(), t.table().display(), t.oid(), status, progress,
                 LogicalReplicationSource.MODE, message, Instant.now()));
+    }
+
+    /** Notes that a table skipped while streaming is no longer streamed. */
+    void noteStopped(ObjectRecord r) {
+        state.saveObject(r.withProgress(r.progress(), r.message() + "; not streamed since " + Instant.now()));
     }
 
     /** Saves the state of an included table. */

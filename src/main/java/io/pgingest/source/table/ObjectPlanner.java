@@ -5,6 +5,7 @@ import io.pgingest.event.Column;
 import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.pipeline.QueryMode;
+import io.pgingest.source.ObjectOperations;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
 import io.pgingest.state.ObjectStatus;
@@ -53,7 +54,11 @@ final class ObjectPlanner {
             ObjectStatus status;
             String note = null;
             if (!isNew) {
-                status = explicit && record.status() == ObjectStatus.SKIPPED ? ObjectStatus.INCLUDED : record.status();
+                status = explicit && record.status() == ObjectStatus.SKIPPED && !ObjectOperations.heldSkipped(record)
+                        ? ObjectStatus.INCLUDED : record.status();
+            } else if (firstRun && settings.skipObjectsAtStart() && selection.isPresent()) {
+                status = ObjectStatus.SKIPPED;
+                note = TableSource.SKIPPED_AT_START + "; --include-object includes it";
             } else if (firstRun || explicit) {
                 status = selection.isPresent() ? ObjectStatus.INCLUDED : ObjectStatus.SKIPPED;
             } else {

@@ -1,0 +1,41 @@
+package io.pgingest.ops;
+
+import io.pgingest.source.ObjectOperations;
+import io.pgingest.source.PgIngestComponent;
+import io.pgingest.state.StateStoreException;
+import org.apache.camel.CamelContext;
+
+import java.io.PrintStream;
+import java.util.Map;
+
+/**
+ * {@code --include-object PIPELINE OBJECT} and {@code --skip-object PIPELINE OBJECT}: the operator's include and skip
+ * of one object ({@link ObjectOperations}), recorded in the state store and done by the pipeline.
+ */
+public record ObjectCommand(boolean include, String pipeline, String object) implements Command {
+
+    @Override
+    public int run(CamelContext context, PrintStream out, PrintStream err) {
+        String prefix = "pg-ingest: " + (include ? "--include-object " : "--skip-object ") + pipeline + " " + object + ": ";
+        Map<String, DeclaredPipelines.Declared> declared = DeclaredPipelines.of(context);
+        if (!declared.containsKey(pipeline)) {
+            err.println(prefix + "no pipeline of that name in the route files; "
+                    + (declared.isEmpty() ? "they declare no pipeline" : "they declare: " + String.join(", ", declared.keySet())));
+            return INVALID;
+        }
+        PgIngestComponent component = context.getComponent("pgingest", PgIngestComponent.class);
+        try {
+            out.println(include ? ObjectOperations.include(component.stateStore(), pipeline, object)
+                    : ObjectOperations.skip(component.stateStore(), pipeline, object));
+            return DONE;
+        } catch (IllegalArgumentException e) {
+            err.println(prefix + e.getMessage());
+            return INVALID;
+        } catch (StateStoreException e) {
+            err.println(prefix + "cannot use the state store: " + StatusCommand.oneLine(e.getMessage()) + " (an H2 state file"
+                    + " is open in one process at a time: stop pg-ingest, run the command, start it again; with a PostgreSQL"
+                    + " state store a running pipeline picks the change up). Nothing was changed");
+            return FAILED;
+        }
+    }
+}
