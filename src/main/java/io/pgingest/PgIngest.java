@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  * the pipelines in {@code routes/*.camel.yaml}. Options besides Camel Main's own
  * ({@code -pl <properties location>}, {@code -h}, ...): {@code --once} runs every pipeline
  * one pass and exits with 0 only when every object succeeded; the operator commands {@code --status}, {@code --check [PIPELINE]},
- * {@code --delete-pipeline NAME}, {@code --restart-historical-load}, {@code --include-object} and {@code --skip-object}
- * {@code PIPELINE OBJECT} ({@link Command})
+ * {@code --delete-pipeline NAME}, and {@code --restart-historical-load}, {@code --include-object}, {@code --skip-object},
+ * {@code --pause-object}, {@code --resume-object} with {@code PIPELINE OBJECT} ({@link Command})
  * create the pipelines' routes without starting them, run, and exit.
  * <p>Exit codes: 0 success, 1 a pipeline or command failed, 2 invalid configuration, usage or start failure,
  * 3 {@code --once} found no pipeline, 4 a command refused because the pipeline is running.
@@ -58,7 +58,7 @@ public final class PgIngest {
             return CONFIG_ERROR;
         }
         if (command != null && once) {
-            System.err.println("pg-ingest: --once cannot be combined with an operator command (--status, --check, --delete-pipeline, --restart-historical-load, --include-object, --skip-object); give one of them");
+            System.err.println("pg-ingest: --once cannot be combined with an operator command (--status, --check, --delete-pipeline, --restart-historical-load, --include-object, --skip-object, --pause-object, --resume-object); give one of them");
             return CONFIG_ERROR;
         }
         Main main = new Main();

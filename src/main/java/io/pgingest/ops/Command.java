@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * An operator command that the application runs instead of its pipelines: {@code --status}, {@code --check [PIPELINE]},
- * {@code --delete-pipeline NAME}, {@code --restart-historical-load PIPELINE OBJECT}, {@code --include-object PIPELINE OBJECT}
- * or {@code --skip-object PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
+ * {@code --delete-pipeline NAME}, or {@code --restart-historical-load}, {@code --include-object}, {@code --skip-object},
+ * {@code --pause-object} or {@code --resume-object} with {@code PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
  * the command over them and exits with its code.
  */
 public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand, CheckCommand, ObjectCommand {
@@ -63,7 +63,7 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
                             + " --delete-pipeline NAME");
                 }
                 c = new DeletePipelineCommand(name);
-            } else if (a.equals("--restart-historical-load") || a.equals("--include-object") || a.equals("--skip-object")) {
+            } else if (a.equals("--restart-historical-load") || ObjectCommand.OPTIONS.contains(a)) {
                 String name = i + 1 < args.size() ? args.get(i + 1) : "";
                 String object = i + 2 < args.size() ? args.get(i + 2) : "";
                 if (name.isBlank() || name.startsWith("-") || object.isBlank() || object.startsWith("-")) {
@@ -73,13 +73,13 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
                 args.subList(i, i + 3).clear();
                 i--;
                 c = a.equals("--restart-historical-load") ? new RestartHistoricalLoadCommand(name, object)
-                        : new ObjectCommand(a.equals("--include-object"), name, object);
+                        : new ObjectCommand(a, name, object);
             }
             if (c != null) {
                 if (found != null) {
                     throw new IllegalArgumentException("give one command at a time: --status, --check [PIPELINE],"
-                            + " --delete-pipeline NAME, --restart-historical-load, --include-object or --skip-object"
-                            + " PIPELINE OBJECT");
+                            + " --delete-pipeline NAME, or --restart-historical-load, --include-object, --skip-object,"
+                            + " --pause-object or --resume-object with PIPELINE OBJECT");
                 }
                 found = c;
             }

@@ -9,14 +9,18 @@ import java.io.PrintStream;
 import java.util.Map;
 
 /**
- * {@code --include-object PIPELINE OBJECT} and {@code --skip-object PIPELINE OBJECT}: the operator's include and skip
- * of one object ({@link ObjectOperations}), recorded in the state store and done by the pipeline.
+ * {@code --include-object}, {@code --skip-object}, {@code --pause-object} and {@code --resume-object PIPELINE OBJECT}:
+ * the operator's operations on one object ({@link ObjectOperations}), recorded in the state store and done by the
+ * pipeline.
  */
-public record ObjectCommand(boolean include, String pipeline, String object) implements Command {
+public record ObjectCommand(String option, String pipeline, String object) implements Command {
+
+    static final java.util.List<String> OPTIONS = java.util.List.of("--include-object", "--skip-object", "--pause-object",
+            "--resume-object");
 
     @Override
     public int run(CamelContext context, PrintStream out, PrintStream err) {
-        String prefix = "pg-ingest: " + (include ? "--include-object " : "--skip-object ") + pipeline + " " + object + ": ";
+        String prefix = "pg-ingest: " + option + " " + pipeline + " " + object + ": ";
         Map<String, DeclaredPipelines.Declared> declared = DeclaredPipelines.of(context);
         if (!declared.containsKey(pipeline)) {
             err.println(prefix + "no pipeline of that name in the route files; "
@@ -25,8 +29,13 @@ public record ObjectCommand(boolean include, String pipeline, String object) imp
         }
         PgIngestComponent component = context.getComponent("pgingest", PgIngestComponent.class);
         try {
-            out.println(include ? ObjectOperations.include(component.stateStore(), pipeline, object)
-                    : ObjectOperations.skip(component.stateStore(), pipeline, object));
+            var state = component.stateStore();
+            out.println(switch (option) {
+                case "--include-object" -> ObjectOperations.include(state, pipeline, object);
+                case "--skip-object" -> ObjectOperations.skip(state, pipeline, object);
+                case "--pause-object" -> ObjectOperations.pause(state, pipeline, object);
+                default -> ObjectOperations.resume(state, pipeline, object);
+            });
             return DONE;
         } catch (IllegalArgumentException e) {
             err.println(prefix + e.getMessage());

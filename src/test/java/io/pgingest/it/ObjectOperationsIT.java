@@ -130,6 +130,40 @@ class ObjectOperationsIT {
         }
     }
 
+    @Test
+    void aPausedTableModeObjectResumesFromItsCursorAndAPausedLogicalTableIsLoadedAgain() throws Exception {
+        db.execute("CREATE TABLE e (id int PRIMARY KEY, v text)", "INSERT INTO e VALUES (1, 'e1'), (2, 'e2')");
+        run.pipeline("polled_" + name, db, "objects", "e: append-only(id)");
+        assertThat(run.once().exitCode()).isZero();
+        Object loadedAt = run.duck("SELECT _pgingest_loaded_at FROM e WHERE id = 1").get(0).get(0);
+        PipelineRun.Output paused = run.command("--pause-object", "polled_" + name, "public.e");
+        assertThat(paused.exitCode()).as(paused.stderr()).isZero();
+        db.execute("INSERT INTO e VALUES (3, 'e3'), (4, 'e4')");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("e")).as("paused: nothing read").isEqualTo(2);
+        assertThat(run.command("--resume-object", "polled_" + name, "public.e").exitCode()).isZero();
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duckCount("e")).as("resumed from the cursor: the rows added while paused arrived").isEqualTo(4);
+        assertThat(run.duck("SELECT _pgingest_loaded_at FROM e WHERE id = 1").get(0).get(0))
+                .as("and the rows before were not loaded again").isEqualTo(loadedAt);
+        PipelineRun.Output again = run.command("--resume-object", "polled_" + name, "public.e");
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.stderr()).contains("only a paused object can be resumed");
+
+        java.nio.file.Files.delete(tmp.resolve("routes").resolve("polled_" + name + ".camel.yaml"));
+        run.pipelineTo(name, db, "pgingest-duckdb:" + tmp.resolve("logical.duckdb"), "mode", "logical-replication",
+                "objects", "a");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.command("--pause-object", name, "public.a").exitCode()).isZero();
+        db.execute("UPDATE a SET v = 'while paused' WHERE id = 1");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(PipelineRun.duck(tmp.resolve("logical.duckdb"), "SELECT v FROM a WHERE id = 1")).containsExactly(List.of("a1"));
+        assertThat(run.command("--resume-object", name, "public.a").exitCode()).isZero();
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(PipelineRun.duck(tmp.resolve("logical.duckdb"), "SELECT v FROM a WHERE id = 1"))
+                .as("resumed: loaded again, so the change made while paused is there").containsExactly(List.of("while paused"));
+    }
+
     private String status(String object) {
         PipelineRun.Output out = run.command("--status");
         return out.stdout().lines().filter(l -> l.contains(" " + object + " ")).findFirst().orElse("(no line for " + object + ")");

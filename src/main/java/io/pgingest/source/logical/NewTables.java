@@ -77,8 +77,9 @@ final class NewTables {
             Map<String, ObjectRecord> known = planner.known();
             for (String name : batcher.tables().keySet()) {
                 ObjectRecord r = known.get(name);
-                if (r != null && ObjectOperations.heldSkipped(r)) {
-                    LOG.info("pipeline {}: {} skipped; its changes are no longer written", settings.name(), name);
+                if (r != null && ObjectOperations.held(r)) {
+                    LOG.info("pipeline {}: {} {}; its changes are no longer written", settings.name(), name,
+                            r.status().name().toLowerCase(Locale.ROOT));
                     batcher.remove(name);
                     planner.noteStopped(r);
                 }

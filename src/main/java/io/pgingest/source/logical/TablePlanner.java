@@ -76,8 +76,8 @@ final class TablePlanner {
             save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, TableSource.SKIPPED_AT_START + "; --include-object includes it");
             return Optional.empty();
         }
-        if (!isNew && ObjectOperations.heldSkipped(record)) {
-            return Optional.empty(); // an operator's skip (or skipObjectsAtStart) holds until an operator includes it
+        if (!isNew && ObjectOperations.held(record)) {
+            return Optional.empty(); // paused, or skipped by an operator or skipObjectsAtStart: held until an operator says
         }
         String what = record == null ? "new table" : "table re-created";
         boolean skippedNew = !isNew && record.status() == ObjectStatus.SKIPPED && record.message() != null

@@ -54,7 +54,7 @@ final class ObjectPlanner {
             ObjectStatus status;
             String note = null;
             if (!isNew) {
-                status = explicit && record.status() == ObjectStatus.SKIPPED && !ObjectOperations.heldSkipped(record)
+                status = explicit && record.status() == ObjectStatus.SKIPPED && !ObjectOperations.held(record)
                         ? ObjectStatus.INCLUDED : record.status();
             } else if (firstRun && settings.skipObjectsAtStart() && selection.isPresent()) {
                 status = ObjectStatus.SKIPPED;
