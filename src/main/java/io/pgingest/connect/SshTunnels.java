@@ -58,9 +58,17 @@ public final class SshTunnels {
         String key = ssh + " -> " + targetHost + ":" + targetPort;
         Tunnel tunnel = TUNNELS.computeIfAbsent(key, k -> new Tunnel());
         if (tunnel.session == null || !tunnel.session.isOpen()) {
-            tunnel.session = open(ssh);
-            SshdSocketAddress bound = tunnel.session.startLocalPortForwarding(
-                    new SshdSocketAddress("127.0.0.1", tunnel.localPort), new SshdSocketAddress(targetHost, targetPort));
+            ClientSession session = open(ssh);
+            SshdSocketAddress bound;
+            try {
+                bound = session.startLocalPortForwarding(
+                        new SshdSocketAddress("127.0.0.1", tunnel.localPort), new SshdSocketAddress(targetHost, targetPort));
+            } catch (IOException | RuntimeException e) {
+                session.close(true);
+                throw new IOException("cannot forward 127.0.0.1:" + tunnel.localPort + " through the SSH server " + ssh + " to "
+                        + targetHost + ":" + targetPort + ": " + message(e), e);
+            }
+            tunnel.session = session;
             tunnel.localPort = bound.getPort();
             LOG.info("SSH tunnel through {}: 127.0.0.1:{} -> {}:{}", ssh, tunnel.localPort, targetHost, targetPort);
             ClientSession opened = tunnel.session;
