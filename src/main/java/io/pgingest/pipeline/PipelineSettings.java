@@ -58,7 +58,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
             "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
             "sslClientKeyFile", "sslVerifyHostname", "sshHost", "sshPort", "sshUser", "sshPrivateKeyFile",
-            "sshKnownHostsFile", "skipObjectsAtStart");
+            "sshKnownHostsFile", "skipObjectsAtStart", "passwordFile");
 
     /**
      * How to reach the source; {@code ssl} is null for the driver's default (ssl: prefer), {@code ssh} when there is no SSH tunnel
@@ -100,7 +100,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                     + "' is not available in this version yet; use mode: logical-replication or table");
         }
         SourceSettings source = new SourceSettings(o.required("host"), o.integer("port", 5432, 1, 65535),
-                o.required("database"), o.required("user"), o.raw("password", ""), ssl(o), ssh(o));
+                o.required("database"), o.required("user"), password(o), ssl(o), ssh(o));
         List<String> schemas = o.get("schemas", "public", PipelineSettings::schemas);
         QueryMode defaultMode = o.get("defaultQueryMode", "full-load", QueryMode::parse);
         List<ObjectSelection> objects = o.get("objects", "*", text -> ObjectSelection.parseAll(text, defaultMode));
@@ -118,6 +118,25 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true),
                 Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
                 o.integer("walRetentionWarningMb", 1024, 1, 100_000_000), o.bool("skipObjectsAtStart", false));
+    }
+
+    /**
+     * The source password: {@code password}, or the content of {@code passwordFile} (e.g. a mounted secret) without
+     * its trailing line break. Never logged.
+     */
+    private static String password(Options o) {
+        String file = o.raw("passwordFile", "").strip();
+        if (file.isEmpty()) {
+            return o.raw("password", "");
+        }
+        if (!o.raw("password", "").isEmpty()) {
+            throw new PipelineConfigException(o.pipeline, "passwordFile", "both password and passwordFile are set; give one");
+        }
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(file)).replaceAll("[\\r\\n]+$", "");
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new PipelineConfigException(o.pipeline, "passwordFile", "cannot read " + file + ": " + e.getMessage());
+        }
     }
 
     /**

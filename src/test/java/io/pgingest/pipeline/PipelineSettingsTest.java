@@ -55,6 +55,23 @@ class PipelineSettingsTest {
     }
 
     @Test
+    void passwordFileIsReadWithoutItsLineBreakAndExcludesPassword(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path secret = java.nio.file.Files.writeString(tmp.resolve("pw"), "fr0m-a-file\n");
+        Map<String, String> m = minimal();
+        m.remove("password");
+        m.put("passwordFile", secret.toString());
+        assertThat(PipelineSettings.parse("shop", m).source().password()).isEqualTo("fr0m-a-file");
+        m.put("password", "s3cret");
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m)).hasMessageContaining("passwordFile")
+                .hasMessageContaining("give one");
+        m.remove("password");
+        m.put("passwordFile", tmp.resolve("missing").toString());
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m)).hasMessageContaining("passwordFile")
+                .hasMessageContaining("cannot read");
+    }
+
+    @Test
     void passwordNeverAppearsInToString() {
         PipelineSettings s = PipelineSettings.parse("shop", minimal());
         assertThat(s.toString()).doesNotContain("s3cret");
