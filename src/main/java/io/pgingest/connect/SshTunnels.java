@@ -97,8 +97,23 @@ public final class SshTunnels {
         }
     }
 
-    /** Closes every tunnel and SSH client (the application stops). */
-    public static synchronized void closeAll() {
+    private static int users;
+
+    /** A user of the tunnels starts (a pg-ingest component: a process may run several Camel contexts). */
+    public static synchronized void retain() {
+        users++;
+    }
+
+    /** A user stops; the last one closes every tunnel. */
+    public static synchronized void release() {
+        users = Math.max(0, users - 1);
+        if (users == 0) {
+            closeAll();
+        }
+    }
+
+    /** Closes every tunnel and SSH client. */
+    static synchronized void closeAll() {
         for (Tunnel t : TUNNELS.values()) {
             if (t.session != null) {
                 try {

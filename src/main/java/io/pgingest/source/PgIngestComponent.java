@@ -100,8 +100,14 @@ public class PgIngestComponent extends DefaultComponent {
     }
 
     @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        SshTunnels.retain();
+    }
+
+    @Override
     protected void doStop() throws Exception {
-        SshTunnels.closeAll();
+        SshTunnels.release();
         if (ownsStateStore && stateStore != null) {
             stateStore.close();
             stateStore = null;
