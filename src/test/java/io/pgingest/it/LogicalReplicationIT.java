@@ -98,6 +98,40 @@ class LogicalReplicationIT {
     }
 
     @Test
+    void anInterruptedLoadOfATableWithoutKeyIsDoneAgainWithoutDuplicates() throws Exception {
+        db.execute("CREATE TABLE bag (n int, v text)", "ALTER TABLE bag REPLICA IDENTITY FULL",
+                "INSERT INTO bag SELECT g, 'v' || g FROM generate_series(1, 3000) g");
+        try (TestDatabase dest = TestDatabase.create("bagdest")) {
+            // The destination refuses n = 2200: the load fails on its 5th chunk of 500 rows, after 4 were committed.
+            dest.execute("CREATE TABLE bag (n int CONSTRAINT no_2200 CHECK (n <> 2200), v text)");
+            String unique = db.name().replaceAll("[^a-z0-9]", "");
+            pipelineName = "bag_" + unique.substring(unique.length() - 8);
+            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
+                    + ")&schema=public", "mode", "logical-replication", "objects", "public.bag", "batchSize", "500");
+            assertThat(run.once().exitCode()).as("the load fails at n = 2200").isEqualTo(1);
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM bag")).as("the chunks before the failing one were committed")
+                    .containsExactly(List.of(2000L));
+
+            dest.execute("ALTER TABLE bag DROP CONSTRAINT no_2200");
+            PipelineRun.Result second = run.once();
+            assertThat(second.exitCode()).as(second.stderr()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT count(*), count(DISTINCT n), min(n), max(n) FROM bag"))
+                    .as("the load was done again: every source row once, none of the first attempt's left")
+                    .containsExactly(List.of(3000L, 3000L, 1, 3000));
+
+            db.execute("INSERT INTO bag VALUES (3001, 'new')", "DELETE FROM bag WHERE n = 5",
+                    "UPDATE bag SET v = 'changed' WHERE n = 7");
+            assertThat(run.once().exitCode()).isZero();
+            // a table without key is an append log: each change is a row (a delete with _pgingest_deleted)
+            assertThat(PipelineRun.pg(dest, "SELECT n, v, _pgingest_deleted FROM bag WHERE n IN (3001, 5, 7)"
+                    + " ORDER BY n, _pgingest_position")).as("and it streams")
+                    .containsExactly(List.of(5, "v5", false), List.of(5, "v5", true), List.of(7, "v7", false),
+                            List.of(7, "changed", false), List.of(3001, "new", false));
+        }
+    }
+
+    @Test
     void anInterruptedHistoricalLoadGoesOnFromTheKeyItReachedAndMissesNoChange() throws Exception {
         db.execute("CREATE TABLE big (id int PRIMARY KEY, v text)",
                 "INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 3000) g");

@@ -33,7 +33,10 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
 
     /**
      * The load of a whole table added while streaming: every column plus {@code _pgingest_deleted = false},
-     * as the snapshot writes it. A table without key is read in one statement and appended.
+     * as the snapshot writes it. A table without key is read in one statement and written as one run
+     * ({@link WriteMode#REPLACE_RUN}): when the last rows are written, the destination drops the table's rows
+     * written before this load (lower positions), so a load interrupted by a crash and done again from the
+     * start leaves no duplicate.
      */
     static ColumnReload wholeTable(LogicalTable table) {
         return new ColumnReload(table, table.columns().stream().filter(c -> !table.keys().contains(c.name())).toList(), true);
@@ -88,7 +91,7 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
             if (page.isEmpty()) {
                 return rows;
             }
-            sink.accept(batch(pipeline, written, page, position));
+            sink.accept(batch(pipeline, written, page, position, false));
             rows += page.size();
             if (page.size() < pageSize) {
                 return rows;
@@ -109,12 +112,16 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
         return row;
     }
 
-    private RowBatch batch(String pipeline, List<Column> written, List<Object[]> rows, long position) {
+    private RowBatch batch(String pipeline, List<Column> written, List<Object[]> rows, long position, boolean endOfRun) {
+        WriteMode mode = !table.keys().isEmpty() ? WriteMode.UPSERT : wholeRow ? WriteMode.REPLACE_RUN : WriteMode.APPEND;
         return new RowBatch(pipeline, table.info().table(), null, written, table.keys(), rows, LoadKind.HISTORICAL,
-                table.keys().isEmpty() ? WriteMode.APPEND : WriteMode.UPSERT, position, Instant.now(), Map.of(), false);
+                mode, position, Instant.now(), Map.of(), endOfRun);
     }
 
-    /** A table without key has no page boundary: one statement through a server-side cursor, sent in chunks. */
+    /**
+     * A table without key has no page boundary: one statement through a server-side cursor, sent in chunks, the last
+     * one ending the run.
+     */
     private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
                              String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
         boolean autoCommit = c.getAutoCommit();
@@ -127,15 +134,14 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
                 while (rs.next()) {
                     chunk.add(read(rs, readers, written.size()));
                     if (chunk.size() == pageSize) {
-                        sink.accept(batch(pipeline, written, chunk, position));
+                        sink.accept(batch(pipeline, written, chunk, position, false));
                         rows += chunk.size();
                         chunk = new ArrayList<>();
                     }
                 }
-                if (!chunk.isEmpty()) {
-                    sink.accept(batch(pipeline, written, chunk, position));
-                    rows += chunk.size();
-                }
+                // the last chunk (maybe empty) ends the run: the destination drops the rows of earlier loads now
+                sink.accept(batch(pipeline, written, chunk, position, true));
+                rows += chunk.size();
             }
         } finally {
             c.rollback();
