@@ -132,6 +132,26 @@ class LogicalReplicationIT {
     }
 
     @Test
+    void aKeylessLoadDoneAgainOnAnIdleSourceStillReplacesTheFirstAttempt() throws Exception {
+        // Nothing writes WAL between the two attempts (DuckDB destination, no source writes, the first attempt fails
+        // fast): the WAL position is the same, and the second attempt must still drop the first one's rows.
+        db.execute("CREATE TABLE bag (n int, v text)", "ALTER TABLE bag REPLICA IDENTITY FULL",
+                "INSERT INTO bag SELECT g, 'v' || g FROM generate_series(1, 3000) g");
+        run.duckExecute("CREATE TABLE bag (n INTEGER CHECK (n <> 600), v VARCHAR)");
+        pipeline("objects", "public.bag", "batchSize", "500");
+        assertThat(run.once().exitCode()).as("the load fails at n = 600").isEqualTo(1);
+        assertThat(run.duckCount("bag")).as("the first chunk was committed").isEqualTo(500);
+        run.duckExecute("CREATE TABLE fixed AS SELECT * FROM bag"); // DuckDB cannot drop a CHECK constraint
+        run.duckExecute("DROP TABLE bag");
+        run.duckExecute("ALTER TABLE fixed RENAME TO bag");
+        PipelineRun.Result second = run.once();
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        assertThat(run.duck("SELECT count(*), count(DISTINCT n) FROM bag"))
+                .as("every row once; positions %s", run.duck("SELECT _pgingest_position, count(*) FROM bag GROUP BY 1"))
+                .containsExactly(List.of(3000L, 3000L));
+    }
+
+    @Test
     void anInterruptedHistoricalLoadGoesOnFromTheKeyItReachedAndMissesNoChange() throws Exception {
         db.execute("CREATE TABLE big (id int PRIMARY KEY, v text)",
                 "INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 3000) g");

@@ -58,13 +58,13 @@ public final class LogicalReplicationSource {
      */
     /** Records that an operator included a skipped table: the pipeline adds it, loads its rows and streams it. */
     public static void requestInclusion(StateStore state, ObjectRecord record) {
-        state.deleteCursor(record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
+        NewTables.forgetLoadCursor(state, record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
         state.saveObject(record.withStatus(ObjectStatus.INCLUDED, ObjectProgress.PENDING, TablePlanner.LOAD_OWED
                 + ": included by an operator at " + Instant.now()));
     }
 
     public static void requestHistoricalLoad(StateStore state, ObjectRecord record) {
-        state.deleteCursor(record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
+        NewTables.forgetLoadCursor(state, record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
         state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": restart of the historical load"
                 + " requested at " + Instant.now()));
     }

@@ -45,6 +45,7 @@ final class NewTables {
     private final TablePlanner planner;
     private final SchemaTracker tracker;
     private final KeyOrderLoad keyOrder;
+    private final StateStore state;
     private final Set<String> dropped = new HashSet<>();
     private final Set<String> unknownChecked = new HashSet<>();
     private long lastCheck = System.currentTimeMillis();
@@ -54,6 +55,7 @@ final class NewTables {
         this.planner = planner;
         this.tracker = tracker;
         this.keyOrder = new KeyOrderLoad(settings, state);
+        this.state = state;
     }
 
     /** Whether a check is due: the interval passed, or a record names a table not checked since it appeared. */
@@ -136,9 +138,13 @@ final class NewTables {
             LogicalTable table = tracker.initial(c, t);
             LOG.info("pipeline {}: {}: {} the existing rows", settings.name(), t.table().display(),
                     resuming ? "resuming the load of" : "loading");
-            long rows = t.keyColumns().isEmpty()
-                    ? ColumnReload.wholeTable(table).run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1))
-                    : keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
+            long rows;
+            if (t.keyColumns().isEmpty()) {
+                long runPosition = keylessRunPosition(cursorKey, position);
+                rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition, Math.max(settings.batchSize(), 1));
+            } else {
+                rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
+            }
             LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
                     resuming ? " (load resumed)" : "");
             planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded at %s; streaming",
@@ -149,6 +155,29 @@ final class NewTables {
     }
 
     /** Where the key-order load of {@code t} keeps its cursor: per table OID, so a re-created table starts over. */
+    /**
+     * The position of a keyless table's load, which is one run: when it ends the destination drops the table's rows
+     * with a lower position, so it must be above the position of an earlier attempt that was interrupted. On an idle
+     * source the WAL position does not move between two loads; each load's position is therefore kept (under the
+     * load's cursor key, also after it ended) and the next load of the table uses at least one more.
+     */
+    private long keylessRunPosition(String cursorKey, long position) {
+        long previous = state.cursor(settings.name(), cursorKey).filter(v -> v.startsWith(KEYLESS_RUN))
+                .map(v -> Long.parseLong(v.substring(KEYLESS_RUN.length()))).orElse(Long.MIN_VALUE);
+        long run = Math.max(position, previous == Long.MIN_VALUE ? position : previous + 1);
+        state.saveCursor(settings.name(), cursorKey, KEYLESS_RUN + run);
+        return run;
+    }
+
+    static final String KEYLESS_RUN = "keyless load at position ";
+
+    /** Drops a table's load cursor so that its next load starts from the first key; a keyless table's position stays. */
+    static void forgetLoadCursor(StateStore state, String pipeline, String cursorKey) {
+        if (state.cursor(pipeline, cursorKey).filter(v -> v.startsWith(KEYLESS_RUN)).isEmpty()) {
+            state.deleteCursor(pipeline, cursorKey);
+        }
+    }
+
     static String cursorKey(TableInfo t) {
         return cursorKey(t.table().display(), t.oid());
     }
