@@ -47,7 +47,7 @@ final class PipelineConsumer extends DefaultConsumer {
     private BillingCounters billing;
     private ExecutorService executor;
     private QuartzSchedule schedule;
-    private PipelineHealth health;
+    private volatile PipelineHealth health;
 
     PipelineConsumer(PgIngestEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -133,7 +133,10 @@ final class PipelineConsumer extends DefaultConsumer {
             LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
             failure = Optional.of(String.valueOf(e.getMessage()));
         }
-        health.stopped(failure.orElse(null));
+        PipelineHealth h = health; // null once the consumer stopped
+        if (h != null) {
+            h.stopped(failure.orElse(null));
+        }
         return failure.isEmpty();
     }
 
@@ -145,7 +148,7 @@ final class PipelineConsumer extends DefaultConsumer {
         }
         try {
             TableSource.RunResult result = source.run(this::send);
-            health.ranOnce(result.failures());
+            ranOnce(result.failures());
             if (!result.succeeded()) {
                 LOG.error("pipeline {}: {} of {} objects failed: {}", settings.name(), result.failures().size(),
                         result.objects(), String.join("; ", result.failures()));
@@ -156,10 +159,17 @@ final class PipelineConsumer extends DefaultConsumer {
             return false;
         } catch (Exception e) {
             LOG.error("pipeline {}: run failed: {}", settings.name(), e.getMessage(), e);
-            health.ranOnce(List.of(String.valueOf(e.getMessage())));
+            ranOnce(List.of(String.valueOf(e.getMessage())));
             return false;
         } finally {
             running.unlock();
+        }
+    }
+
+    private void ranOnce(List<String> failures) {
+        PipelineHealth h = health; // null once the consumer stopped
+        if (h != null) {
+            h.ranOnce(failures);
         }
     }
 
