@@ -11,7 +11,7 @@ import java.util.List;
  * {@code --pause-object} or {@code --resume-object} with {@code PIPELINE OBJECT}. The application creates the routes of the route files without starting them, runs
  * the command over them and exits with its code.
  */
-public sealed interface Command permits StatusCommand, DeletePipelineCommand, RestartHistoricalLoadCommand, CheckCommand, ObjectCommand {
+public sealed interface Command permits StatusCommand, DeletePipelineCommand, CheckCommand, ObjectCommand {
 
     /** The command did what it was asked. */
     int DONE = 0;
@@ -63,7 +63,7 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
                             + " --delete-pipeline NAME");
                 }
                 c = new DeletePipelineCommand(name);
-            } else if (a.equals("--restart-historical-load") || ObjectCommand.OPTIONS.contains(a)) {
+            } else if (ObjectCommand.OPTIONS.contains(a)) {
                 String name = i + 1 < args.size() ? args.get(i + 1) : "";
                 String object = i + 2 < args.size() ? args.get(i + 2) : "";
                 if (name.isBlank() || name.startsWith("-") || object.isBlank() || object.startsWith("-")) {
@@ -72,8 +72,7 @@ public sealed interface Command permits StatusCommand, DeletePipelineCommand, Re
                 }
                 args.subList(i, i + 3).clear();
                 i--;
-                c = a.equals("--restart-historical-load") ? new RestartHistoricalLoadCommand(name, object)
-                        : new ObjectCommand(a, name, object);
+                c = new ObjectCommand(a, name, object);
             }
             if (c != null) {
                 if (found != null) {

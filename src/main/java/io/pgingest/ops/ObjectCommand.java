@@ -1,5 +1,6 @@
 package io.pgingest.ops;
 
+import io.pgingest.source.HistoricalLoadRestart;
 import io.pgingest.source.ObjectOperations;
 import io.pgingest.source.PgIngestComponent;
 import io.pgingest.state.StateStoreException;
@@ -9,14 +10,16 @@ import java.io.PrintStream;
 import java.util.Map;
 
 /**
- * {@code --include-object}, {@code --skip-object}, {@code --pause-object} and {@code --resume-object PIPELINE OBJECT}:
- * the operator's operations on one object ({@link ObjectOperations}), recorded in the state store and done by the
- * pipeline.
+ * {@code --restart-historical-load}, {@code --include-object}, {@code --skip-object}, {@code --pause-object} and
+ * {@code --resume-object PIPELINE OBJECT}: the operator's operations on one object ({@link HistoricalLoadRestart},
+ * {@link ObjectOperations}), recorded in the state store and done by the pipeline: a running logical-replication
+ * pipeline picks them up while streaming (with a state store it can share, i.e. PostgreSQL), otherwise the pipeline's
+ * next start or run does. Nothing is written to the source.
  */
 public record ObjectCommand(String option, String pipeline, String object) implements Command {
 
-    static final java.util.List<String> OPTIONS = java.util.List.of("--include-object", "--skip-object", "--pause-object",
-            "--resume-object");
+    static final java.util.List<String> OPTIONS = java.util.List.of("--restart-historical-load", "--include-object",
+            "--skip-object", "--pause-object", "--resume-object");
 
     @Override
     public int run(CamelContext context, PrintStream out, PrintStream err) {
@@ -31,6 +34,7 @@ public record ObjectCommand(String option, String pipeline, String object) imple
         try {
             var state = component.stateStore();
             out.println(switch (option) {
+                case "--restart-historical-load" -> HistoricalLoadRestart.request(state, pipeline, object);
                 case "--include-object" -> ObjectOperations.include(state, pipeline, object);
                 case "--skip-object" -> ObjectOperations.skip(state, pipeline, object);
                 case "--pause-object" -> ObjectOperations.pause(state, pipeline, object);
