@@ -266,8 +266,22 @@ final class ObjectLoader {
         static final Page END = new Page(List.of(), List.of());
     }
 
+    /**
+     * Rows a page's result is fetched in. Without a fetch size the driver holds a page's whole result
+     * (its wire bytes, 100,000 rows for a historical page) next to the rows made of it, and the
+     * garbage collector copies both from one young collection to the next: fetched in parts, a
+     * 1M-row load needs half the collections (bench/full-load.sh: 35 to 16) and about 0.15 s less.
+     */
+    static final int FETCH_ROWS = 8_192;
+
     Page readPage(TableQuery query, List<String> lower, List<String> ceiling, int limit) throws SQLException {
+        // The driver fetches in parts only inside a transaction; a page read outside one gets its own.
+        boolean ownTransaction = limit > FETCH_ROWS && connection.getAutoCommit();
+        if (ownTransaction) {
+            connection.setAutoCommit(false);
+        }
         try (PreparedStatement ps = connection.prepareStatement(query.pageSql(!lower.isEmpty()))) {
+            ps.setFetchSize(FETCH_ROWS);
             bind(ps, query.pageParameters(lower, ceiling, limit));
             try (ResultSet rs = ps.executeQuery()) {
                 RowReader reader = new RowReader(query.columns(), query.cursorColumnCount());
@@ -275,11 +289,17 @@ final class ObjectLoader {
                 List<String> last = List.of();
                 while (rs.next()) {
                     rows.add(reader.read(rs));
-                    if (rs.isLast()) { // the page's whole result is in memory: a position check, no round trip
+                    // on a block's last row the driver fetches the next block to answer: no extra round trip
+                    if (rs.isLast()) {
                         last = reader.cursor(rs);
                     }
                 }
                 return new Page(rows, last);
+            }
+        } finally {
+            if (ownTransaction) {
+                connection.commit();
+                connection.setAutoCommit(true);
             }
         }
     }
