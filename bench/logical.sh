@@ -205,9 +205,9 @@ time_pg_ingest() {
   if $JFR; then jfr=("-XX:StartFlightRecording=settings=profile,filename=$WORK/$dest-$step.jfr"); fi
   checkpoint
   started=$(now)
-  if ! (cd "$ROOT" && timeout "$DRAIN_TIMEOUT" java "$HEAP" -XX:+ExitOnOutOfMemoryError "${jfr[@]}" \
+  if ! (cd "$ROOT" && timeout "$DRAIN_TIMEOUT" "$LAUNCHER" "$HEAP" -XX:+ExitOnOutOfMemoryError "${jfr[@]}" \
          -Dcamel.main.routes-include-pattern="$routes" -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest" \
-         -jar "$JAR" --once) > "$WORK/$dest-$step.log" 2>&1; then
+         --once) > "$WORK/$dest-$step.log" 2>&1; then
     tail -n 40 "$WORK/$dest-$step.log" >&2
     die "pg-ingest -> $dest ($step) failed (last lines of its log above; full log in $WORK/$dest-$step.log)"
   fi
@@ -311,8 +311,8 @@ measure_latency() {
   local script="$WORK/latency.sql" want got waited=0 dest=${DESTS[0]} var routes
   echo "insert into lbench_latency (stamped_at) values (clock_timestamp());" > "$script"
   var="ROUTES_$dest"; routes="${!var}"
-  (cd "$ROOT" && exec java "$HEAP" -Dcamel.main.routes-include-pattern="$routes" \
-      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest" -jar "$JAR") > "$WORK/$dest-latency.log" 2>&1 &
+  (cd "$ROOT" && exec "$LAUNCHER" "$HEAP" -Dcamel.main.routes-include-pattern="$routes" \
+      -Dpgingest.state.url="jdbc:h2:file:$WORK/state-$dest") > "$WORK/$dest-latency.log" 2>&1 &
   STREAMING_PID=$!
   # streaming once a marker row arrived
   pg "$SRC" -c "insert into lbench_latency (stamped_at) values (clock_timestamp())"
@@ -337,6 +337,33 @@ measure_latency() {
       from (select extract(epoch from _pgingest_loaded_at - stamped_at) as l from {t:lbench_latency} where id > 1) x")
 }
 
+# pg-ingest runs through its launcher, scripts/pg-ingest, with a class-data-sharing archive of its own for
+# this benchmark (the default one may come from a table-mode run, without Debezium's classes). The archive is
+# made, untimed, by a logical-replication run over a scratch database of a few rows into both destinations,
+# as a user's first run after a build would make it; it is kept beside the jar for the next runs.
+LAUNCHER="$ROOT/scripts/pg-ingest"
+export PGINGEST_CDS_ARCHIVE="${JAR%.jar}-logical.jsa"
+prepare_archive() {
+  if [ -f "$PGINGEST_CDS_ARCHIVE" ] && [ "$PGINGEST_CDS_ARCHIVE" -nt "$JAR" ]; then
+    info "class-data-sharing archive: $PGINGEST_CDS_ARCHIVE"
+    return
+  fi
+  local p=cds${P} dir="$WORK/archive"
+  info "making the class-data-sharing archive $PGINGEST_CDS_ARCHIVE (untimed run of pipelines ${p}_postgres and ${p}_duckdb)"
+  drop_database "pgingest_${p}_src"; drop_database "pgingest_${p}_dst"
+  createdb "pgingest_${p}_src"; createdb "pgingest_${p}_dst"
+  pg "pgingest_${p}_src" -c "create table items (id int primary key, name text, amount numeric(12,2), at timestamptz)" \
+    -c "insert into items select g, 'item ' || g, g * 1.5, now() from generate_series(1, 10000) g"
+  mkdir -p "$dir"
+  if ! (cd "$ROOT" && PGINGEST_LBENCH_PREFIX=$p PGINGEST_LBENCH_HISTORICAL=true PGINGEST_LBENCH_SCHEMA=public \
+        PGINGEST_LBENCH_DUCKDB="$dir/archive.duckdb" timeout 300 "$LAUNCHER" "$HEAP" \
+        -Dcamel.main.routes-include-pattern="file:$ROOT/bench/routes/logical-*.camel.yaml" \
+        -Dpgingest.state.url="jdbc:h2:file:$dir/state" --once) > "$WORK/archive.log" 2>&1; then
+    info "the archive run failed (log: $WORK/archive.log); the timed runs start without an archive"
+  fi
+  drop_database "pgingest_${p}_src"; drop_database "pgingest_${p}_dst"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 heading "Setup"
@@ -347,6 +374,7 @@ prepare_source
 prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
 info "steps: ${ONLY}; destinations: ${DESTS[*]}; names: $SRC, $DST, pipelines ${PIPELINES[*]}"
+prepare_archive
 
 COPY_SECONDS="-" SNAP_PG="-" SNAP_DK="-"
 if step_on snapshot; then
@@ -412,11 +440,11 @@ if [ -n "$LATENCY" ]; then
   echo "latency commit -> ${DESTS[0]} destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
        "p50 $P50 ms, p99 $P99 ms, max $PMAX ms"
 fi
-echo "pg-ingest times are the wall clock of 'java -jar target/pg-ingest.jar --once' (JVM and Camel start,"
+echo "pg-ingest times are the wall clock of 'scripts/pg-ingest --once' (java -jar with the archive; JVM and Camel start,"
 echo "the drain, the catch-up check, shutdown); baselines: COPY pipe best of 2, pg_recvlogical best of 2 slots."
 echo
 echo "commands:"
 echo "  this run:     bench/logical.sh --only $ONLY --dest $DEST   (PGINGEST_LBENCH_PREFIX=$P)"
 echo "  baseline A/B: pg_recvlogical -d $SRC -S <slot> --start --endpos <lsn after the change> --no-loop -o proto_version=1 -o publication_names=$RECV_PUB -f /dev/null"
-echo "  postgres:     PGINGEST_LBENCH_SCHEMA=<schema> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_postgres -Dpgingest.state.url=jdbc:h2:file:<dir>/state-postgres -jar target/pg-ingest.jar --once"
-echo "  duckdb:       PGINGEST_LBENCH_DUCKDB=<file> java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_duckdb -Dpgingest.state.url=jdbc:h2:file:<dir>/state-duckdb -jar target/pg-ingest.jar --once"
+echo "  postgres:     PGINGEST_LBENCH_SCHEMA=<schema> PGINGEST_CDS_ARCHIVE=$PGINGEST_CDS_ARCHIVE scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_postgres -Dpgingest.state.url=jdbc:h2:file:<dir>/state-postgres --once"
+echo "  duckdb:       PGINGEST_LBENCH_DUCKDB=<file> PGINGEST_CDS_ARCHIVE=$PGINGEST_CDS_ARCHIVE scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_duckdb -Dpgingest.state.url=jdbc:h2:file:<dir>/state-duckdb --once"

@@ -27,11 +27,11 @@ final class DebeziumProperties {
     }
 
     /**
-     * @param once a {@code --once} run: heartbeats and status updates every 250 ms (10 s and 1 s when streaming)
+     * @param once a {@code --once} run: heartbeats and status updates every 100 ms (10 s and 1 s when streaming)
      *             and a short poll interval, so that the catch-up and the last batch of the backlog come quickly
      */
     static Properties of(PipelineSettings settings, StateDatabase state, boolean once) {
-        int heartbeatMs = once ? 250 : 10_000;
+        int heartbeatMs = once ? 100 : 10_000;
         String slot = ReplicationNames.slot(settings.name());
         PostgresConnectorEmbeddedDebeziumConfiguration c = new PostgresConnectorEmbeddedDebeziumConfiguration();
         c.setName(slot);
@@ -90,7 +90,7 @@ final class DebeziumProperties {
         // queued, garbage collection took a third of the JVM's CPU in a 1M-change drain, with one and a half a fifth.
         c.setMaxQueueSize(batch + Math.max(batch / 2, 1));
         // A poll returns when a batch is full or after this long: a --once run gets its last batch sooner
-        c.setPollIntervalMs(once ? 100 : 500);
+        c.setPollIntervalMs(once ? 50 : 500);
         // Errors Debezium deems retriable (the source unreachable or restarting) restart its task every 10 s, at most
         // for retrySeconds, then the engine stops and the pipeline FAILS visibly (the default retries forever,
         // so a lasting error, e.g. a publication dropped by hand, would hang the pipeline silently).

@@ -244,7 +244,7 @@ public final class LogicalReplicationSource {
     private boolean awaitCatchUp(BatchHandler handler, CountDownLatch ended, long target) throws InterruptedException {
         long readAt = 0;
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            while (!ended.await(200, TimeUnit.MILLISECONDS)) {
+            while (!ended.await(50, TimeUnit.MILLISECONDS)) {
                 boolean exact = handler.handledLsn() >= target;
                 if (readAt == 0 && SourceWal.readPast(c, ReplicationNames.slot(settings.name()), target)) {
                     readAt = System.currentTimeMillis();
