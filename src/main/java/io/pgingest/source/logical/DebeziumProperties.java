@@ -89,8 +89,12 @@ final class DebeziumProperties {
         // busy while a batch is written. Every queued record stays live through young collections: with four batches
         // queued, garbage collection took a third of the JVM's CPU in a 1M-change drain, with one and a half a fifth.
         c.setMaxQueueSize(batch + Math.max(batch / 2, 1));
-        // A poll returns when a batch is full or after this long: a --once run gets its last batch sooner
-        c.setPollIntervalMs(once ? 50 : 500);
+        // Two waits: the handler's poll returns when a batch is full or after this long, and Debezium's streaming
+        // thread, finding no message from the server five reads in a row, sleeps this long before it reads again.
+        // The second decides a backlog drain: the server sends in bursts, and with 50 ms Debezium slept 41 times in a
+        // drain of 50k small transactions, 2 of its 6 s (JFR of bench/logical.sh --only B). A streaming pipeline
+        // waits 100 ms: an idle pipeline reads its socket ten times a second, and a change waits that long at most.
+        c.setPollIntervalMs(once ? 10 : 100);
         // Errors Debezium deems retriable (the source unreachable or restarting) restart its task every 10 s, at most
         // for retrySeconds, then the engine stops and the pipeline FAILS visibly (the default retries forever,
         // so a lasting error, e.g. a publication dropped by hand, would hang the pipeline silently).
@@ -107,6 +111,8 @@ final class DebeziumProperties {
         c.setTopicNamingStrategy(CachedTopicNaming.class.getName());
         Properties p = c.createDebeziumConfiguration().asProperties();
         p.remove("offset.storage.file.filename");
+        // Debezium's connector without its per-change JSON summary for metrics (LeanPostgresConnector)
+        p.setProperty("connector.class", LeanPostgresConnector.class.getName());
         if (ssl != null) {
             // Debezium hands every database.* property to pgjdbc without the prefix: the socket factory and its files
             ssl.jdbcProperties(settings.source().ssh() != null ? settings.source().host() : null)

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Issue 3, heartbeats: the engine properties that keep an idle pipeline's slot moving. */
 class DebeziumPropertiesTest {
 
-    private static Properties properties(String... extra) {
+    static Properties properties(String... extra) {
         Map<String, String> options = new HashMap<>(Map.of("mode", "logical-replication", "host", "db.example.com",
                 "database", "shop", "user", "reader"));
         for (int i = 0; i < extra.length; i += 2) {
