@@ -1,0 +1,110 @@
+package io.pgingest.it;
+
+import io.pgingest.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The launcher {@code scripts/pg-ingest} around the packaged jar ({@code target/pg-ingest.jar}, built by
+ * {@code mvn package} before the integration tests): the first run of pipelines makes the class-data-sharing
+ * archive, the next runs start from it, operator commands neither need nor make one, and a missing jar is
+ * one clear line.
+ */
+class LauncherIT {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath();
+    private static final Path JAR = ROOT.resolve("target/pg-ingest.jar");
+
+    @TempDir
+    Path tmp;
+
+    private TestDatabase db;
+    private PipelineRun run;
+    private Path archive;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assertThat(JAR).as("mvn package builds the jar before the integration tests").exists();
+        db = TestDatabase.create("launcher");
+        db.execute("CREATE TABLE items (id int PRIMARY KEY, name text)", "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+        run = new PipelineRun(tmp);
+        run.pipeline("launched", db);
+        archive = tmp.resolve("cds/pg-ingest.jsa");
+        Files.createDirectories(archive.getParent());
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    @Test
+    void theFirstRunOfPipelinesMakesTheArchiveAndTheNextRunsStartFromIt() throws Exception {
+        Result first = launch(Map.of(), "--once");
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(archive).as("made when the first run of pipelines ended").exists();
+        assertThat(Files.readString(tmp.resolve("cds/pg-ingest.jsa.java")).strip()).as("the java that made it").isNotEmpty();
+        assertThat(tmp.resolve("cds")).as("no temporary file left").isDirectoryNotContaining("glob:**.tmp*");
+        assertThat(run.duck("SELECT id, name FROM items ORDER BY id")).containsExactly(List.of(1, "one"), List.of(2, "two"));
+
+        db.execute("INSERT INTO items VALUES (3, 'three')");
+        long madeAt = Files.getLastModifiedTime(archive).toMillis();
+        Result second = launch(Map.of(), "-Xlog:class+load=info", "--once");
+        assertThat(second.exitCode()).as(second.output()).isZero();
+        assertThat(second.output()).as("pg-ingest's own classes come from the archive")
+                .containsPattern("io\\.pgingest\\.PgIngest source: shared objects file");
+        assertThat(Files.getLastModifiedTime(archive).toMillis()).as("a usable archive is not made again").isEqualTo(madeAt);
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(3L));
+    }
+
+    @Test
+    void anOperatorCommandRunsWithoutMakingAnArchiveAndOffRunsPlainJava() throws Exception {
+        Result status = launch(Map.of(), "--status");
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).contains("launched");
+        assertThat(archive).as("a command loads other classes than pipelines: no archive from it").doesNotExist();
+
+        Result off = launch(Map.of("PGINGEST_CDS", "off"), "--once");
+        assertThat(off.exitCode()).as(off.output()).isZero();
+        assertThat(archive).as("PGINGEST_CDS=off neither uses nor makes one").doesNotExist();
+    }
+
+    @Test
+    void aMissingJarIsOneLineAndExitCode2() throws Exception {
+        Result missing = launch(Map.of("PGINGEST_JAR", tmp.resolve("nowhere/pg-ingest.jar").toString()), "--once");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.output().strip()).startsWith("pg-ingest: ").contains("nowhere/pg-ingest.jar is missing")
+                .contains("mvn -B package -DskipTests").doesNotContain("\n");
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    /** Runs scripts/pg-ingest with the test's properties file and archive; stdout and stderr together. */
+    private Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("scripts/pg-ingest").toString(),
+                "-Xmx256m", "-pl", "file:" + tmp.resolve("app.properties")));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().put("PGINGEST_CDS_ARCHIVE", archive.toString());
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher ended").isTrue();
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
