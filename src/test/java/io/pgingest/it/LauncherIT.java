@@ -71,6 +71,21 @@ class LauncherIT {
     }
 
     @Test
+    void aServiceStoppedWithTermStopsJavaAndKeepsTheArchive() throws Exception {
+        Process service = start(Map.of()); // no --once: the pipeline runs, then waits for its next run
+        assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60),
+                () -> output().contains("historical load finished") || output().contains("2 rows in")))
+                .as("the service loaded the table: " + output()).isTrue();
+        service.destroy(); // TERM to the launcher, which passes it on to java
+        assertThat(service.waitFor(60, TimeUnit.SECONDS)).as("the launcher ended").isTrue();
+        assertThat(service.exitValue()).as(output()).isEqualTo(143);
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(2L));
+        assertThat(archive).as("a run stopped with TERM ended normally: its archive is kept").exists();
+        assertThat(ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse(""))
+                .filter(c -> c.contains(archive.toString()))).as("no java left running").isEmpty();
+    }
+
+    @Test
     void anOperatorCommandRunsWithoutMakingAnArchiveAndOffRunsPlainJava() throws Exception {
         Result status = launch(Map.of(), "--status");
         assertThat(status.exitCode()).as(status.output()).isZero();
@@ -95,16 +110,26 @@ class LauncherIT {
 
     /** Runs scripts/pg-ingest with the test's properties file and archive; stdout and stderr together. */
     private Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        Process p = start(env, args);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher ended").isTrue();
+        return new Result(p.exitValue(), output());
+    }
+
+    /** What the last launch printed so far (stdout and stderr). */
+    private String output() throws IOException {
+        Path log = tmp.resolve("launcher.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    private Process start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("scripts/pg-ingest").toString(),
                 "-Xmx256m", "-pl", "file:" + tmp.resolve("app.properties")));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("launcher.log").toFile());
         pb.environment().put("PGINGEST_CDS_ARCHIVE", archive.toString());
         pb.environment().remove("JAVA_OPTS");
         pb.environment().putAll(env);
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher ended").isTrue();
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return pb.start();
     }
 }
