@@ -280,6 +280,7 @@ final class ObjectLoader {
         if (ownTransaction) {
             connection.setAutoCommit(false);
         }
+        boolean read = false;
         try (PreparedStatement ps = connection.prepareStatement(query.pageSql(!lower.isEmpty()))) {
             ps.setFetchSize(FETCH_ROWS);
             bind(ps, query.pageParameters(lower, ceiling, limit));
@@ -294,13 +295,25 @@ final class ObjectLoader {
                         last = reader.cursor(rs);
                     }
                 }
+                read = true;
                 return new Page(rows, last);
             }
         } finally {
             if (ownTransaction) {
-                connection.commit();
-                connection.setAutoCommit(true);
+                endReadTransaction(read);
             }
+        }
+    }
+
+    /** Back to autocommit (which ends the page's read-only transaction); after a failed read, without hiding its error. */
+    private void endReadTransaction(boolean read) throws SQLException {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (read) {
+                throw e;
+            }
+            LOG.debug("pipeline {}: ending the failed page read's transaction: {}", settings.name(), e.getMessage());
         }
     }
 
