@@ -83,6 +83,7 @@ time_copy_pipe() {
     ended=$(now)
     t=$(elapsed "$started" "$ended")
     info "COPY pipe run $run: $t s"
+    BASELINE_RUNS="${BASELINE_RUNS:+$BASELINE_RUNS, }$t"
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
   done
   local copied; copied=$(pg_value "$DST" "select count(*) from public.pgbench_accounts")
@@ -166,24 +167,35 @@ info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$
 heading "Baseline: COPY pipe (best of 2)"
 time_copy_pipe
 
-heading "pg-ingest -> PostgreSQL (schema pgingest of $DST)"
+# Like the baseline, each pg-ingest load runs twice, each time into an empty destination, and the better
+# time counts; both times are printed.
+reset_postgres() { pg "$DST" -c "drop schema if exists pgingest cascade" -c "create schema pgingest"; }
+reset_duckdb() { rm -f "$PGINGEST_BENCH_DUCKDB" "$PGINGEST_BENCH_DUCKDB.wal"; }
+# usage: best_of_2 <name> <routes> <launcher|plain> <reset function> <count function> <what>; sets BEST, RUNS
+best_of_2() {
+  local name="$1" routes="$2" how="$3" reset="$4" count="$5" what="$6" run
+  BEST="" RUNS=""
+  for run in 1 2; do
+    "$reset"
+    time_pg_ingest "$name-$run" "$routes" "$how"
+    expect_rows "$what" "$("$count")"
+    RUNS="${RUNS:+$RUNS, }$SECONDS_TAKEN"
+    if [ -z "$BEST" ] || awk -v a="$SECONDS_TAKEN" -v b="$BEST" 'BEGIN { exit !(a < b) }'; then BEST="$SECONDS_TAKEN"; fi
+  done
+}
+
+heading "pg-ingest -> PostgreSQL (schema pgingest of $DST), best of 2"
 prepare_archive
-pg "$DST" -c "drop schema if exists pgingest cascade" -c "create schema pgingest"
-time_pg_ingest postgres "$ROUTES_PG" launcher
-PG_SECONDS="$SECONDS_TAKEN"
-expect_rows "$DST.pgingest.pgbench_accounts" "$(postgres_destination_count)"
+best_of_2 postgres "$ROUTES_PG" launcher reset_postgres postgres_destination_count "$DST.pgingest.pgbench_accounts"
+PG_SECONDS="$BEST" PG_RUNS="$RUNS"
 
-heading "pg-ingest -> DuckDB ($PGINGEST_BENCH_DUCKDB)"
-rm -f "$PGINGEST_BENCH_DUCKDB" "$PGINGEST_BENCH_DUCKDB.wal"
-time_pg_ingest duckdb "$ROUTES_DUCKDB" launcher
-DUCKDB_SECONDS="$SECONDS_TAKEN"
-expect_rows "DuckDB pgbench_accounts" "$(duckdb_destination_count)"
+heading "pg-ingest -> DuckDB ($PGINGEST_BENCH_DUCKDB), best of 2"
+best_of_2 duckdb "$ROUTES_DUCKDB" launcher reset_duckdb duckdb_destination_count "DuckDB pgbench_accounts"
+DUCKDB_SECONDS="$BEST" DUCKDB_RUNS="$RUNS"
 
-heading "pg-ingest -> PostgreSQL as plain 'java -jar' (no class-data-sharing archive)"
-pg "$DST" -c "drop schema if exists pgingest cascade" -c "create schema pgingest"
-time_pg_ingest postgres-plain "$ROUTES_PG" plain
-PLAIN_SECONDS="$SECONDS_TAKEN"
-expect_rows "$DST.pgingest.pgbench_accounts" "$(postgres_destination_count)"
+heading "pg-ingest -> PostgreSQL as plain 'java -jar' (no class-data-sharing archive), best of 2"
+best_of_2 postgres-plain "$ROUTES_PG" plain reset_postgres postgres_destination_count "$DST.pgingest.pgbench_accounts"
+PLAIN_SECONDS="$BEST" PLAIN_RUNS="$RUNS"
 
 PG_RATIO=$(ratio "$PG_SECONDS" "$BASELINE")
 DUCKDB_RATIO=$(ratio "$DUCKDB_SECONDS" "$BASELINE")
@@ -191,12 +203,12 @@ PLAIN_RATIO=$(ratio "$PLAIN_SECONDS" "$BASELINE")
 if awk -v r="$PG_RATIO" 'BEGIN { exit !(r + 0 <= 2.0) }'; then VERDICT="met"; else VERDICT="NOT met"; fi
 
 heading "Summary: Full Load of pgbench_accounts, $ROWS rows (pgbench scale 10)"
-printf '%-44s %10s %10s\n' "run" "seconds" "ratio"
-printf '%-44s %10s %10s\n' "--------------------------------------------" "-------" "-----"
-printf '%-44s %10s %10s\n' "COPY pipe (baseline, best of 2)" "$BASELINE" "1.00"
-printf '%-44s %10s %10s\n' "pg-ingest -> PostgreSQL" "$PG_SECONDS" "$PG_RATIO"
-printf '%-44s %10s %10s\n' "pg-ingest -> DuckDB" "$DUCKDB_SECONDS" "$DUCKDB_RATIO"
-printf '%-44s %10s %10s\n' "pg-ingest -> PostgreSQL, plain java -jar" "$PLAIN_SECONDS" "$PLAIN_RATIO"
+printf '%-44s %10s %10s   %s\n' "run (each best of 2)" "seconds" "ratio" "both runs"
+printf '%-44s %10s %10s   %s\n' "--------------------------------------------" "-------" "-----" "---------"
+printf '%-44s %10s %10s   %s\n' "COPY pipe (baseline)" "$BASELINE" "1.00" "$BASELINE_RUNS"
+printf '%-44s %10s %10s   %s\n' "pg-ingest -> PostgreSQL" "$PG_SECONDS" "$PG_RATIO" "$PG_RUNS"
+printf '%-44s %10s %10s   %s\n' "pg-ingest -> DuckDB" "$DUCKDB_SECONDS" "$DUCKDB_RATIO" "$DUCKDB_RUNS"
+printf '%-44s %10s %10s   %s\n' "pg-ingest -> PostgreSQL, plain java -jar" "$PLAIN_SECONDS" "$PLAIN_RATIO" "$PLAIN_RUNS"
 echo
 echo "target: pg-ingest -> PostgreSQL at most 2.00x the COPY pipe: $VERDICT (ratio $PG_RATIO)"
 echo "pg-ingest times are wall-clock of the whole command: JVM start, Camel start, load, shutdown. The first two"
@@ -205,6 +217,6 @@ echo "it made in an earlier run); the last one is the same load as plain java -j
 echo
 echo "commands:"
 echo "  baseline:   psql -d $SRC -c \"COPY pgbench_accounts TO STDOUT\" | psql -d $DST -c \"COPY pgbench_accounts FROM STDIN\""
-echo "  postgres:   scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_PG -Dpgingest.state.url=jdbc:h2:file:$WORK/state-postgres --once"
-echo "  duckdb:     PGINGEST_BENCH_DUCKDB=$PGINGEST_BENCH_DUCKDB scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_DUCKDB -Dpgingest.state.url=jdbc:h2:file:$WORK/state-duckdb --once"
-echo "  plain:      java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_PG -Dpgingest.state.url=jdbc:h2:file:$WORK/state-postgres-plain -jar target/pg-ingest.jar --once"
+echo "  postgres:   scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_PG -Dpgingest.state.url=jdbc:h2:file:$WORK/state-postgres-<run> --once"
+echo "  duckdb:     PGINGEST_BENCH_DUCKDB=$PGINGEST_BENCH_DUCKDB scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_DUCKDB -Dpgingest.state.url=jdbc:h2:file:$WORK/state-duckdb-<run> --once"
+echo "  plain:      java $HEAP -Dcamel.main.routes-include-pattern=$ROUTES_PG -Dpgingest.state.url=jdbc:h2:file:$WORK/state-postgres-plain-<run> -jar target/pg-ingest.jar --once"
