@@ -214,6 +214,26 @@ time_pg_ingest() {
   elapsed "$started" "$(now)"
 }
 
+# The historical load twice, like the COPY pipe, each time from nothing (no slot, publication, state or
+# destination rows); prints the better time. The second run's slot and rows are the ones (A) and (B) go on from.
+time_snapshot() {
+  local dest="$1" first second pipeline="${P}_$1"
+  first=$(time_pg_ingest "$dest" snapshot-1)
+  info "pg-ingest -> $dest (snapshot, run 1): $first s" >&2
+  pg_value postgres "select pg_drop_replication_slot(slot_name) from pg_replication_slots
+                     where slot_name = 'pgingest_$pipeline'" >/dev/null
+  pg "$SRC" -c "drop publication if exists pgingest_$pipeline"
+  rm -f "$WORK/state-$dest".*
+  if [ "$dest" = postgres ]; then
+    pg "$DST" -c "drop schema $PGINGEST_LBENCH_SCHEMA cascade" -c "create schema $PGINGEST_LBENCH_SCHEMA"
+  else
+    rm -f "$PGINGEST_LBENCH_DUCKDB" "$PGINGEST_LBENCH_DUCKDB.wal"
+  fi
+  second=$(time_pg_ingest "$dest" snapshot-2)
+  info "pg-ingest -> $dest (snapshot, run 2): $second s" >&2
+  awk -v a="$first" -v b="$second" 'BEGIN { printf "%.2f", (a < b ? a : b) }'
+}
+
 # A query on the destination of one pipeline; {t:name} stands for the destination table of source table name.
 dest_query() {
   local dest="$1" sql="$2" name table
@@ -389,8 +409,8 @@ COPY_SECONDS="-" SNAP_PG="-" SNAP_DK="-"
 if step_on snapshot; then
   heading "Historical load: COPY pipe (best of 2) vs pg-ingest snapshot"
   time_copy_pipe
-  if dest_on postgres; then SNAP_PG=$(time_pg_ingest postgres snapshot); info "pg-ingest -> PostgreSQL (snapshot): $SNAP_PG s"; fi
-  if dest_on duckdb; then SNAP_DK=$(time_pg_ingest duckdb snapshot); info "pg-ingest -> DuckDB (snapshot): $SNAP_DK s"; fi
+  if dest_on postgres; then SNAP_PG=$(time_snapshot postgres); info "pg-ingest -> PostgreSQL (snapshot, best of 2): $SNAP_PG s"; fi
+  if dest_on duckdb; then SNAP_DK=$(time_snapshot duckdb); info "pg-ingest -> DuckDB (snapshot, best of 2): $SNAP_DK s"; fi
   WANT=$(source_fingerprint)
   for d in "${DESTS[@]}"; do expect_destination "$d" snapshot "$WANT"; done
 elif step_on A || step_on B; then
