@@ -35,7 +35,7 @@ class ConnectionCheckIT {
         db.execute("CREATE TABLE items (id int PRIMARY KEY, name text, changed_at timestamptz)",
                 "CREATE TABLE secret (id int PRIMARY KEY)", "CREATE VIEW items_view AS SELECT * FROM items");
         run = new PipelineRun(tmp);
-        role = "chk_" + suffix();
+        role = "chk_" + db.suffix();
         admin("CREATE ROLE " + role + " LOGIN");
     }
 
@@ -47,7 +47,7 @@ class ConnectionCheckIT {
 
     @Test
     void aPipelineWhoseUserMayDoEverythingPassesAndNothingIsCreated() throws Exception {
-        String name = "ok_" + suffix();
+        String name = "ok_" + db.suffix();
         run.pipeline(name, db, "mode", "logical-replication");
         PipelineRun.Output out = run.command("--check");
         assertThat(out.exitCode()).as(out.stdout() + out.stderr()).isZero();
@@ -64,7 +64,7 @@ class ConnectionCheckIT {
     @Test
     void aUserWithoutThePrivilegesGetsOneLinePerProblemWithTheFix() throws Exception {
         db.execute("GRANT SELECT ON items TO " + role);
-        String name = "restricted_" + suffix();
+        String name = "restricted_" + db.suffix();
         run.pipeline(name, db, "mode", "logical-replication", "user", role, "password", "");
         PipelineRun.Output out = run.command("--check", name);
         assertThat(out.exitCode()).as(out.stdout() + out.stderr()).isEqualTo(1);
@@ -103,11 +103,6 @@ class ConnectionCheckIT {
         PipelineRun.Output unknown = run.command("--check", "no_such_pipeline");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.stderr()).contains("no pipeline named 'no_such_pipeline'").contains("polled");
-    }
-
-    private String suffix() {
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        return unique.substring(unique.length() - 8);
     }
 
     private static void admin(String sql) throws SQLException {

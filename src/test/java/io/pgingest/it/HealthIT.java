@@ -62,7 +62,7 @@ class HealthIT {
 
     @Test
     void aLogBasedPipelineThatStoppedOnAFailureIsDownForLivenessAndReadiness() throws Exception {
-        String name = "failing_" + suffix();
+        String name = "failing_" + db.suffix();
         run.pipeline(name, db, "mode", "logical-replication", "objects", "public.big", "batchSize", "500");
         try (PipelineRun.Streaming streaming = run.stream()) {
             AtomicReference<Reply> live = new AtomicReference<>();
@@ -81,8 +81,8 @@ class HealthIT {
 
     @Test
     void aTableModePipelineWhoseRunFailedIsNotReadyButAliveAndAHealthyOneIsUp() throws Exception {
-        String failing = "failing_" + suffix();
-        String healthy = "healthy_" + suffix();
+        String failing = "failing_" + db.suffix();
+        String healthy = "healthy_" + db.suffix();
         run.pipeline(failing, db, "objects", "public.big: full-load", "batchSize", "500");
         run.pipelineTo(healthy, db, "pgingest-duckdb:" + tmp.resolve("healthy.duckdb"), "objects", "public.small: full-load");
         try (PipelineRun.Streaming streaming = run.stream()) {
@@ -100,11 +100,6 @@ class HealthIT {
                     live.body()).isEqualTo(200);
             assertThat(live.body()).doesNotContain("pipeline-" + failing);
         }
-    }
-
-    private String suffix() {
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        return unique.substring(unique.length() - 8);
     }
 
     /** The part of a health response about one check: from its name to the next check's name. */

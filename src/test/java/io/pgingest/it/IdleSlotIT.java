@@ -39,8 +39,7 @@ class IdleSlotIT {
         elsewhere = TestDatabase.create("busy");
         db.execute("CREATE TABLE quiet (id int PRIMARY KEY, v text)", "INSERT INTO quiet VALUES (1, 'one')");
         run = new PipelineRun(tmp);
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        String pipeline = "idle_" + unique.substring(unique.length() - 8);
+        String pipeline = "idle_" + db.suffix();
         slot = ReplicationNames.slot(pipeline);
         run.pipeline(pipeline, db, "mode", "logical-replication");
     }
@@ -87,8 +86,7 @@ class IdleSlotIT {
     @Test
     void aHeartbeatQueryRunsOnTheSourceAndItsMessagesAreNotReplicated() throws Exception {
         db.execute("CREATE SCHEMA ops", "CREATE TABLE ops.beats (at timestamptz)");
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        run.pipeline("idle_" + unique.substring(unique.length() - 8), db, "mode", "logical-replication", "heartbeatQuery",
+        run.pipeline("idle_" + db.suffix(), db, "mode", "logical-replication", "heartbeatQuery",
                 "WITH m AS (SELECT pg_logical_emit_message(false, 'pgingest_heartbeat', 'beat'))"
                         + " INSERT INTO ops.beats SELECT now() FROM m");
         assertThat(run.once().exitCode()).isZero();

@@ -33,8 +33,7 @@ class LogicalCatchUpIT {
         db = TestDatabase.create("catchup");
         db.execute("CREATE TABLE events (id int PRIMARY KEY, note text)");
         run = new PipelineRun(tmp);
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        run.pipeline("catchup_" + unique.substring(Math.max(0, unique.length() - 8)), db,
+        run.pipeline("catchup_" + db.suffix(), db,
                 "mode", "logical-replication", "loadHistoricalData", "false", "batchSize", "500");
     }
 

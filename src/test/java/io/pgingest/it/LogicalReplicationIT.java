@@ -51,8 +51,7 @@ class LogicalReplicationIT {
         all[1] = "logical-replication";
         System.arraycopy(extra, 0, all, 2, extra.length);
         // Slots are per server: a name unique to this test's database keeps concurrent runs of this class apart
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        pipelineName = "shop_" + unique.substring(Math.max(0, unique.length() - 8));
+        pipelineName = "shop_" + db.suffix();
         run.pipeline(pipelineName, db, all);
     }
 
@@ -104,8 +103,7 @@ class LogicalReplicationIT {
         try (TestDatabase dest = TestDatabase.create("bagdest")) {
             // The destination refuses n = 2200: the load fails on its 5th chunk of 500 rows, after 4 were committed.
             dest.execute("CREATE TABLE bag (n int CONSTRAINT no_2200 CHECK (n <> 2200), v text)");
-            String unique = db.name().replaceAll("[^a-z0-9]", "");
-            pipelineName = "bag_" + unique.substring(unique.length() - 8);
+            pipelineName = "bag_" + db.suffix();
             run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
                     + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
                     + ")&schema=public", "mode", "logical-replication", "objects", "public.bag", "batchSize", "500");

@@ -32,8 +32,7 @@ class ObjectOperationsIT {
         db = TestDatabase.create("objops");
         db.execute("CREATE TABLE a (id int PRIMARY KEY, v text)", "INSERT INTO a VALUES (1, 'a1'), (2, 'a2')");
         run = new PipelineRun(tmp);
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        name = "objops_" + unique.substring(unique.length() - 8);
+        name = "objops_" + db.suffix();
     }
 
     @AfterEach

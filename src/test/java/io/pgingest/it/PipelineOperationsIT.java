@@ -38,12 +38,11 @@ class PipelineOperationsIT {
         db = TestDatabase.create("ops");
         db.execute("CREATE TABLE items (id int PRIMARY KEY, name text)", "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
         run = new PipelineRun(tmp);
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        logical = "ops_" + unique.substring(unique.length() - 8);
+        logical = "ops_" + db.suffix();
         slot = ReplicationNames.slot(logical);
         run.pipeline(logical, db, "mode", "logical-replication");
         // a table-mode pipeline beside it, into its own DuckDB file
-        run.pipelineTo("polled_" + unique.substring(unique.length() - 8), db, "pgingest-duckdb:" + tmp.resolve("polled.duckdb"));
+        run.pipelineTo("polled_" + db.suffix(), db, "pgingest-duckdb:" + tmp.resolve("polled.duckdb"));
     }
 
     @AfterEach

@@ -97,7 +97,7 @@ class SshIT {
                 .as("each through the SSH server").isEqualTo(forwarded.get());
 
         Files.delete(tmp.resolve("routes").resolve("polled.camel.yaml"));
-        String name = "streamed_" + suffix();
+        String name = "streamed_" + db.suffix();
         run.pipelineTo(name, db, "pgingest-duckdb:" + tmp.resolve("logical.duckdb"), tunnel("mode", "logical-replication"));
         int before = relay.accepted.get();
         assertThat(run.once().exitCode()).isZero();
@@ -145,7 +145,7 @@ class SshIT {
     @Test
     void aStreamingPipelineGoesOnWhenTheSshSessionDrops() throws Exception {
         try (TestDatabase dest = TestDatabase.create("sshdest")) {
-            String name = "resumed_" + suffix();
+            String name = "resumed_" + db.suffix();
             run.pipelineTo(name, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
                     + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
                     + ")&schema=public", tunnel("mode", "logical-replication"));
@@ -206,11 +206,6 @@ class SshIT {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
-    }
-
-    private String suffix() {
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        return unique.substring(unique.length() - 8);
     }
 
     /** A TCP relay on 127.0.0.1 to the real server that counts the connections it accepted. */

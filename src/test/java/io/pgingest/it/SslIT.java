@@ -98,7 +98,7 @@ class SslIT {
         // Debezium's connections (the replication stream) use the same settings
         db.execute("ALTER ROLE " + CLIENT + " REPLICATION", "ALTER TABLE items OWNER TO " + CLIENT,
                 "GRANT CREATE ON DATABASE " + db.name() + " TO " + CLIENT);
-        String name = "logical_" + suffix();
+        String name = "logical_" + db.suffix();
         clearRoutes();
         run.pipelineTo(name, db, "pgingest-duckdb:" + tmp.resolve("logical.duckdb"), "mode", "logical-replication",
                 "host", "localhost", "user", CLIENT, "ssl", "true", "sslCaFile", file("ca.crt"),
@@ -171,10 +171,5 @@ class SslIT {
 
     private static String file(String name) {
         return SSL.resolve(name).toString();
-    }
-
-    private String suffix() {
-        String unique = db.name().replaceAll("[^a-z0-9]", "");
-        return unique.substring(unique.length() - 8);
     }
 }

@@ -47,6 +47,15 @@ public final class TestDatabase implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The last 8 letters and digits of the database's name, unique per test: for pipeline names, whose slots and
+     * publications are per server, so that concurrent test runs stay apart.
+     */
+    public String suffix() {
+        String unique = name.replaceAll("[^a-z0-9]", "");
+        return unique.substring(Math.max(0, unique.length() - 8));
+    }
+
     public String url() {
         return url(name);
     }

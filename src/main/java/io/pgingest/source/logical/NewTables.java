@@ -154,7 +154,6 @@ final class NewTables {
         return position;
     }
 
-    /** Where the key-order load of {@code t} keeps its cursor: per table OID, so a re-created table starts over. */
     /**
      * The position of a keyless table's load, which is one run: when it ends the destination drops the table's rows
      * with a lower position, so it must be above the position of an earlier attempt that was interrupted. On an idle
@@ -178,6 +177,7 @@ final class NewTables {
         }
     }
 
+    /** Where the key-order load of {@code t} keeps its cursor: per table OID, so a re-created table starts over. */
     static String cursorKey(TableInfo t) {
         return cursorKey(t.table().display(), t.oid());
     }

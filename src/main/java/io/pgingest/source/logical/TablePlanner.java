@@ -73,7 +73,7 @@ final class TablePlanner {
         boolean explicit = !selection.get().name().isWildcard();
         boolean isNew = record == null || record.tableOid() != t.oid();
         if (firstRun && settings.skipObjectsAtStart()) {
-            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, TableSource.SKIPPED_AT_START + "; --include-object includes it");
+            save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, TableSource.SKIPPED_AT_START);
             return Optional.empty();
         }
         if (!isNew && ObjectOperations.held(record)) {

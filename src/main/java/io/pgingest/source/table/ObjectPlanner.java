@@ -58,7 +58,7 @@ final class ObjectPlanner {
                         ? ObjectStatus.INCLUDED : record.status();
             } else if (firstRun && settings.skipObjectsAtStart() && selection.isPresent()) {
                 status = ObjectStatus.SKIPPED;
-                note = TableSource.SKIPPED_AT_START + "; --include-object includes it";
+                note = TableSource.SKIPPED_AT_START;
             } else if (firstRun || explicit) {
                 status = selection.isPresent() ? ObjectStatus.INCLUDED : ObjectStatus.SKIPPED;
             } else {

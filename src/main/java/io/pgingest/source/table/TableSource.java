@@ -72,12 +72,8 @@ public final class TableSource {
         }
     }
 
-    /**
-     * Records that an included object's next run is its historical load again, from the first row ("Restart
-     * Historical Load"): its cursor is dropped and its progress set back to PENDING.
-     */
     /** The message of an object skipped at the pipeline's first run ({@code skipObjectsAtStart}). */
-    public static final String SKIPPED_AT_START = "skipped at the pipeline's creation (skipObjectsAtStart)";
+    public static final String SKIPPED_AT_START = "skipped at the pipeline's creation (skipObjectsAtStart); --include-object includes it";
 
     /** Records that an operator included a skipped object: its next run is its historical load. */
     public static void requestInclusion(StateStore state, io.pgingest.state.ObjectRecord record) {
@@ -86,6 +82,10 @@ public final class TableSource {
                 "included by an operator at " + java.time.Instant.now()));
     }
 
+    /**
+     * Records that an included object's next run is its historical load again, from the first row ("Restart
+     * Historical Load"): its cursor is dropped and its progress set back to PENDING.
+     */
     public static void requestHistoricalLoad(StateStore state, io.pgingest.state.ObjectRecord record) {
         state.deleteCursor(record.pipeline(), record.object());
         state.saveObject(record.withProgress(ObjectProgress.PENDING, "restart of the historical load requested at "
