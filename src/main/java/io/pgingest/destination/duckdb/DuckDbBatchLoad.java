@@ -5,6 +5,7 @@ import io.pgingest.destination.ColumnChange;
 import io.pgingest.destination.NumericType;
 import io.pgingest.destination.Sql;
 import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
 import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.WriteMode;
@@ -12,6 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,14 +22,18 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes one batch on one DuckDB connection inside the caller's transaction: evolves the table,
  * appends the rows into a temporary staging table, then applies them with one {@code MERGE}
- * (upsert) or {@code INSERT ... SELECT} (append). Not thread-safe: one instance per batch.
+ * (upsert) or {@code INSERT ... SELECT} (append, and the historical load of a new table: see
+ * {@link #run}). Not thread-safe: one instance per batch.
  */
 final class DuckDbBatchLoad {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DuckDbBatchLoad.class);
     static final String STAGE = "_pgingest_stage";
     static final String SEQ = "_pgingest_seq";
 
@@ -43,15 +50,40 @@ final class DuckDbBatchLoad {
         this.wanted = wantedTypes(table);
     }
 
-    void run() throws SQLException {
-        ensureTable();
+    /**
+     * Writes the batch. The historical load of an upsert table that the load itself created
+     * ({@code loading}: the writer remembers such tables until their load ends) inserts its rows
+     * without merging them: they are new, and a merge joins every page against the growing table.
+     * A page written twice (retried after its commit) would leave a key twice, so the load's last
+     * batch ({@code endOfRun}), or the table's first batch of another kind, removes such repeats
+     * first (the row with the newest {@code _pgingest_position} stays). Returns whether the table
+     * is still {@code loading} after this batch.
+     */
+    boolean run(boolean loading) throws SQLException {
+        boolean created = ensureTable();
+        boolean direct = !appends() && table.batch().kind() == LoadKind.HISTORICAL && (loading || created);
+        if (loading && !direct) {
+            removeRepeatedKeys();
+        }
         if (!table.batch().rows().isEmpty()) {
-            stage();
-            apply();
+            if (direct && table.keysKnownUnique() && appendable()) {
+                appendNew();
+            } else if (direct && table.keysKnownUnique()) {
+                stage();
+                insertNew();
+            } else {
+                stage();
+                apply();
+            }
         }
         if (table.batch().writeMode() == WriteMode.REPLACE_RUN && table.batch().endOfRun()) {
             deleteEarlierRuns();
         }
+        if (direct && table.batch().endOfRun()) {
+            removeRepeatedKeys();
+            return false;
+        }
+        return direct;
     }
 
     /** Destination types the batch needs; a DECIMAL column holding NaN/Infinity text needs VARCHAR. */
@@ -88,7 +120,8 @@ final class DuckDbBatchLoad {
         return Sql.quote(table.name() + "__pgingest_id_seq");
     }
 
-    private void ensureTable() throws SQLException {
+    /** Creates or evolves the table; returns whether it was created. */
+    private boolean ensureTable() throws SQLException {
         existing = existingColumns();
         try (Statement s = connection.createStatement()) {
             if (appends()) {
@@ -97,7 +130,7 @@ final class DuckDbBatchLoad {
             if (existing.isEmpty()) {
                 s.execute(createTable());
                 existing = new LinkedHashMap<>(wanted);
-                return;
+                return true;
             }
             for (ColumnChange change : ColumnChange.plan(existing, wanted, DuckDbTypes::widen)) {
                 String column = Sql.quote(change.column());
@@ -109,6 +142,7 @@ final class DuckDbBatchLoad {
                 s.execute("ALTER TABLE " + target + " ADD COLUMN " + Sql.quote(Metadata.ID) + " BIGINT");
             }
         }
+        return false;
     }
 
     private String createTable() {
@@ -135,18 +169,40 @@ final class DuckDbBatchLoad {
         return columns;
     }
 
-    private void stage() throws SQLException {
+    /** The type the appender writes for each of the batch's columns (see {@link DuckDbTypes#stagingType}). */
+    private String[] stagingTypes() {
         List<Column> columns = table.columns();
-        String[] stagingTypes = new String[columns.size()];
-        int[] scales = new int[columns.size()];
+        String[] types = new String[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            types[i] = DuckDbTypes.stagingType(columns.get(i).type(), wanted.get(columns.get(i).name()));
+        }
+        return types;
+    }
+
+    private static int[] scales(String[] types) {
+        int[] scales = new int[types.length];
+        for (int i = 0; i < types.length; i++) {
+            NumericType decimal = NumericType.parseDecimal(types[i]);
+            scales[i] = decimal == null ? -1 : decimal.scale();
+        }
+        return scales;
+    }
+
+    /** Appends the batch's columns of one row. */
+    private void appendColumns(DuckDBAppender appender, Object[] row, String[] types, int[] scales) throws SQLException {
+        List<Column> columns = table.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            DuckDbAppend.append(appender, columns.get(i).type(), types[i], scales[i], table.value(row, i));
+        }
+    }
+
+    private void stage() throws SQLException {
+        String[] types = stagingTypes();
+        int[] scales = scales(types);
         List<String> definitions = new ArrayList<>();
         definitions.add(Sql.quote(SEQ) + " BIGINT");
-        for (int i = 0; i < columns.size(); i++) {
-            Column column = columns.get(i);
-            stagingTypes[i] = DuckDbTypes.stagingType(column.type(), wanted.get(column.name()));
-            NumericType decimal = NumericType.parseDecimal(stagingTypes[i]);
-            scales[i] = decimal == null ? -1 : decimal.scale();
-            definitions.add(Sql.quote(column.name()) + " " + stagingTypes[i]);
+        for (int i = 0; i < types.length; i++) {
+            definitions.add(Sql.quote(table.columns().get(i).name()) + " " + types[i]);
         }
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + " (" + String.join(", ", definitions) + ")");
@@ -155,21 +211,103 @@ final class DuckDbBatchLoad {
             long seq = 0;
             for (Object[] row : table.batch().rows()) {
                 appender.beginRow().append(seq++);
-                for (int i = 0; i < columns.size(); i++) {
-                    DuckDbAppend.append(appender, columns.get(i).type(), stagingTypes[i], scales[i], table.value(row, i));
-                }
+                appendColumns(appender, row, types, scales);
                 appender.endRow();
             }
         }
     }
 
-    private void apply() throws SQLException {
-        List<String> names = table.columns().stream().map(Column::name).collect(Collectors.toList());
-        List<String> all = new ArrayList<>(names);
+    /**
+     * Whether the rows can be appended to the table itself: it has exactly the batch's columns and the
+     * metadata columns, in that order, of the types the appender writes (no column needs a cast).
+     */
+    private boolean appendable() {
+        List<String> all = allColumns();
+        if (!new ArrayList<>(existing.keySet()).equals(all)) {
+            return false;
+        }
+        String[] types = stagingTypes();
+        for (int i = 0; i < all.size(); i++) {
+            String type = i < types.length ? types[i] : wanted.get(all.get(i));
+            if (!type.equalsIgnoreCase(existing.get(all.get(i)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rows of a historical load into the table it created, appended to it with their metadata. */
+    private void appendNew() throws SQLException {
+        long loadedAtMicros;
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT epoch_us(now())")) {
+            rs.next();
+            loadedAtMicros = rs.getLong(1);
+        }
+        OffsetDateTime ingestedAt = table.batch().ingestedAt().atOffset(ZoneOffset.UTC);
+        long position = table.batch().position();
+        String[] types = stagingTypes();
+        int[] scales = scales(types);
+        try (DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name())) {
+            for (Object[] row : table.batch().rows()) {
+                appender.beginRow();
+                appendColumns(appender, row, types, scales);
+                DuckDbAppend.append(appender, LogicalType.TIMESTAMPTZ, wanted.get(Metadata.INGESTED_AT), -1, ingestedAt);
+                appender.appendEpochMicros(loadedAtMicros).append(position);
+                appender.endRow();
+            }
+        }
+    }
+
+    /** The batch's columns, then the metadata columns written with them. */
+    private List<String> allColumns() {
+        List<String> all = table.columns().stream().map(Column::name).collect(Collectors.toCollection(ArrayList::new));
         all.addAll(List.of(Metadata.INGESTED_AT, Metadata.LOADED_AT, Metadata.POSITION));
-        String source = "SELECT " + castColumns(names) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
+        return all;
+    }
+
+    /** The staged rows as the table's columns ({@link #allColumns()}). */
+    private String stagedRows() {
+        List<String> names = table.columns().stream().map(Column::name).toList();
+        return "SELECT " + castColumns(names) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
                 + " AS " + Sql.quote(Metadata.INGESTED_AT) + ", now() AS " + Sql.quote(Metadata.LOADED_AT) + ", "
                 + table.batch().position() + "::BIGINT AS " + Sql.quote(Metadata.POSITION) + " FROM temp.main." + STAGE + " s";
+    }
+
+    /** Rows of a historical load into the table it created: inserted, their keys being new. */
+    private void insertNew() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ") " + stagedRows());
+            s.execute("DROP TABLE temp.main." + STAGE);
+        }
+    }
+
+    /**
+     * Removes the older rows of keys present more than once (a page of a load written twice); the row
+     * with the newest position stays, of equal positions the last inserted.
+     */
+    private void removeRepeatedKeys() throws SQLException {
+        if (table.key().isEmpty()) {
+            return;
+        }
+        String key = Sql.columnList(table.key(), "");
+        try (Statement s = connection.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM (SELECT 1 FROM " + target + " GROUP BY " + key
+                    + " HAVING count(*) > 1)")) {
+                rs.next();
+                if (rs.getLong(1) == 0) {
+                    return;
+                }
+            }
+            int removed = s.executeUpdate("DELETE FROM " + target + " WHERE rowid IN (SELECT r FROM (SELECT rowid AS r, "
+                    + "row_number() OVER (PARTITION BY " + key + " ORDER BY " + Sql.quote(Metadata.POSITION)
+                    + " DESC NULLS LAST, rowid DESC) AS n FROM " + target + ") WHERE n > 1)");
+            LOG.info("{}: removed {} rows whose key a load had written twice", table.name(), removed);
+        }
+    }
+
+    private void apply() throws SQLException {
+        List<String> all = allColumns();
+        String source = stagedRows();
         String sql;
         if (appends()) {
             sql = "INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.quote(Metadata.ID) + ") SELECT *, nextval('"

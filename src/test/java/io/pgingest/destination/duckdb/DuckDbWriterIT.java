@@ -2,12 +2,15 @@ package io.pgingest.destination.duckdb;
 
 import static io.pgingest.destination.TestBatches.column;
 import static io.pgingest.destination.TestBatches.decimal;
+import static io.pgingest.destination.TestBatches.historical;
 import static io.pgingest.destination.TestBatches.row;
 import static io.pgingest.destination.TestBatches.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgingest.destination.DestinationWriter;
 import io.pgingest.destination.DestinationWriterContract;
+import io.pgingest.destination.TestBatches;
 import io.pgingest.event.Column;
 import io.pgingest.event.LogicalType;
 import java.math.BigDecimal;
@@ -196,5 +199,75 @@ class DuckDbWriterIT extends DestinationWriterContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void historicalLoadInsertsIntoTheTableItCreatedAndRemovesAReplayedPageAtItsEnd() throws Exception {
+        writer.write(historical("dhist", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
+        // a page written twice (retried after its commit), then the rest of the load
+        writer.write(historical("dhist", ACCOUNTS, List.of("id"), 5, false, row(2, "bob", 20L)));
+        writer.write(historical("dhist", ACCOUNTS, List.of("id"), 6, false, row(2, "bob v2", 21L), row(3, "cid", 30L)));
+        assertThat(single("SELECT count(*) FROM dhist")).as("pages inserted, not merged, while the load runs")
+                .containsExactly(5L);
+        assertThat(single("SELECT _pgingest_ingested_at = TIMESTAMPTZ '" + TestBatches.INGESTED_AT + "', _pgingest_position, "
+                + "_pgingest_loaded_at > now() - INTERVAL 1 MINUTE FROM dhist WHERE id = 1"))
+                .as("appended rows carry their metadata").containsExactly(true, 5L, true);
+
+        writer.write(historical("dhist", ACCOUNTS, List.of("id"), 6, true));
+
+        assertThat(query("SELECT id, name FROM dhist ORDER BY id"))
+                .as("at the load's end one row per key, the newest position of a repeated key")
+                .containsExactly(List.of(1, "ann"), List.of(2, "bob v2"), List.of(3, "cid"));
+        writer.write(historical("dhist", ACCOUNTS, List.of("id"), 7, false, row(3, "cid v2", 31L)));
+        assertThat(query("SELECT id, name FROM dhist ORDER BY id")).as("after its load the table's batches merge")
+                .containsExactly(List.of(1, "ann"), List.of(2, "bob v2"), List.of(3, "cid v2"));
+    }
+
+    @Test
+    void historicalLoadOfColumnsTheAppenderCannotWriteInsertsThroughTheStagingTable() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("iv", LogicalType.INTERVAL),
+                column("j", LogicalType.JSON, "jsonb"));
+        writer.write(historical("dhist5", columns, List.of("id"), 5, false, row(1, "1 day", "{\"a\": 1}")));
+        writer.write(historical("dhist5", columns, List.of("id"), 5, false, row(1, "1 day", "{\"a\": 1}"), row(2, "02:00:00", "[]")));
+        assertThat(single("SELECT count(*) FROM dhist5")).as("inserted, not merged").containsExactly(2L + 1L);
+
+        writer.write(historical("dhist5", columns, List.of("id"), 6, true));
+
+        assertThat(query("SELECT id, iv::VARCHAR, j::VARCHAR, _pgingest_position FROM dhist5 ORDER BY id"))
+                .as("cast from the staging table; one row per key at the end")
+                .containsExactly(List.of(1, "1 day", "{\"a\": 1}", 5L), List.of(2, "02:00:00", "[]", 5L));
+    }
+
+    @Test
+    void changeAfterAnUnfinishedLoadRemovesRepeatedKeysThenMerges() throws Exception {
+        writer.write(historical("dhist2", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
+        writer.write(historical("dhist2", ACCOUNTS, List.of("id"), 5, false, row(2, "bob", 20L)));
+
+        writer.write(upsert("dhist2", ACCOUNTS, List.of("id"), 8, row(1, "ann v2", 11L)));
+
+        assertThat(query("SELECT id, name FROM dhist2 ORDER BY id")).as("one row per key once a change arrives")
+                .containsExactly(List.of(1, "ann v2"), List.of(2, "bob"));
+    }
+
+    @Test
+    void historicalBatchIntoAnExistingTableMerges() throws Exception {
+        writer.write(upsert("dhist3", ACCOUNTS, List.of("id"), 1, row(1, "ann", 10L)));
+        writer.write(historical("dhist3", ACCOUNTS, List.of("id"), 2, false, row(1, "ann v2", 11L), row(2, "bob", 20L)));
+
+        assertThat(query("SELECT id, name FROM dhist3 ORDER BY id")).as("a reload of existing keys updates them")
+                .containsExactly(List.of(1, "ann v2"), List.of(2, "bob"));
+    }
+
+    @Test
+    void failedBatchOfALoadIsRetriedWithoutLosingTheLoadsState() throws Exception {
+        writer.write(historical("dhist4", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L)));
+        assertThatThrownBy(() -> writer.write(historical("dhist4", ACCOUNTS, List.of("id"), 5, false,
+                row(2, "bob", "not a number"))))
+                .as("a value of the wrong class fails the batch").isInstanceOf(Exception.class);
+        writer.write(historical("dhist4", ACCOUNTS, List.of("id"), 5, false, row(2, "bob", 20L)));
+        writer.write(historical("dhist4", ACCOUNTS, List.of("id"), 5, true));
+
+        assertThat(query("SELECT id, name FROM dhist4 ORDER BY id")).as("the rolled back batch left nothing; the retry wrote it")
+                .containsExactly(List.of(1, "ann"), List.of(2, "bob"));
     }
 }
