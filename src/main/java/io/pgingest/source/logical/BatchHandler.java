@@ -119,9 +119,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         writeAll(batches);
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
         progress.lap(DrainProgress.Phase.WRITE);
-        for (RecordChangeEvent<SourceRecord> e : events) {
-            committer.markProcessed(e);
-        }
+        markProcessed(events, committer);
         committer.markBatchFinished();
         handledLsn = Math.max(handledLsn, maxLsn);
         if (heartbeat > 0) {
@@ -129,6 +127,39 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         }
         progress.lap(DrainProgress.Phase.ACKNOWLEDGE);
         progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), false);
+    }
+
+    /**
+     * Marks the batch processed. An offset is a position in its source partition, and the engine keeps the
+     * last one marked per partition, so marking the last record of each partition says the same as marking
+     * every record (which cost a fifth of this thread's time in a backlog drain: a synchronized map update
+     * per record).
+     */
+    static void markProcessed(List<RecordChangeEvent<SourceRecord>> events,
+                                      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        List<Map<String, ?>> partitions = new ArrayList<>(1);
+        List<RecordChangeEvent<SourceRecord>> last = new ArrayList<>(1);
+        for (int i = events.size() - 1; i >= 0; i--) {
+            RecordChangeEvent<SourceRecord> e = events.get(i);
+            Map<String, ?> partition = e.record().sourcePartition();
+            if (!containsPartition(partitions, partition)) {
+                partitions.add(partition);
+                last.add(e);
+            }
+        }
+        for (int i = last.size() - 1; i >= 0; i--) {
+            committer.markProcessed(last.get(i));
+        }
+    }
+
+    private static boolean containsPartition(List<Map<String, ?>> partitions, Map<String, ?> partition) {
+        for (Map<String, ?> p : partitions) {
+            if (p == partition || p != null && p.equals(partition)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void writeAll(List<RowBatch> batches) throws InterruptedException {

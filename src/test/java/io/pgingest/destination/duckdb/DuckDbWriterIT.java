@@ -239,6 +239,25 @@ class DuckDbWriterIT extends DestinationWriterContract {
     }
 
     @Test
+    void loadResumedByAnotherWriterAfterACrashMergesItsReplayedPage() throws Exception {
+        Path file = dir.resolve("resumed.duckdb");
+        try (DuckDbWriter first = new DuckDbWriter(file)) {
+            first.write(historical("res", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
+        }
+        // the process died before it saved the page's cursor: the next one writes the page again
+        try (DuckDbWriter second = new DuckDbWriter(file)) {
+            second.write(historical("res", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
+            second.write(historical("res", ACCOUNTS, List.of("id"), 5, false, row(3, "cid", 30L)));
+            try (Connection c = second.database().duplicate(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT id) FROM res")) {
+                rs.next();
+                assertThat(List.of(rs.getLong(1), rs.getLong(2))).as("no key twice before the load's end")
+                        .containsExactly(3L, 3L);
+            }
+        }
+    }
+
+    @Test
     void changeAfterAnUnfinishedLoadRemovesRepeatedKeysThenMerges() throws Exception {
         writer.write(historical("dhist2", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L), row(2, "bob", 20L)));
         writer.write(historical("dhist2", ACCOUNTS, List.of("id"), 5, false, row(2, "bob", 20L)));
