@@ -66,9 +66,10 @@ final class DuckDbBatchLoad {
             removeRepeatedKeys();
         }
         if (!table.batch().rows().isEmpty()) {
-            if (direct && table.keysKnownUnique() && appendable()) {
+            boolean insert = direct && table.keysKnownUnique();
+            if (insert && appendable()) {
                 appendNew();
-            } else if (direct && table.keysKnownUnique()) {
+            } else if (insert) {
                 stage();
                 insertNew();
             } else {
@@ -301,7 +302,7 @@ final class DuckDbBatchLoad {
             int removed = s.executeUpdate("DELETE FROM " + target + " WHERE rowid IN (SELECT r FROM (SELECT rowid AS r, "
                     + "row_number() OVER (PARTITION BY " + key + " ORDER BY " + Sql.quote(Metadata.POSITION)
                     + " DESC NULLS LAST, rowid DESC) AS n FROM " + target + ") WHERE n > 1)");
-            LOG.info("{}: removed {} rows whose key a load had written twice", table.name(), removed);
+            LOG.info("DuckDB table {}: removed {} older rows of keys a load had written twice", table.name(), removed);
         }
     }
 

@@ -14,7 +14,8 @@ import org.duckdb.DuckDBConnection;
  * Writes batches into a DuckDB file, one transaction per batch: the rows go through the DuckDB
  * appender into a temporary staging table, then one {@code MERGE} (upsert by the key, guarded by
  * {@code _pgingest_position}) or one {@code INSERT ... SELECT} (append, {@code _pgingest_id} from
- * a sequence; and the historical load of a table it created, see {@link DuckDbBatchLoad#run}) applies them. Destination tables declare no PRIMARY KEY: the merge keeps keys
+ * a sequence) applies them; the historical load of a table it created is appended without a merge
+ * ({@link DuckDbBatchLoad#run}). Destination tables declare no PRIMARY KEY: the merge keeps keys
  * unique (see docs/destinations.md for why). Thread-safe: all writers of one file share one
  * database instance ({@link DuckDbDatabase}) and write one batch at a time.
  */
@@ -45,7 +46,7 @@ public final class DuckDbWriter implements DestinationWriter {
         BatchTable table = BatchTable.of(batch);
         database.writeLock().lock();
         try {
-            boolean loading = new DuckDbBatchLoad(connection, table).run(loading(table.name()));
+            boolean loading = new DuckDbBatchLoad(connection, table).run(loadingTables.contains(table.name()));
             connection.commit();
             if (loading) {
                 loadingTables.add(table.name());
@@ -58,10 +59,6 @@ public final class DuckDbWriter implements DestinationWriter {
         } finally {
             database.writeLock().unlock();
         }
-    }
-
-    private boolean loading(String table) {
-        return loadingTables.contains(table);
     }
 
     /** The shared instance this writer writes to (e.g. to read back through a duplicated connection). */

@@ -136,7 +136,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      * per record).
      */
     static void markProcessed(List<RecordChangeEvent<SourceRecord>> events,
-                                      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+                              DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         List<Map<String, ?>> partitions = new ArrayList<>(1);
         List<RecordChangeEvent<SourceRecord>> last = new ArrayList<>(1);
