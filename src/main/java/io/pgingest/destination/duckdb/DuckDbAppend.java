@@ -103,7 +103,8 @@ final class DuckDbAppend {
         }
     }
 
-    private static long micros(Instant instant) {
+    /** Microseconds since the epoch, as DuckDB stores a timestamp. */
+    static long micros(Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 }

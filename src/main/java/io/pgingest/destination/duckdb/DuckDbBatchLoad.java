@@ -13,8 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +39,10 @@ final class DuckDbBatchLoad {
     private final BatchTable table;
     private final String target;
     private final LinkedHashMap<String, String> wanted;
+    /** The type the appender writes for each of the batch's columns (see {@link DuckDbTypes#stagingType}). */
+    private final String[] types;
+    /** Each of {@link #types}' decimal scale, or -1. */
+    private final int[] scales;
     private Map<String, String> existing;
 
     DuckDbBatchLoad(DuckDBConnection connection, BatchTable table) {
@@ -48,6 +50,8 @@ final class DuckDbBatchLoad {
         this.table = table;
         this.target = Sql.quote(table.name());
         this.wanted = wantedTypes(table);
+        this.types = stagingTypes();
+        this.scales = scales(types);
     }
 
     /**
@@ -170,27 +174,26 @@ final class DuckDbBatchLoad {
         return columns;
     }
 
-    /** The type the appender writes for each of the batch's columns (see {@link DuckDbTypes#stagingType}). */
     private String[] stagingTypes() {
         List<Column> columns = table.columns();
-        String[] types = new String[columns.size()];
+        String[] staging = new String[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
-            types[i] = DuckDbTypes.stagingType(columns.get(i).type(), wanted.get(columns.get(i).name()));
+            staging[i] = DuckDbTypes.stagingType(columns.get(i).type(), wanted.get(columns.get(i).name()));
         }
-        return types;
+        return staging;
     }
 
-    private static int[] scales(String[] types) {
-        int[] scales = new int[types.length];
-        for (int i = 0; i < types.length; i++) {
-            NumericType decimal = NumericType.parseDecimal(types[i]);
-            scales[i] = decimal == null ? -1 : decimal.scale();
+    private static int[] scales(String[] staging) {
+        int[] decimalScales = new int[staging.length];
+        for (int i = 0; i < staging.length; i++) {
+            NumericType decimal = NumericType.parseDecimal(staging[i]);
+            decimalScales[i] = decimal == null ? -1 : decimal.scale();
         }
-        return scales;
+        return decimalScales;
     }
 
     /** Appends the batch's columns of one row. */
-    private void appendColumns(DuckDBAppender appender, Object[] row, String[] types, int[] scales) throws SQLException {
+    private void appendColumns(DuckDBAppender appender, Object[] row) throws SQLException {
         List<Column> columns = table.columns();
         for (int i = 0; i < columns.size(); i++) {
             DuckDbAppend.append(appender, columns.get(i).type(), types[i], scales[i], table.value(row, i));
@@ -198,8 +201,6 @@ final class DuckDbBatchLoad {
     }
 
     private void stage() throws SQLException {
-        String[] types = stagingTypes();
-        int[] scales = scales(types);
         List<String> definitions = new ArrayList<>();
         definitions.add(Sql.quote(SEQ) + " BIGINT");
         for (int i = 0; i < types.length; i++) {
@@ -212,7 +213,7 @@ final class DuckDbBatchLoad {
             long seq = 0;
             for (Object[] row : table.batch().rows()) {
                 appender.beginRow().append(seq++);
-                appendColumns(appender, row, types, scales);
+                appendColumns(appender, row);
                 appender.endRow();
             }
         }
@@ -227,7 +228,6 @@ final class DuckDbBatchLoad {
         if (!new ArrayList<>(existing.keySet()).equals(all)) {
             return false;
         }
-        String[] types = stagingTypes();
         for (int i = 0; i < all.size(); i++) {
             String type = i < types.length ? types[i] : wanted.get(all.get(i));
             if (!type.equalsIgnoreCase(existing.get(all.get(i)))) {
@@ -244,16 +244,13 @@ final class DuckDbBatchLoad {
             rs.next();
             loadedAtMicros = rs.getLong(1);
         }
-        OffsetDateTime ingestedAt = table.batch().ingestedAt().atOffset(ZoneOffset.UTC);
+        long ingestedAtMicros = DuckDbAppend.micros(table.batch().ingestedAt());
         long position = table.batch().position();
-        String[] types = stagingTypes();
-        int[] scales = scales(types);
         try (DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table.name())) {
             for (Object[] row : table.batch().rows()) {
                 appender.beginRow();
-                appendColumns(appender, row, types, scales);
-                DuckDbAppend.append(appender, LogicalType.TIMESTAMPTZ, wanted.get(Metadata.INGESTED_AT), -1, ingestedAt);
-                appender.appendEpochMicros(loadedAtMicros).append(position);
+                appendColumns(appender, row);
+                appender.appendEpochMicros(ingestedAtMicros).appendEpochMicros(loadedAtMicros).append(position);
                 appender.endRow();
             }
         }
