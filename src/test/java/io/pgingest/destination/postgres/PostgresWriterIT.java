@@ -240,6 +240,37 @@ class PostgresWriterIT extends DestinationWriterContract {
     }
 
     @Test
+    void theKeyOfAHistoricalLoadIsBuiltWithMoreSortMemoryForItsTransactionOnly() throws Exception {
+        // an event trigger records the setting the ALTER TABLE ... ADD PRIMARY KEY ran with
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE public.key_build_memory (setting text)");
+            s.execute("CREATE FUNCTION public.note_key_build_memory() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "INSERT INTO public.key_build_memory VALUES (current_setting('maintenance_work_mem')); END $$");
+            s.execute("CREATE EVENT TRIGGER note_key_build_memory ON ddl_command_end WHEN TAG IN ('ALTER TABLE') "
+                    + "EXECUTE FUNCTION public.note_key_build_memory()");
+        }
+        try {
+            writer.write(historical("keymem", ACCOUNTS, List.of("id"), 5, false, row(1, "ann", 10L)));
+            writer.write(historical("keymem", ACCOUNTS, List.of("id"), 5, true));
+            // a later batch of the same writer (same connection) runs with the server's setting again
+            writer.write(upsert("keymem", ACCOUNTS, List.of("id"), 6, row(2, "bob", 20L)));
+            writer.write(upsert("keymem_other", ACCOUNTS, List.of("id"), 6, row(1, "ann", 10L)));
+            writer.write(upsert("keymem_other", List.of(column("id", LogicalType.INT32), column("name", LogicalType.TEXT),
+                    column("balance", LogicalType.INT64), column("added", LogicalType.TEXT)), List.of("id"), 7,
+                    row(2, "bob", 20L, "x")));
+        } finally {
+            try (Connection c = database.connect(); Statement s = c.createStatement()) {
+                s.execute("DROP EVENT TRIGGER note_key_build_memory");
+                s.execute("DROP FUNCTION public.note_key_build_memory()");
+            }
+        }
+        long server = (Long) single("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))").get(0);
+        assertThat(query("SELECT pg_size_bytes(setting) FROM public.key_build_memory"))
+                .as("the key's build with at least 256 MB; the later ALTER TABLE ... ADD COLUMN with the server's setting")
+                .containsExactly(List.of(Math.max(server, PostgresBatchLoad.KEY_BUILD_MEMORY)), List.of(server));
+    }
+
+    @Test
     void historicalBatchIntoATableWithKeyFallsBackToTheMergeOnAnExistingKey() throws Exception {
         writer.write(upsert("hist2", ACCOUNTS, List.of("id"), 1, row(1, "ann", 10L)));
         writer.write(historical("hist2", ACCOUNTS, List.of("id"), 2, false, row(1, "ann v2", 11L), row(2, "bob", 20L)));
