@@ -34,7 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * continuously on its own thread ({@code --once}: until caught up with the WAL at start).
  * Each batch goes through the route synchronously; a batch the route failed stops that
  * object's run (logical: the pipeline, after retries) and is counted as failed. The pipeline's
- * {@link PipelineHealth} check tells whether it runs or stopped on a failure.
+ * {@link PipelineHealth} check tells whether it runs or stopped on a failure. A route stopped and
+ * started again while the application runs (or added to it then) begins at once: logical replication
+ * goes on from the offset its last batch committed.
  */
 final class PipelineConsumer extends DefaultConsumer {
 
@@ -85,6 +87,12 @@ final class PipelineConsumer extends DefaultConsumer {
         RunOnce once = component.runOnce();
         if (once != null) {
             once.expect(settings.name());
+        }
+        if (getEndpoint().getCamelContext().isStarted()) {
+            // the route started after the application (restarted through the route controller, JMX or a
+            // control bus, or added at run time): a startup listener added now would never be called
+            begin(once);
+            return;
         }
         getEndpoint().getCamelContext().addStartupListener(new StartupListener() {
             @Override

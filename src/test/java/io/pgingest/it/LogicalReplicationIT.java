@@ -235,6 +235,38 @@ class LogicalReplicationIT {
         }
     }
 
+    @Test
+    void aPipelineRouteStoppedAndStartedAgainInTheRunningApplicationStreamsTheChangesMadeMeanwhile() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "restart_" + db.suffix();
+            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
+                    + ")&schema=public", "mode", "logical-replication");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("UPDATE items SET name = 'streamed' WHERE id = 1");
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "streamed"), List.of(2, "two"), List.of(3, "three")), 60);
+                org.apache.camel.CamelContext context = streaming.camelContext();
+
+                context.getRouteController().stopRoute(pipelineName);
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,
+                        "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'")
+                        .equals(List.of(List.of(false))))).as("the stopped route released the slot").isTrue();
+                db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", "UPDATE items SET name = 'TWO' WHERE id = 2");
+                context.getRouteController().startRoute(pipelineName);
+
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "streamed"), List.of(2, "TWO"), List.of(3, "three"), List.of(4, "four")), 60);
+                db.execute("DELETE FROM items WHERE id = 3");
+                awaitRows(dest, "SELECT _pgingest_deleted FROM items WHERE id = 3", List.of(List.of(true)), 30);
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+            }
+            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'")
+                    .equals(List.of(List.of(false))))).as("the stopped application released the slot").isTrue();
+        }
+    }
+
     /** Polls the destination until {@code sql} returns {@code expected}; fails after {@code seconds}. */
     private static void awaitRows(TestDatabase dest, String sql, List<List<Object>> expected, int seconds) throws Exception {
         Object[] got = {List.of()};

@@ -135,6 +135,13 @@ public final class PipelineRun {
             t.start();
         }
 
+        /** The running application's Camel context (waits for its start). */
+        public org.apache.camel.CamelContext camelContext() throws Exception {
+            org.apache.camel.main.Main m = main.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            PipelineRun.eventually(java.time.Duration.ofMinutes(2), () -> m.getCamelContext() != null && m.getCamelContext().isStarted());
+            return m.getCamelContext();
+        }
+
         /** Stops the application and returns its exit code. */
         public int stop() throws Exception {
             main.get().completed();

@@ -261,18 +261,45 @@ public final class LogicalReplicationSource {
         return false;
     }
 
-    /** Stops the engine; offsets of the batches already handled are committed by it. */
+    /**
+     * Stops the engine; offsets of the batches already handled are committed by it. Debezium's engine refuses
+     * to close while its task is starting (a stop right after the start: the route stopped, the application
+     * shut down): the close is tried again until the task has started, for at most {@link #STOP_WAIT_MS},
+     * since an engine left running would keep the slot and go on writing after the pipeline stopped.
+     */
     public void stop() {
         stopping = true;
         DebeziumEngine<?> e = engine;
-        if (e != null) {
+        if (e == null) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + STOP_WAIT_MS;
+        while (true) {
             try {
                 e.close();
+                return;
+            } catch (IllegalStateException ex) {
+                if (!String.valueOf(ex.getMessage()).contains("while tasks are starting") || System.currentTimeMillis() > deadline) {
+                    LOG.warn("pipeline {}: stopping the engine: {}", settings.name(), ex.getMessage());
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    LOG.warn("pipeline {}: interrupted while waiting for the engine's task to start so that it can be stopped",
+                            settings.name());
+                    return;
+                }
             } catch (Exception ex) {
                 LOG.warn("pipeline {}: stopping the engine: {}", settings.name(), ex.getMessage());
+                return;
             }
         }
     }
+
+    /** How long {@link #stop()} waits for a starting engine (Debezium itself waits 40 s for a task to start). */
+    static final long STOP_WAIT_MS = 60_000;
 
     /** Decides every table of the selected schemas (object states are recorded); returns the included ones. */
     private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner) throws SQLException {
