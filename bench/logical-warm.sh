@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Benchmark: the backlog drains (A) and (B) of bench/logical.sh timed in a JVM that keeps running, as a
+# service does: pg-ingest embedded (bench/WarmDrain.java), its pipeline's route stopped while the changes
+# are made and started again; the time runs from the route's start until a marker row, written after the
+# changes, is in the destination (PostgreSQL). Baseline: pg_recvlogical reading the same WAL range from its
+# own slot, best of 2, in the same run. bench/logical.sh times the same drains with a new JVM each
+# (--once); the difference is the JVM's start and the compilation of its code. See bench/README.md.
+set -euo pipefail
+
+usage() {
+  echo "usage: bench/logical-warm.sh [--rounds N]   (env: PGHOST, PGPORT, PGUSER, PGPASSWORD; needs the source of bench/logical.sh)"
+}
+ROUNDS=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) [ $# -ge 2 ] || { usage >&2; exit 2; }; ROUNDS="$2"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$ROUNDS" =~ ^[1-9][0-9]?$ ]] || { echo "bench/logical-warm.sh: --rounds must be a number from 1 to 99" >&2; exit 2; }
+
+# shellcheck source=../scripts/lib/common.sh
+source "$(dirname "$0")/../scripts/lib/common.sh"
+require_commands java psql pgbench pg_recvlogical awk
+export PGSSLMODE=disable
+# bench/logical.sh's databases and pipeline (bench/routes/logical-postgres.camel.yaml): do not run both at once
+export PGINGEST_LBENCH_PREFIX=lbench PGINGEST_LBENCH_HISTORICAL=true
+SRC=pgingest_lbench_src DST=pgingest_lbench_dst
+PIPELINE_SLOT=pgingest_lbench_postgres RECV_SLOTS=(lbwarm_recv_1 lbwarm_recv_2) RECV_PUB=lbwarm_recv
+export PGINGEST_LBENCH_SCHEMA="lbwarm_$(date +%Y%m%d_%H%M%S)"
+WORK=$(mktemp -d /tmp/pgingest-lbwarm.XXXXXX)
+COPROC_PID=""
+
+database_exists "$SRC" && [ "$(pg_value "$SRC" "select count(*) from pgbench_accounts" 2>/dev/null || echo 0)" = 1000000 ] \
+  || die "run bench/logical.sh first: it creates $SRC (pgbench scale 10) and $DST"
+[ -f "$JAR" ] || build_jar
+
+drop_replication_objects() {
+  local s
+  for s in "$PIPELINE_SLOT" "${RECV_SLOTS[@]}"; do
+    pg_value postgres "select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = '$s' and active_pid is not null" >/dev/null 2>&1 || true
+    pg_value postgres "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '$s'" >/dev/null 2>&1 || true
+  done
+  pg "$SRC" -c "drop publication if exists $PIPELINE_SLOT" -c "drop publication if exists $RECV_PUB" 2>/dev/null || true
+}
+cleanup() {
+  [ -z "$COPROC_PID" ] || kill "$COPROC_PID" 2>/dev/null || true
+  drop_replication_objects
+  pg "$DST" -c "drop schema if exists $PGINGEST_LBENCH_SCHEMA cascade" 2>/dev/null || true
+  info "log and state in $WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+drop_replication_objects   # left over from an interrupted run
+pg "$DST" -c "create schema $PGINGEST_LBENCH_SCHEMA"
+pg "$SRC" -c "alter table pgbench_history replica identity full" \
+  -c "create table if not exists lbench_latency (id bigserial primary key, stamped_at timestamptz not null)"
+
+coproc WARM { exec java -Xmx512m -XX:+ExitOnOutOfMemoryError \
+  -Dcamel.main.routes-include-pattern="file:$ROOT/bench/routes/logical-postgres.camel.yaml" \
+  -Dpgingest.state.url="jdbc:h2:file:$WORK/state" -cp "$JAR" "$ROOT/bench/WarmDrain.java" "$WORK/pg-ingest.log" \
+  "lbench-postgres" "jdbc:postgresql://$PGHOST:$PGPORT/$DST?user=$PGUSER&password=${PGPASSWORD:-}&sslmode=disable" 2>&1; }
+COPROC_PID=$WARM_PID
+# The answer goes into ANSWER (a coprocess's descriptors are not open in a $(...) subshell).
+reply() {
+  local line
+  while read -r -t 900 -u "${WARM[0]}" line; do
+    case "$line" in WARMDRAIN\ error*) die "${line#WARMDRAIN }";; WARMDRAIN*) ANSWER="${line#WARMDRAIN }"; return;; esac
+  done
+  die "pg-ingest (bench/WarmDrain.java) did not answer; see $WORK/pg-ingest.log"
+}
+send() { echo "$*" >&"${WARM[1]}"; reply; }
+
+reply   # ready: the pipeline creates its slot and publication, loads the tables, then streams
+marker() { pg_value "$SRC" "insert into lbench_latency (stamped_at) values (clock_timestamp()) returning id"; }
+vacuum_tables() {
+  pg "$SRC" -c "vacuum pgbench_accounts, pgbench_tellers, pgbench_branches, pgbench_history"
+  pg "$DST" -c "vacuum $(pg_value "$DST" "select string_agg(format('%I.%I', schemaname, tablename), ', ') from pg_tables
+                                         where schemaname = '$PGINGEST_LBENCH_SCHEMA'")" 2>/dev/null || true
+}
+change_A() { pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"; }
+change_B() { pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench.log" 2>&1 || { cat "$WORK/pgbench.log" >&2; die "pgbench failed"; }; }
+fingerprint() {  # rows/sum of the balances, source or destination
+  local db="$1" schema="$2"
+  pg_value "$db" "select (select count(*) || '/' || sum(abalance) from $schema.pgbench_accounts) || ' '
+                      || (select count(*) || '/' || sum(tbalance) from $schema.pgbench_tellers)"
+}
+
+heading "Warm-up (untimed): the historical load, then an update of every account and a pgbench run streamed"
+m=$(marker); send wait "$PGINGEST_LBENCH_SCHEMA.lbench_latency" "$m"
+change_A; m=$(marker); send wait "$PGINGEST_LBENCH_SCHEMA.lbench_latency" "$m"
+change_B; m=$(marker); send wait "$PGINGEST_LBENCH_SCHEMA.lbench_latency" "$m"
+info "warmed up; destination $(fingerprint "$DST" "$PGINGEST_LBENCH_SCHEMA"), source $(fingerprint "$SRC" public)"
+tables=$(pg_value "$SRC" "select string_agg(format('%I.%I', schemaname, tablename), ', ') from pg_publication_tables where pubname = '$PIPELINE_SLOT'")
+pg "$SRC" -c "create publication $RECV_PUB for table $tables"
+for s in "${RECV_SLOTS[@]}"; do pg_value "$SRC" "select pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null; done
+
+declare -A BEST_PG BEST_RECV
+for round in $(seq "$ROUNDS"); do
+  for step in A B; do
+    heading "($step) round $round"
+    send stop
+    vacuum_tables
+    "change_$step"
+    m=$(marker)
+    vacuum_tables
+    end=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+    want=$(fingerprint "$SRC" public)
+    best_recv=""
+    s=$(now)
+    pg_recvlogical -d "$SRC" -S "${RECV_SLOTS[0]}" --start --endpos "$end" --no-loop -o proto_version=1 \
+      -o publication_names="$RECV_PUB" -f /dev/null || die "pg_recvlogical did not reach $end"
+    r1=$(elapsed "$s" "$(now)")
+    pg_value postgres "checkpoint" >/dev/null
+    send start
+    send wait "$PGINGEST_LBENCH_SCHEMA.lbench_latency" "$m"; t=${ANSWER#drained }
+    got=$(fingerprint "$DST" "$PGINGEST_LBENCH_SCHEMA")
+    [ "$got" = "$want" ] || die "($step) the destination holds '$got' after the marker, the source '$want'"
+    s=$(now)
+    pg_recvlogical -d "$SRC" -S "${RECV_SLOTS[1]}" --start --endpos "$end" --no-loop -o proto_version=1 \
+      -o publication_names="$RECV_PUB" -f /dev/null || die "pg_recvlogical did not reach $end"
+    r2=$(elapsed "$s" "$(now)")
+    best_recv=$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
+    info "($step) pg_recvlogical $r1 s / $r2 s; pg-ingest (route start to marker) $t s: $(ratio "$t" "$best_recv")x; destination = source ($got)"
+    BEST_PG[$step]=$(awk -v a="$t" -v b="${BEST_PG[$step]:-999999}" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
+    BEST_RECV[$step]=$(awk -v a="$best_recv" -v b="${BEST_RECV[$step]:-999999}" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
+  done
+done
+send quit
+COPROC_PID=""
+
+heading "Summary: drains in a running pg-ingest (PostgreSQL destination); each side its best of $ROUNDS rounds"
+printf '%-38s %12s %12s %8s\n' run "recvlogical s" "pg-ingest s" ratio
+for step in A B; do
+  printf '%-38s %12s %12s %8s\n' "($step) $([ $step = A ] && echo '1M-row transaction' || echo 'pgbench 50k transactions')" \
+    "${BEST_RECV[$step]}" "${BEST_PG[$step]}" "$(ratio "${BEST_PG[$step]}" "${BEST_RECV[$step]}")"
+done
+echo "pg-ingest: from the route's start (Debezium's engine starting) to the marker written after the changes in the"
+echo "destination; the destination compared with the source after each drain. Target (issue 3): 2x."
