@@ -82,6 +82,14 @@ vacuum_tables() {
 }
 change_A() { pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"; }
 change_B() { pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench.log" 2>&1 || { cat "$WORK/pgbench.log" >&2; die "pgbench failed"; }; }
+# Reads the slot up to the LSN; prints the seconds.
+time_recvlogical() {
+  local started
+  started=$(now)
+  pg_recvlogical -d "$SRC" -S "$1" --start --endpos "$2" --no-loop -o proto_version=1 \
+    -o publication_names="$RECV_PUB" -f /dev/null || die "pg_recvlogical on slot $1 did not reach $2"
+  elapsed "$started" "$(now)"
+}
 fingerprint() {  # rows/sum of the balances, source or destination
   local db="$1" schema="$2"
   pg_value "$db" "select (select count(*) || '/' || sum(abalance) from $schema.pgbench_accounts) || ' '
@@ -108,20 +116,13 @@ for round in $(seq "$ROUNDS"); do
     vacuum_tables
     end=$(pg_value "$SRC" "select pg_current_wal_lsn()")
     want=$(fingerprint "$SRC" public)
-    best_recv=""
-    s=$(now)
-    pg_recvlogical -d "$SRC" -S "${RECV_SLOTS[0]}" --start --endpos "$end" --no-loop -o proto_version=1 \
-      -o publication_names="$RECV_PUB" -f /dev/null || die "pg_recvlogical did not reach $end"
-    r1=$(elapsed "$s" "$(now)")
+    r1=$(time_recvlogical "${RECV_SLOTS[0]}" "$end")
     pg_value postgres "checkpoint" >/dev/null
     send start
     send wait "$PGINGEST_LBENCH_SCHEMA.lbench_latency" "$m"; t=${ANSWER#drained }
     got=$(fingerprint "$DST" "$PGINGEST_LBENCH_SCHEMA")
     [ "$got" = "$want" ] || die "($step) the destination holds '$got' after the marker, the source '$want'"
-    s=$(now)
-    pg_recvlogical -d "$SRC" -S "${RECV_SLOTS[1]}" --start --endpos "$end" --no-loop -o proto_version=1 \
-      -o publication_names="$RECV_PUB" -f /dev/null || die "pg_recvlogical did not reach $end"
-    r2=$(elapsed "$s" "$(now)")
+    r2=$(time_recvlogical "${RECV_SLOTS[1]}" "$end")
     best_recv=$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
     info "($step) pg_recvlogical $r1 s / $r2 s; pg-ingest (route start to marker) $t s: $(ratio "$t" "$best_recv")x; destination = source ($got)"
     BEST_PG[$step]=$(awk -v a="$t" -v b="${BEST_PG[$step]:-999999}" 'BEGIN { printf "%.2f", (a < b ? a : b) }')

@@ -249,9 +249,7 @@ class LogicalReplicationIT {
                 org.apache.camel.CamelContext context = streaming.camelContext();
 
                 context.getRouteController().stopRoute(pipelineName);
-                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,
-                        "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'")
-                        .equals(List.of(List.of(false))))).as("the stopped route released the slot").isTrue();
+                assertThat(slotReleased()).as("the stopped route released the slot").isTrue();
                 db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", "UPDATE items SET name = 'TWO' WHERE id = 2");
                 context.getRouteController().startRoute(pipelineName);
 
@@ -261,10 +259,15 @@ class LogicalReplicationIT {
                 awaitRows(dest, "SELECT _pgingest_deleted FROM items WHERE id = 3", List.of(List.of(true)), 30);
                 assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
             }
-            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,
-                    "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'")
-                    .equals(List.of(List.of(false))))).as("the stopped application released the slot").isTrue();
+            assertThat(slotReleased()).as("the stopped application released the slot").isTrue();
         }
+    }
+
+    /** Whether the pipeline's slot is (or within 30 s becomes) inactive. */
+    private boolean slotReleased() throws Exception {
+        return PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,
+                "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'")
+                .equals(List.of(List.of(false))));
     }
 
     /** Polls the destination until {@code sql} returns {@code expected}; fails after {@code seconds}. */
