@@ -1,6 +1,7 @@
 package io.pgingest.mapping;
 
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
 import io.pgingest.event.LogicalType;
 import io.pgingest.event.RowBatch;
 import org.apache.camel.Exchange;
@@ -36,7 +37,8 @@ public final class TypeMappingProcessor implements Processor {
     /** The batch with every column resolved and every value canonical; the same instance when it already is. */
     public RowBatch apply(RowBatch batch) {
         List<Column> columns = resolveAll(batch.columns());
-        boolean[] convert = columnsToConvert(columns, batch.rows());
+        // rows still in the binary form a source read them in decode to canonical values only: left undecoded
+        boolean[] convert = batch.rows() instanceof CopyRows ? null : columnsToConvert(columns, batch.rows());
         if (convert == null) {
             return columns == batch.columns() ? batch : batch.withRows(columns, batch.rows());
         }

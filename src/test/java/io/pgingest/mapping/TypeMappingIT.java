@@ -161,6 +161,56 @@ class TypeMappingIT {
         }
     }
 
+    /**
+     * Pages read with {@code COPY ... (FORMAT binary)} (table sources, see BinaryReaders) must give exactly the values
+     * the result set gives, for every column of a type with a binary reader; the others are read through the result set.
+     */
+    @ParameterizedTest(name = "row {0}")
+    @ValueSource(ints = {1, 2, 3})
+    void theBinaryReadersGiveTheResultSetsValues(int id) throws Exception {
+        try (Connection c = connect("text", true)) {
+            Map<String, Object> viaResultSet = read(c, id);
+            Map<String, Object> viaCopy = readBinary(c, "all_types", id);
+            assertThat(viaResultSet.keySet()).as("columns without a binary reader")
+                    .filteredOn(name -> !viaCopy.containsKey(name))
+                    .containsExactlyInAnyOrder("c_xid8", "c_numeric", "c_numeric_free", "c_numeric_inf",
+                            "c_numeric_neg_scale", "c_money", "c_timetz");
+            SoftAssertions soft = new SoftAssertions();
+            viaCopy.forEach((name, value) -> soft.assertThat(value).as("column %s", name).isEqualTo(viaResultSet.get(name)));
+            soft.assertAll();
+        }
+    }
+
+    @Test
+    void theBinaryReaderOfIntervalsGivesTheResultSetsText() throws Exception {
+        try (Connection c = connect("text", true)) {
+            for (int id = 1; id <= 15; id++) {
+                assertThat(readBinary(c, "intervals", id)).as("interval %d", id).isEqualTo(read(c, "intervals", id));
+            }
+        }
+    }
+
+    /** Reads one row as a table source reading a page with COPY does: the columns that have a binary reader. */
+    private static Map<String, Object> readBinary(Connection c, String table, int id) throws Exception {
+        List<Column> columns = columns(c, table).stream().map(TypeMapping::resolve)
+                .filter(col -> BinaryReaders.of(List.of(col)) != null).toList();
+        BinaryReaders.Readers readers = BinaryReaders.of(columns);
+        String sql = "COPY (SELECT " + columns.stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", "))
+                + ", id::text FROM " + table + " WHERE id = " + id + ") TO STDOUT (FORMAT binary)";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut(sql, out);
+        byte[] bytes = out.toByteArray();
+        io.pgingest.event.CopyRows rows = io.pgingest.event.CopyRows.parse(bytes, bytes.length, readers.readers(),
+                readers.binaryTypes(), 1);
+        assertThat(rows).as("row %d of %s", id, table).hasSize(1);
+        assertThat(rows.extraTexts(0)).as("the extra field").containsExactly(String.valueOf(id));
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            row.put(columns.get(i).name(), rows.get(0)[i]);
+        }
+        return row;
+    }
+
     private static void assertRow(Map<String, Object> actual, Map<String, Object> expected) {
         SoftAssertions soft = new SoftAssertions();
         expected.forEach((name, value) -> soft.assertThat(actual.get(name))

@@ -74,9 +74,13 @@ final class CopyBinary {
         }
 
         void write(byte[] b) {
-            ensure(b.length);
-            System.arraycopy(b, 0, bytes, size, b.length);
-            size += b.length;
+            write(b, 0, b.length);
+        }
+
+        void write(byte[] b, int offset, int length) {
+            ensure(length);
+            System.arraycopy(b, offset, bytes, size, length);
+            size += length;
         }
     }
 
@@ -237,6 +241,34 @@ final class CopyBinary {
             }
         }
         out.write(tail);
+    }
+
+    /**
+     * Appends one row whose first {@code fields} fields are already encoded ({@code bytes} from {@code from} to
+     * {@code to}: length-prefixed fields, e.g. a source's binary COPY tuple), then {@code tailFields} pre-encoded
+     * fields.
+     */
+    void encodedRow(byte[] bytes, int from, int to, int fields, int tailFields, byte[] tail) {
+        out.writeShort(fields + tailFields);
+        out.write(bytes, from, to - from);
+        out.write(tail);
+    }
+
+    /**
+     * Whether a field holding the binary form of {@code binaryType} (see {@code CopyRows#binaryTypes}) is
+     * exactly what this class would encode from its decoded value for a destination column of
+     * {@code destinationType}: then it may be copied on as it is.
+     */
+    static boolean takesAsIs(String binaryType, String destinationType) {
+        String t = destinationType.toLowerCase(Locale.ROOT);
+        boolean text = t.startsWith("character varying") || t.startsWith("character(") || t.equals("character") || t.equals("text");
+        return switch (binaryType) {
+            case "text" -> text;
+            case "json" -> text || t.equals("json");
+            // the typmod rounds on input, as it does for the encoded value
+            case "timestamp without time zone", "timestamp with time zone" -> t.replaceFirst("\\(\\d+\\)", "").equals(binaryType);
+            default -> t.equals(binaryType);
+        };
     }
 
     int size() {

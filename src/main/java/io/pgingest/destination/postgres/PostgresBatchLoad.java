@@ -4,6 +4,7 @@ import io.pgingest.destination.BatchTable;
 import io.pgingest.destination.ColumnChange;
 import io.pgingest.destination.Sql;
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
 import io.pgingest.event.LoadKind;
 import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
@@ -97,7 +98,10 @@ final class PostgresBatchLoad {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + target + " ("
                 + Sql.columnList(names, "") + ") FROM STDIN" + (encoders != null ? " (FORMAT binary)" : ""));
         try {
-            if (encoders != null) {
+            CopyRows encoded = encoders != null ? takenAsIs(actual) : null;
+            if (encoded != null) {
+                copyEncoded(copy, encoded, encoders, metadata);
+            } else if (encoders != null) {
                 byte[] tail = CopyBinary.encodeConstants(encoders.subList(n, n + metadata.length), metadata);
                 copyBinary(copy, new CopyBinary(encoders.subList(0, n), names), false, metadata.length, tail);
             } else {
@@ -320,6 +324,53 @@ final class PostgresBatchLoad {
     /** Binary COPY needs canonical value classes; the text format also takes anything else. */
     private boolean binaryAllowed() {
         return table.columns().stream().noneMatch(c -> c.type() == null);
+    }
+
+    /**
+     * The batch's rows when they are still in the binary form the source read them in and each field is what
+     * {@link CopyBinary} would encode from its value for the destination column as it is now; else null.
+     */
+    private CopyRows takenAsIs(Map<String, String> actual) {
+        if (!(table.batch().rows() instanceof CopyRows rows)) {
+            return null;
+        }
+        List<Column> own = table.batch().columns();
+        for (int i = 0; i < own.size(); i++) {
+            String destination = actual.get(own.get(i).name());
+            if (destination == null || !CopyBinary.takesAsIs(rows.binaryTypes().get(i), destination)) {
+                return null;
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Copies rows still in the source's binary form without decoding them: each tuple's column fields as they
+     * are, then the constant columns and the metadata, encoded once.
+     */
+    private void copyEncoded(CopyIn copy, CopyRows rows, List<CopyBinary.Encoder> encoders, Object[] metadata)
+            throws SQLException {
+        int own = table.batch().columns().size();
+        int n = table.columns().size();
+        Object[] tailValues = new Object[n - own + metadata.length];
+        for (int i = own; i < n; i++) {
+            tailValues[i - own] = table.batch().constants().get(table.columns().get(i).name());
+        }
+        System.arraycopy(metadata, 0, tailValues, n - own, metadata.length);
+        byte[] tail = CopyBinary.encodeConstants(encoders.subList(own, n + metadata.length), tailValues);
+        CopyBinary binary = new CopyBinary(List.of(), List.of());
+        byte[] header = binary.header();
+        copy.writeToCopy(header, 0, header.length);
+        byte[] bytes = rows.bytes();
+        for (int i = 0; i < rows.size(); i++) {
+            binary.encodedRow(bytes, rows.columnsStart(i), rows.columnsEnd(i), own, tailValues.length, tail);
+            if (binary.size() >= FLUSH_CHARS) {
+                binary.drainTo(copy);
+            }
+        }
+        binary.drainTo(copy);
+        byte[] trailer = CopyBinary.trailer();
+        copy.writeToCopy(trailer, 0, trailer.length);
     }
 
     /** Rows in binary COPY format: an optional leading sequence number, the columns, then pre-encoded {@code tail} fields. */

@@ -1,8 +1,10 @@
 package io.pgingest.source.table;
 
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
 import io.pgingest.event.LoadKind;
 import io.pgingest.event.RowBatch;
+import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
@@ -108,7 +110,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                sink.accept(batch(query, page.rows, kind, run, false));
+                send(query, page, kind, run);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
                 progress.add(page.rows.size());
@@ -153,7 +155,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                sink.accept(batch(query, page.rows, LoadKind.HISTORICAL, run, false));
+                send(query, page, LoadKind.HISTORICAL, run);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, new Cursor(run, lower, ceiling.isEmpty() ? NO_ROWS : ceiling).encode());
                 progress.add(page.rows.size());
@@ -249,7 +251,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                sink.accept(batch(query, page.rows, kind, position, false));
+                send(query, page, kind, position);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
                 progress.add(page.rows.size());
@@ -275,6 +277,15 @@ final class ObjectLoader {
     static final int FETCH_ROWS = 8_192;
 
     Page readPage(TableQuery query, List<String> lower, List<String> ceiling, int limit) throws SQLException {
+        BinaryReaders.Readers binary = BinaryReaders.of(query.columns());
+        if (binary != null) {
+            Page page = CopyPages.read(connection, query.pageSql(!lower.isEmpty()), query.pageParameters(lower, ceiling, limit),
+                    binary, query.cursorColumnCount());
+            if (sinkDecodes && page.rows() instanceof CopyRows rows) {
+                rows.decode(); // here, on the reading thread, while the destination writes the page before
+            }
+            return page;
+        }
         // The driver fetches in parts only inside a transaction; a page read outside one gets its own.
         boolean ownTransaction = limit > FETCH_ROWS && connection.getAutoCommit();
         if (ownTransaction) {
@@ -326,6 +337,18 @@ final class ObjectLoader {
                 ps.setString(i + 1, (String) p);
             }
         }
+    }
+
+    /**
+     * Whether the destination decoded the last page it was given in binary form (any destination but a PostgreSQL
+     * one whose columns take the source's binary values as they are): the next pages are then decoded as they are read.
+     */
+    private volatile boolean sinkDecodes;
+
+    /** Hands a page to the sink; notes whether the sink decoded it. */
+    private void send(TableQuery query, Page page, LoadKind kind, long position) throws Exception {
+        sink.accept(batch(query, page.rows(), kind, position, false));
+        sinkDecodes = page.rows() instanceof CopyRows rows && rows.isDecoded();
     }
 
     private RowBatch batch(TableQuery query, List<Object[]> rows, LoadKind kind, long position, boolean endOfRun) {

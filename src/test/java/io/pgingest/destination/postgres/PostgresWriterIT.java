@@ -10,7 +10,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgingest.destination.DestinationWriter;
 import io.pgingest.destination.DestinationWriterContract;
+import io.pgingest.destination.TestBatches;
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.RowBatch;
+import io.pgingest.event.SourceTable;
+import io.pgingest.event.WriteMode;
+import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.event.LogicalType;
 import io.pgingest.testsupport.TestDatabase;
 import java.math.BigDecimal;
@@ -268,6 +275,55 @@ class PostgresWriterIT extends DestinationWriterContract {
         assertThat(query("SELECT pg_size_bytes(setting) FROM public.key_build_memory"))
                 .as("the key's build with at least 256 MB; the later ALTER TABLE ... ADD COLUMN with the server's setting")
                 .containsExactly(List.of(Math.max(server, PostgresBatchLoad.KEY_BUILD_MEMORY)), List.of(server));
+    }
+
+    /**
+     * Rows a source read with {@code COPY (...) TO STDOUT (FORMAT binary)} (CopyRows) go into destination columns of
+     * the same types as they are, without being decoded; into a column of another type (here widened to bigint)
+     * they are decoded and encoded for it.
+     */
+    @Test
+    void binaryRowsAreCopiedOnAsTheyAreIntoColumnsOfTheirTypesAndDecodedForOthers() throws Exception {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE public.copy_src (id integer, name text, at timestamptz, flag boolean, note character(3))");
+            s.execute("INSERT INTO public.copy_src VALUES (1, 'ann', '2024-01-02 03:04:05.123456+00', true, 'ab'),"
+                    + " (2, NULL, 'infinity', false, NULL)");
+            s.execute("CREATE TABLE dest.copy_widened (id bigint, name text, at timestamptz, flag boolean, note text,"
+                    + " _pgingest_ingested_at timestamptz, _pgingest_loaded_at timestamptz, _pgingest_position bigint)");
+        }
+        List<Column> columns = List.of(column("id", LogicalType.INT32, "integer"), column("name", LogicalType.TEXT, "text"),
+                column("at", LogicalType.TIMESTAMPTZ, "timestamp with time zone"), column("flag", LogicalType.BOOLEAN, "boolean"),
+                column("note", LogicalType.TEXT, "character(3)"));
+        CopyRows asIs = copyRows(columns);
+        writer.write(binaryBatch("copy_same", columns, asIs));
+        assertThat(asIs.isDecoded()).as("copied on without decoding").isFalse();
+        CopyRows widened = copyRows(columns);
+        writer.write(binaryBatch("copy_widened", columns, widened));
+        assertThat(widened.isDecoded()).as("decoded for the bigint column").isTrue();
+        for (String table : List.of("copy_same", "copy_widened")) {
+            assertThat(query("SELECT id::int, name, at::text, flag, note, _pgingest_position FROM " + table + " ORDER BY id"))
+                    .as(table).containsExactly(
+                            List.of(1, "ann", "2024-01-02 03:04:05.123456+00", true, "ab ", 9L),
+                            java.util.Arrays.asList(2, null, "infinity", false, null, 9L));
+        }
+    }
+
+    /** The rows of public.copy_src as a table source reads a page with COPY: the columns, then the key's text. */
+    private static CopyRows copyRows(List<Column> columns) throws Exception {
+        BinaryReaders.Readers readers = BinaryReaders.of(columns);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (Connection c = database.connect()) {
+            c.createStatement().execute("SET TimeZone TO 'UTC'");
+            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut(
+                    "COPY (SELECT id, name, at, flag, note, id::text AS cursor FROM public.copy_src ORDER BY 1) TO STDOUT (FORMAT binary)", out);
+        }
+        byte[] bytes = out.toByteArray();
+        return CopyRows.parse(bytes, bytes.length, readers.readers(), readers.binaryTypes(), 1);
+    }
+
+    private static RowBatch binaryBatch(String target, List<Column> columns, CopyRows rows) {
+        return new RowBatch("p1", new SourceTable("src", "public", target), target, columns, List.of(), rows,
+                LoadKind.HISTORICAL, WriteMode.REPLACE_RUN, 9, TestBatches.INGESTED_AT, java.util.Map.of(), false);
     }
 
     @Test
