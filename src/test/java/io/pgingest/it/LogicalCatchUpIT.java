@@ -61,7 +61,10 @@ class LogicalCatchUpIT {
                 .as("no other table appeared at the destination").containsExactly(List.of(0L));
 
         long loadedAt = lastLoad();
-        assertThat(run.once().exitCode()).as("a run with nothing new stops too").isZero();
+        PipelineRun.Output idle = run.command("--once");
+        assertThat(idle.exitCode()).as("a run with nothing new stops too").isZero();
+        assertThat(idle.stdout()).as("as soon as the logical decoding message it wrote at its start was handled")
+                .contains("caught up with the WAL position at start (the run's marker, written after it, was handled)");
         assertThat(lastLoad()).as("and replays nothing").isEqualTo(loadedAt);
     }
 

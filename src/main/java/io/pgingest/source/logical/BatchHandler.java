@@ -48,11 +48,14 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile long handledLsn;
     private volatile long lastHeartbeatMillis;
     private volatile String failure;
+    /** The prefix of the logical decoding message that marks the end of a --once run's backlog; null when none. */
+    private volatile String marker;
+    private volatile boolean markerHandled;
     /** The kind of each value schema seen (Debezium reuses one schema object per record shape). */
     private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
 
-    /** What a record is, by its value schema: a heartbeat, or something else. */
-    private enum Kind { HEARTBEAT, OTHER }
+    /** What a record is, by its value schema: a heartbeat, a logical decoding message, or something else. */
+    private enum Kind { HEARTBEAT, MESSAGE, OTHER }
 
     /**
      * @param ready   completed once the rows owed a load are loaded: the batcher, and the floor, the WAL position
@@ -101,12 +104,18 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;
+        boolean sawMarker = false;
         for (RecordChangeEvent<SourceRecord> e : events) {
             SourceRecord r = e.record();
             records.add(r);
             maxLsn = Math.max(maxLsn, lsnOf(r));
-            if (r.value() instanceof Struct v && kindOf(v.schema()) == Kind.HEARTBEAT) {
-                heartbeat = Math.max(heartbeat, heartbeatMillis(v));
+            if (r.value() instanceof Struct v) {
+                Kind kind = kindOf(v.schema());
+                if (kind == Kind.HEARTBEAT) {
+                    heartbeat = Math.max(heartbeat, heartbeatMillis(v));
+                } else if (kind == Kind.MESSAGE && marker != null && marker.equals(v.getStruct("message").getString("prefix"))) {
+                    sawMarker = true;
+                }
             }
         }
         position = Math.max(position, maxLsn);
@@ -124,6 +133,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         handledLsn = Math.max(handledLsn, maxLsn);
         if (heartbeat > 0) {
             lastHeartbeatMillis = heartbeat;
+        }
+        if (sawMarker) {
+            markerHandled = true;
         }
         progress.lap(DrainProgress.Phase.ACKNOWLEDGE);
         progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), false);
@@ -221,6 +233,19 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return failure;
     }
 
+    /**
+     * Watches for the logical decoding message with this prefix: once its batch was handled, so was every change
+     * committed before it was written ({@link #markerHandled()}).
+     */
+    void watchForMarker(String prefix) {
+        marker = prefix;
+    }
+
+    /** Whether the message given to {@link #watchForMarker} was handled. */
+    boolean markerHandled() {
+        return markerHandled;
+    }
+
     /** The highest WAL position of a record (change or heartbeat) whose batch was fully handled, or 0. */
     long handledLsn() {
         return handledLsn;
@@ -239,8 +264,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private Kind kindOf(Schema schema) {
         Kind kind = kinds.get(schema);
         if (kind == null) {
-            // heartbeats have ts_ms and no op
-            kind = schema.field("op") == null && schema.field("ts_ms") != null ? Kind.HEARTBEAT : Kind.OTHER;
+            // heartbeats have ts_ms and no op; logical decoding messages an op and a message
+            kind = schema.field("op") == null && schema.field("ts_ms") != null ? Kind.HEARTBEAT
+                    : schema.field("op") != null && schema.field("message") != null ? Kind.MESSAGE : Kind.OTHER;
             kinds.put(schema, kind);
         }
         return kind;

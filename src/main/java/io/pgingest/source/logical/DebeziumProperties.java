@@ -20,6 +20,9 @@ import java.util.stream.Collectors;
  */
 final class DebeziumProperties {
 
+    /** The prefix of the logical decoding message a {@code --once} run writes to know when it caught up. */
+    static final String CATCH_UP_MARKER_PREFIX = "pgingest_catch_up_";
+
     /** Wait before Debezium restarts its task after a retriable error. */
     static final long RETRY_WAIT_MS = 10_000;
 
@@ -74,8 +77,8 @@ final class DebeziumProperties {
             c.setHeartbeatActionQuery(settings.heartbeatQuery());
         }
         // Logical decoding messages (pg_logical_emit_message, e.g. from a heartbeatQuery) carry no rows: not handed to
-        // the pipeline; Debezium still moves its offset past them.
-        c.setMessagePrefixExcludeList(".*");
+        // the pipeline (Debezium still moves its offset past them), but for the marker of a --once run's catch-up
+        c.setMessagePrefixIncludeList(CATCH_UP_MARKER_PREFIX + ".*");
         c.setTombstonesOnDelete(false);
         c.setDecimalHandlingMode("string");
         c.setTimePrecisionMode("adaptive_time_microseconds");

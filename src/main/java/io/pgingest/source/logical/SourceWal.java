@@ -33,6 +33,24 @@ final class SourceWal {
     }
 
     /**
+     * Writes a logical decoding message with {@code prefix} and no content in a transaction of its own: a few bytes of
+     * WAL and no table (pgoutput sends such messages from PostgreSQL 14 on). It marks a point in the stream: it is
+     * sent in commit order, after every transaction committed before it. Transactional because its commit flushes the
+     * WAL: a message outside a transaction (PostgreSQL 15) waits in the WAL buffers until something else flushes them,
+     * up to the WAL writer's next round, and a client reads only flushed WAL.
+     */
+    static void emitMessage(Connection c, String prefix) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, '')")) {
+            ps.setString(1, prefix);
+            ps.execute();
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
      * Creates the pipeline's replication slot (pgoutput) when it is missing; returns whether it did. A slot that
      * exists is kept (Debezium checks its plugin). Creating waits for the transactions running at that moment to
      * end, as every logical slot creation does. The slot comes before any read of existing rows: every change

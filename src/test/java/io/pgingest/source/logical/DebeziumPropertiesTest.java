@@ -30,8 +30,9 @@ class DebeziumPropertiesTest {
         assertThat(p.getProperty("offset.mismatch.strategy")).as("a slot ahead of the offset is not an error")
                 .isEqualTo("trust_slot");
         assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
-        assertThat(p.getProperty("message.prefix.exclude.list")).as("logical decoding messages never reach the pipeline")
-                .isEqualTo(".*");
+        assertThat(p.getProperty("message.prefix.include.list"))
+                .as("of the logical decoding messages only the catch-up markers of --once runs reach the pipeline")
+                .isEqualTo("pgingest_catch_up_.*");
         assertThat(p.getProperty("heartbeat.action.query", "")).as("no heartbeat query unless asked for").isEmpty();
     }
 
