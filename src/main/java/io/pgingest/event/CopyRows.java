@@ -159,6 +159,28 @@ public final class CopyRows extends AbstractList<Object[]> implements RandomAcce
         return row;
     }
 
+    /** Tests one non-null field in place. */
+    @FunctionalInterface
+    public interface FieldTest {
+        boolean test(byte[] bytes, int offset, int length);
+    }
+
+    /** Whether a non-null field of {@code column} passes {@code test}, without decoding the rows. */
+    public boolean anyField(int column, FieldTest test) {
+        java.util.Objects.checkIndex(column, readers.length);
+        for (int i = 0; i < size; i++) {
+            int p = starts[i];
+            for (int c = 0; c < column; c++) {
+                p += 4 + Math.max(int4(bytes, p), 0);
+            }
+            int len = int4(bytes, p);
+            if (len >= 0 && test.test(bytes, p + 4, len)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Per column, the type whose binary form its fields hold ({@code format_type} text, e.g. {@code integer}). */
     public List<String> binaryTypes() {
         return binaryTypes;

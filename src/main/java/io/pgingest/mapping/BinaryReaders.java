@@ -4,6 +4,9 @@ import io.pgingest.event.Column;
 import io.pgingest.event.CopyRows;
 import io.pgingest.event.LogicalType;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -20,8 +23,8 @@ import java.util.UUID;
  * (the classes documented on {@link LogicalType}). A table source that reads pages with
  * {@code COPY (SELECT ...) TO STDOUT (FORMAT binary)} keeps them in that form ({@link CopyRows}): a
  * PostgreSQL destination whose columns have the same types copies them on without decoding them, any
- * other consumer gets these values. Columns of types without a reader here (numeric, money, xid8, time
- * with time zone) make the source read the page through the result set instead. Stateless.
+ * other consumer gets these values. A column of time with time zone, the one type without a reader here, makes the
+ * source read the page through the result set instead. Stateless.
  */
 public final class BinaryReaders {
 
@@ -70,7 +73,7 @@ public final class BinaryReaders {
             case TEXT, INET, ARRAY_JSON, VECTOR_JSON -> new Reader(BinaryReaders::text, "text");
             case BIGINT, TEXT_BIGINT -> new Reader(BinaryReaders::int8, "bigint");
             case INTERVAL_PARTS -> new Reader((b, o, n) -> IntervalText.fromParts(text(b, o, n)), NOT_PASSED_ON);
-            case NUMERIC, TEXT_NUMERIC -> null;
+            case NUMERIC, TEXT_NUMERIC -> new Reader(BinaryReaders::numeric, "numeric");
             case PLAIN -> plain(c.type(), t.baseName());
         };
     }
@@ -95,8 +98,59 @@ public final class BinaryReaders {
             case TIMESTAMP -> new Reader((b, o, n) -> timestamp(long8(b, o)), "timestamp without time zone");
             case TIMESTAMPTZ -> new Reader((b, o, n) -> timestamptz(long8(b, o)), "timestamp with time zone");
             case UUID -> new Reader((b, o, n) -> new UUID(long8(b, o), long8(b, o + 8)), "uuid");
-            case DECIMAL, TIMETZ, INTERVAL -> null;
+            case DECIMAL -> new Reader(BinaryReaders::numeric, "numeric");
+            case TIMETZ, INTERVAL -> null;
         };
+    }
+
+    private static final int NUMERIC_NEGATIVE = 0x4000;
+    private static final int NUMERIC_NAN = 0xC000;
+    private static final int NUMERIC_PINF = 0xD000;
+    private static final int NUMERIC_NINF = 0xF000;
+    private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
+
+    /**
+     * numeric's binary form: the number of base-10000 digits, the weight of the first one, the sign (or NaN,
+     * Infinity), the display scale, then the digits. As {@link Decimals#parse} reads its text: a BigDecimal whose
+     * scale is the display scale, the special values as their PostgreSQL spelling.
+     */
+    static Object numeric(byte[] b, int o, int n) {
+        int ndigits = u16(b, o);
+        int weight = (short) u16(b, o + 2);
+        int sign = u16(b, o + 4);
+        int dscale = u16(b, o + 6);
+        switch (sign) {
+            case NUMERIC_NAN:
+                return Decimals.NAN;
+            case NUMERIC_PINF:
+                return Decimals.INFINITY;
+            case NUMERIC_NINF:
+                return Decimals.NEGATIVE_INFINITY;
+            default:
+                break;
+        }
+        BigDecimal value;
+        int scale = 4 * (ndigits - 1 - weight); // of the digits read as one integer
+        if (ndigits <= 4) {
+            long unscaled = 0;
+            for (int i = 0; i < ndigits; i++) {
+                unscaled = unscaled * 10_000 + u16(b, o + 8 + 2 * i);
+            }
+            value = BigDecimal.valueOf(unscaled, scale);
+        } else {
+            BigInteger unscaled = BigInteger.ZERO;
+            for (int i = 0; i < ndigits; i++) {
+                unscaled = unscaled.multiply(TEN_THOUSAND).add(BigInteger.valueOf(u16(b, o + 8 + 2 * i)));
+            }
+            value = new BigDecimal(unscaled, scale);
+        }
+        // digits past the display scale are zeros: exact
+        value = value.setScale(dscale, RoundingMode.UNNECESSARY);
+        return sign == NUMERIC_NEGATIVE ? value.negate() : value;
+    }
+
+    private static int u16(byte[] b, int o) {
+        return ((b[o] & 0xFF) << 8) | (b[o + 1] & 0xFF);
     }
 
     static int int4(byte[] b, int o) {

@@ -173,8 +173,7 @@ class TypeMappingIT {
             Map<String, Object> viaCopy = readBinary(c, "all_types", id);
             assertThat(viaResultSet.keySet()).as("columns without a binary reader")
                     .filteredOn(name -> !viaCopy.containsKey(name))
-                    .containsExactlyInAnyOrder("c_xid8", "c_numeric", "c_numeric_free", "c_numeric_inf",
-                            "c_numeric_neg_scale", "c_money", "c_timetz");
+                    .containsExactly("c_timetz");
             SoftAssertions soft = new SoftAssertions();
             viaCopy.forEach((name, value) -> soft.assertThat(value).as("column %s", name).isEqualTo(viaResultSet.get(name)));
             soft.assertAll();

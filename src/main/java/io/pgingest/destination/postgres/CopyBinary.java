@@ -254,6 +254,15 @@ final class CopyBinary {
         out.write(tail);
     }
 
+    /** Whether a numeric in binary form is NaN or an infinity (its sign word says so). */
+    static boolean isSpecialNumeric(byte[] bytes, int offset, int length) {
+        if (length < 8) {
+            return false;
+        }
+        short sign = (short) (((bytes[offset + 4] & 0xFF) << 8) | (bytes[offset + 5] & 0xFF));
+        return sign == NUMERIC_NAN || sign == NUMERIC_PINF || sign == NUMERIC_NINF;
+    }
+
     /**
      * Whether a field holding the binary form of {@code binaryType} (see {@code CopyRows#binaryTypes}) is
      * exactly what this class would encode from its decoded value for a destination column of
@@ -265,6 +274,8 @@ final class CopyBinary {
         return switch (binaryType) {
             case "text" -> text;
             case "json" -> text || t.equals("json");
+            // the typmod applies on input (rounding, range), as it does for the encoded value
+            case "numeric" -> t.startsWith("numeric");
             // the typmod rounds on input, as it does for the encoded value
             case "timestamp without time zone", "timestamp with time zone" -> t.replaceFirst("\\(\\d+\\)", "").equals(binaryType);
             default -> t.equals(binaryType);

@@ -146,6 +146,10 @@ final class PostgresBatchLoad {
     }
 
     private static boolean holdsText(BatchTable table, int index) {
+        if (table.batch().rows() instanceof CopyRows rows && !rows.isDecoded() && index < rows.binaryTypes().size()
+                && "numeric".equals(rows.binaryTypes().get(index))) {
+            return rows.anyField(index, CopyBinary::isSpecialNumeric); // NaN and infinities decode to text
+        }
         for (Object[] row : table.batch().rows()) {
             if (table.value(row, index) instanceof String) {
                 return true;

@@ -285,26 +285,29 @@ class PostgresWriterIT extends DestinationWriterContract {
     @Test
     void binaryRowsAreCopiedOnAsTheyAreIntoColumnsOfTheirTypesAndDecodedForOthers() throws Exception {
         try (Connection c = database.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE public.copy_src (id integer, name text, at timestamptz, flag boolean, note character(3))");
-            s.execute("INSERT INTO public.copy_src VALUES (1, 'ann', '2024-01-02 03:04:05.123456+00', true, 'ab'),"
-                    + " (2, NULL, 'infinity', false, NULL)");
-            s.execute("CREATE TABLE dest.copy_widened (id bigint, name text, at timestamptz, flag boolean, note text,"
+            s.execute("CREATE TABLE public.copy_src (id integer, name text, at timestamptz, flag boolean, note character(3),"
+                    + " amount numeric(10,2))");
+            s.execute("INSERT INTO public.copy_src VALUES (1, 'ann', '2024-01-02 03:04:05.123456+00', true, 'ab', 12.5),"
+                    + " (2, NULL, 'infinity', false, NULL, 'NaN')");
+            s.execute("CREATE TABLE dest.copy_widened (id bigint, name text, at timestamptz, flag boolean, note text, amount numeric,"
                     + " _pgingest_ingested_at timestamptz, _pgingest_loaded_at timestamptz, _pgingest_position bigint)");
         }
         List<Column> columns = List.of(column("id", LogicalType.INT32, "integer"), column("name", LogicalType.TEXT, "text"),
                 column("at", LogicalType.TIMESTAMPTZ, "timestamp with time zone"), column("flag", LogicalType.BOOLEAN, "boolean"),
-                column("note", LogicalType.TEXT, "character(3)"));
+                column("note", LogicalType.TEXT, "character(3)"), decimal("amount", 10, 2));
         CopyRows asIs = copyRows(columns);
         writer.write(binaryBatch("copy_same", columns, asIs));
         assertThat(asIs.isDecoded()).as("copied on without decoding").isFalse();
+        assertThat(typeOf("copy_same", "amount")).as("a NaN, seen in its bytes, makes the column unconstrained numeric")
+                .isEqualTo("numeric");
         CopyRows widened = copyRows(columns);
         writer.write(binaryBatch("copy_widened", columns, widened));
         assertThat(widened.isDecoded()).as("decoded for the bigint column").isTrue();
         for (String table : List.of("copy_same", "copy_widened")) {
-            assertThat(query("SELECT id::int, name, at::text, flag, note, _pgingest_position FROM " + table + " ORDER BY id"))
-                    .as(table).containsExactly(
-                            List.of(1, "ann", "2024-01-02 03:04:05.123456+00", true, "ab ", 9L),
-                            java.util.Arrays.asList(2, null, "infinity", false, null, 9L));
+            assertThat(query("SELECT id::int, name, at::text, flag, note, amount::text, _pgingest_position FROM " + table
+                    + " ORDER BY id")).as(table).containsExactly(
+                            List.of(1, "ann", "2024-01-02 03:04:05.123456+00", true, "ab ", "12.50", 9L),
+                            java.util.Arrays.asList(2, null, "infinity", false, null, "NaN", 9L));
         }
     }
 
@@ -315,7 +318,8 @@ class PostgresWriterIT extends DestinationWriterContract {
         try (Connection c = database.connect()) {
             c.createStatement().execute("SET TimeZone TO 'UTC'");
             c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut(
-                    "COPY (SELECT id, name, at, flag, note, id::text AS cursor FROM public.copy_src ORDER BY 1) TO STDOUT (FORMAT binary)", out);
+                    "COPY (SELECT id, name, at, flag, note, amount, id::text AS cursor FROM public.copy_src ORDER BY 1)"
+                            + " TO STDOUT (FORMAT binary)", out);
         }
         byte[] bytes = out.toByteArray();
         return CopyRows.parse(bytes, bytes.length, readers.readers(), readers.binaryTypes(), 1);
