@@ -11,9 +11,9 @@ import java.util.RandomAccess;
  * ({@code COPY (SELECT ...) TO STDOUT (FORMAT binary)}), each tuple the batch's columns followed by
  * {@code extraFields} fields the source keeps for itself (the text of its cursor columns). A PostgreSQL
  * destination whose columns have the types of {@link #binaryTypes()} copies the tuples on as they are
- * (from {@link #bytes()}, {@link #columnsStart} to {@link #columnsEnd}); for everything else this is an ordinary list of rows whose values are decoded
- * the first time a row is asked for, as the same Java values a result set gives (canonical, see
- * {@link LogicalType}). Immutable; decoding is thread-safe.
+ * (from {@link #bytes()}, {@link #columnsStart} to {@link #columnsEnd}); for everything else this is an
+ * ordinary list of rows whose values are decoded the first time a row is asked for, as the same Java values
+ * a result set gives (canonical, see {@link LogicalType}). Immutable; decoding is thread-safe.
  */
 public final class CopyRows extends AbstractList<Object[]> implements RandomAccess {
 

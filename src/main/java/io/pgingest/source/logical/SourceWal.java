@@ -40,13 +40,12 @@ final class SourceWal {
      * up to the WAL writer's next round, and a client reads only flushed WAL.
      */
     static void emitMessage(Connection c, String prefix) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(true);
+        if (!c.getAutoCommit()) {
+            throw new SQLException("the connection is inside a transaction: the message would wait for its commit");
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, '')")) {
             ps.setString(1, prefix);
             ps.execute();
-        } finally {
-            c.setAutoCommit(autoCommit);
         }
     }
 
