@@ -39,6 +39,23 @@ class TableModeIT {
         db.close();
     }
 
+    /** The per-run limit of a Full Load cuts a table without key too (read as one COPY stream): reported, never silent. */
+    @Test
+    void theFullLoadLimitStopsAKeylessTableAtTheLimitAndSaysSo() throws Exception {
+        db.execute("CREATE TABLE clicks (url text, n int)",
+                "INSERT INTO clicks SELECT '/c/' || g, g FROM generate_series(1, 25) g",
+                "CREATE TABLE few (url text)", "INSERT INTO few VALUES ('/a'), ('/b')");
+        run.pipeline("limited", db, "batchSize", "4", "fullLoadLimit", "10");
+
+        PipelineRun.Output out = run.command("--once");
+
+        assertThat(out.exitCode()).as(out.stdout() + out.stderr()).isZero();
+        assertThat(run.duck("SELECT count(*), count(DISTINCT n), min(n), max(n) FROM clicks"))
+                .as("the first 10 rows, each once").containsExactly(List.of(10L, 10L, 1, 10));
+        assertThat(out.stdout()).contains("ingestion limit of 10 rows per run reached");
+        assertThat(run.duckCount("few")).as("a table under the limit is whole").isEqualTo(2);
+    }
+
     @Test
     void fullLoadCopiesTablesOfEveryShapeAndPicksUpInsertsAndUpdatesOnTheNextRun() throws Exception {
         db.execute(

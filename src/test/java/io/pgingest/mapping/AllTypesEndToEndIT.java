@@ -44,8 +44,10 @@ class AllTypesEndToEndIT {
         // the columns whose types have a binary reader: this table's pages are read with COPY (FORMAT binary), and the
         // PostgreSQL destination copies them on as they are (all_types is read through result sets: it has a timetz)
         source.execute("CREATE TABLE binary_types AS SELECT * FROM all_types",
-                "ALTER TABLE binary_types ADD PRIMARY KEY (id), DROP COLUMN c_timetz");
-        String objects = "all_types: full-load\nbinary_types: full-load";
+                "ALTER TABLE binary_types ADD PRIMARY KEY (id), DROP COLUMN c_timetz",
+                // without key: read as one COPY stream cut into batches
+                "CREATE TABLE binary_types_nokey AS SELECT * FROM binary_types");
+        String objects = "all_types: full-load\nbinary_types: full-load\nbinary_types_nokey: full-load";
         run = new PipelineRun(tmp);
         run.pipeline("to-duckdb", source, "objects", objects);
         run.pipelineTo("to-postgres", source, "pgingest-postgres:" + target.name() + "?host=" + TestDatabase.HOST
@@ -68,7 +70,7 @@ class AllTypesEndToEndIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"all_types", "binary_types"})
+    @ValueSource(strings = {"all_types", "binary_types", "binary_types_nokey"})
     void postgresDestinationHoldsEveryValueOfEveryTypeExactly(String table) throws Exception {
         try (Connection src = source.connect(); Connection dst = target.connect()) {
             for (int id = 1; id <= 3; id++) {
@@ -100,7 +102,7 @@ class AllTypesEndToEndIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"all_types", "binary_types"})
+    @ValueSource(strings = {"all_types", "binary_types", "binary_types_nokey"})
     void duckDbDestinationHoldsEveryValueItReturnsAsPlainJavaValues(String table) throws Exception {
         Map<String, Object> expected;
         try (Connection src = source.connect()) {

@@ -87,6 +87,124 @@ final class CopyPages {
         return "E'" + s.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
+    /**
+     * Cuts the binary COPY stream of a whole table ({@code COPY (<query>) TO STDOUT (FORMAT binary)}, read message by
+     * message) into pages of complete tuples, whatever the message boundaries. Not thread-safe.
+     */
+    static final class Splitter {
+        private static final int HEADER = 19;
+        private static final byte[] TRAILER = {(byte) 0xFF, (byte) 0xFF};
+
+        private final BinaryReaders.Readers readers;
+        private final int fields;
+        /** The stream's bytes not handed out yet, from a tuple's start (the header removed). */
+        private byte[] bytes = new byte[1 << 16];
+        private int size;
+        /** Where the first tuple not yet complete starts, and the complete tuples before it. */
+        private int scanned;
+        private int tuples;
+        private boolean headerRead;
+        private boolean ended;
+
+        Splitter(BinaryReaders.Readers readers) {
+            this.readers = readers;
+            this.fields = readers.readers().size();
+        }
+
+        /** Adds the bytes of one CopyData message. */
+        void add(byte[] data) {
+            if (ended) {
+                throw new IllegalArgumentException("malformed binary COPY data: bytes after the trailer");
+            }
+            if (size + data.length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + data.length));
+            }
+            System.arraycopy(data, 0, bytes, size, data.length);
+            size += data.length;
+            if (!headerRead) {
+                if (!Arrays.equals(bytes, 0, Math.min(size, 11), BINARY_HEADER, 0, Math.min(size, 11))) {
+                    throw new IllegalArgumentException("not PostgreSQL binary COPY data (no signature)");
+                }
+                if (size < HEADER) {
+                    return;
+                }
+                int extension = HEADER + ((bytes[15] & 0xFF) << 24 | (bytes[16] & 0xFF) << 16 | (bytes[17] & 0xFF) << 8 | (bytes[18] & 0xFF));
+                if (size < extension) {
+                    return;
+                }
+                System.arraycopy(bytes, extension, bytes, 0, size - extension);
+                size -= extension;
+                headerRead = true;
+            }
+            count();
+        }
+
+        private void count() {
+            while (scanned + 2 <= size) {
+                int count = (short) ((bytes[scanned] & 0xFF) << 8 | (bytes[scanned + 1] & 0xFF));
+                if (count == -1) {
+                    ended = true;
+                    size = scanned;
+                    return;
+                }
+                int p = scanned + 2;
+                for (int f = 0; f < count; f++) {
+                    if (p + 4 > size) {
+                        return;
+                    }
+                    int len = (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8 | (bytes[p + 3] & 0xFF);
+                    p += 4 + Math.max(len, 0);
+                }
+                if (p > size) {
+                    return;
+                }
+                scanned = p;
+                tuples++;
+            }
+        }
+
+        /** The complete tuples received and not handed out yet. */
+        int tuples() {
+            return tuples;
+        }
+
+        /** Whether the stream's trailer was received. */
+        boolean ended() {
+            return ended;
+        }
+
+        /** Hands out the first {@code n} complete tuples (at most {@link #tuples()}) as rows. */
+        CopyRows take(int n) {
+            int end = 0;
+            for (int t = 0; t < n; t++) {
+                int p = end + 2;
+                for (int f = 0; f < fields; f++) {
+                    int len = (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8 | (bytes[p + 3] & 0xFF);
+                    p += 4 + Math.max(len, 0);
+                }
+                end = p;
+            }
+            byte[] page = withEnds(0, end);
+            CopyRows rows = CopyRows.parse(page, page.length, readers.readers(), readers.binaryTypes(), 0);
+            System.arraycopy(bytes, end, bytes, 0, size - end);
+            size -= end;
+            scanned -= end;
+            tuples -= n;
+            return rows;
+        }
+
+        /** The tuples from {@code from} to {@code to} as a whole COPY stream: a header, them, the trailer. */
+        private byte[] withEnds(int from, int to) {
+            byte[] page = new byte[HEADER + (to - from) + TRAILER.length];
+            System.arraycopy(BINARY_HEADER, 0, page, 0, HEADER);
+            System.arraycopy(bytes, from, page, HEADER, to - from);
+            System.arraycopy(TRAILER, 0, page, HEADER + (to - from), TRAILER.length);
+            return page;
+        }
+    }
+
+    private static final byte[] BINARY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
     /** An output stream whose bytes are read in place. */
     private static final class Bytes extends OutputStream {
         private byte[] bytes = new byte[1 << 16];

@@ -9,6 +9,8 @@ import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.state.StateStore;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,6 +208,10 @@ final class ObjectLoader {
     }
 
     private Outcome streamWholeTable(FullLoadQuery query, LoadKind kind, ProgressLog progress) throws Exception {
+        BinaryReaders.Readers binary = BinaryReaders.of(query.columns());
+        if (binary != null) {
+            return copyWholeTable(query, kind, progress, binary);
+        }
         long run = nowMicros();
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
@@ -236,6 +242,51 @@ final class ObjectLoader {
             connection.setAutoCommit(autoCommit);
         }
         return new Outcome(progress.rows(), limitReached, null);
+    }
+
+    /**
+     * {@link #streamWholeTable} with {@code COPY (<query> LIMIT <fullLoadLimit + 1>) TO STDOUT (FORMAT binary)}: the
+     * stream is cut into batches of {@code pageSize} rows kept in binary form (see {@link CopyPages}), decoded on this
+     * thread once the destination is seen to decode them. The stream is always read to its end (a COPY cannot be left
+     * half read on a connection that goes on being used): the limit is in the query, one row past it tells that it
+     * was reached, and after a failure the rest is read and dropped before the failure is thrown.
+     */
+    private Outcome copyWholeTable(FullLoadQuery query, LoadKind kind, ProgressLog progress, BinaryReaders.Readers binary)
+            throws Exception {
+        long run = nowMicros();
+        long limit = settings.fullLoadLimit();
+        CopyPages.Splitter pages = new CopyPages.Splitter(binary);
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + query.pageSql(false)
+                + (limit < Long.MAX_VALUE ? " LIMIT " + (limit + 1) : "") + ") TO STDOUT (FORMAT binary)");
+        try {
+            byte[] data;
+            while ((data = copy.readFromCopy()) != null) {
+                pages.add(data);
+                while (pages.tuples() >= pageSize && progress.rows() + pageSize <= limit) {
+                    sendRows(query, pages.take(pageSize), kind, run, false, progress);
+                }
+            }
+        } catch (Exception e) {
+            while (copy.isActive() && copy.readFromCopy() != null) {
+                // the rest of the stream, dropped: the connection stays usable for the next object
+            }
+            throw e;
+        }
+        int last = (int) Math.min(pages.tuples(), limit - progress.rows());
+        boolean limitReached = pages.tuples() > last;
+        // The last batch ends the run: the destination drops earlier runs' rows only now.
+        sendRows(query, pages.take(last), kind, run, true, progress);
+        return new Outcome(progress.rows(), limitReached, null);
+    }
+
+    private void sendRows(TableQuery query, CopyRows rows, LoadKind kind, long position, boolean endOfRun, ProgressLog progress)
+            throws Exception {
+        if (sinkDecodes) {
+            rows.decode();
+        }
+        sink.accept(batch(query, rows, kind, position, endOfRun));
+        sinkDecodes = rows.isDecoded();
+        progress.add(rows.size());
     }
 
     private Outcome pageIncremental(TableQuery query, LoadKind kind, ProgressLog progress) throws Exception {
