@@ -267,8 +267,12 @@ final class ObjectLoader {
                 }
             }
         } catch (Exception e) {
-            while (copy.isActive() && copy.readFromCopy() != null) {
-                // the rest of the stream, dropped: the connection stays usable for the next object
+            try {
+                while (copy.isActive() && copy.readFromCopy() != null) {
+                    // the rest of the stream, dropped: the connection stays usable for the next object
+                }
+            } catch (SQLException drain) {
+                e.addSuppressed(drain);
             }
             throw e;
         }
