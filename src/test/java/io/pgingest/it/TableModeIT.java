@@ -293,6 +293,35 @@ class TableModeIT {
         }
     }
 
+    /**
+     * A keyless Full Load is one COPY stream: when the destination rejects one of its batches, the rest of the stream is
+     * read and dropped, so the next object of the run reads from the same source connection as usual.
+     */
+    @Test
+    void aKeylessFullLoadTheDestinationRejectsFailsAloneAndTheNextObjectStillLoads() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            db.execute("CREATE TABLE logs (msg text)", "INSERT INTO logs SELECT 'ok' || g FROM generate_series(1, 30) g",
+                    "CREATE TABLE zz_after (id int PRIMARY KEY)", "INSERT INTO zz_after VALUES (1)");
+            run.pipelineTo("logs", db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
+                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD + ")&schema=public",
+                    "batchSize", "4");
+            assertThat(run.once().exitCode()).isZero();
+            // the stream's first batch (rows ok1 to ok4) is rejected: the rest of the stream is still unread
+            dest.execute("ALTER TABLE logs ADD CONSTRAINT no_ok2 CHECK (msg <> 'ok2') NOT VALID");
+            db.execute("INSERT INTO zz_after VALUES (2), (3)");
+
+            PipelineRun.Result failed = run.once();
+
+            assertThat(failed.exitCode()).as("an object failed: exit code 1").isEqualTo(1);
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM zz_after").get(0).get(0))
+                    .as("the object after the failed stream loaded").isEqualTo(3L);
+            dest.execute("ALTER TABLE logs DROP CONSTRAINT no_ok2");
+            assertThat(run.once().exitCode()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT count(*), count(DISTINCT msg) FROM logs").get(0))
+                    .as("the next run replaces the copy").containsExactly(30L, 30L);
+        }
+    }
+
     @Test
     void restartHistoricalLoadReadsEveryRowAgainAtTheNextRun() throws Exception {
         db.execute("CREATE TABLE notes (id int PRIMARY KEY, v text, at timestamptz NOT NULL)",
