@@ -3,12 +3,15 @@ package io.pgingest.source.logical;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.event.Column;
 import io.pgingest.event.LoadKind;
+import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
 import io.pgingest.event.WriteMode;
+import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.QueryMode;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.table.CopyPages;
 import io.pgingest.source.table.TableQuery;
 
 import java.sql.Connection;
@@ -124,6 +127,17 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
      */
     private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
                              String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
+        BinaryReaders.Readers binary = wholeRow ? BinaryReaders.of(binaryColumns(written)) : null;
+        if (binary != null) {
+            // one binary COPY stream (rows kept in the server's form: see CopyPages), the deleted flag selected with them
+            long[] rows = {0};
+            CopyPages.stream(c, "SELECT q.*, false FROM (" + query.pageSql(false) + ") AS q", binary, pageSize, Long.MAX_VALUE,
+                    (page, last) -> {
+                        sink.accept(batch(pipeline, written, page, position, last));
+                        rows[0] += page.size();
+                    });
+            return rows[0];
+        }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false); // PostgreSQL's driver streams with a fetch size only inside a transaction
         long rows = 0;
@@ -148,6 +162,12 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
             c.setAutoCommit(autoCommit);
         }
         return rows;
+    }
+
+    /** The written columns as the COPY selects them: the deleted flag as the boolean it is. */
+    private static List<Column> binaryColumns(List<Column> written) {
+        return written.stream().map(col -> col.name().equals(Metadata.DELETED)
+                ? new Column(Metadata.DELETED, "boolean", LogicalType.BOOLEAN, -1, -1, false) : col).toList();
     }
 
     /** The names of the columns of {@code oid} among {@code names} whose existing rows may hold non-null values. */

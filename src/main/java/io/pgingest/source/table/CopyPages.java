@@ -19,9 +19,53 @@ import java.util.List;
  * destination decodes it into the same values a result set gives. COPY takes no bind parameters: the page
  * query's are written into it as literals ({@link #inline}).
  */
-final class CopyPages {
+public final class CopyPages {
 
     private CopyPages() {
+    }
+
+    /** Takes the batches of {@link #stream}. */
+    @FunctionalInterface
+    public interface Batches {
+        /** @param last whether this is the last batch (it may hold no row) */
+        void accept(CopyRows rows, boolean last) throws Exception;
+    }
+
+    /**
+     * Reads {@code COPY (<select> LIMIT <limit + 1>) TO STDOUT (FORMAT binary)} into batches of {@code batchRows} rows
+     * (the last one, possibly empty, marked), at most {@code limit} rows in all; returns whether the query had more.
+     * The stream is always read to its end, so that the connection can go on being used: after a failure of
+     * {@code batches} the rest is read and dropped before the failure is thrown.
+     */
+    public static boolean stream(Connection connection, String select, BinaryReaders.Readers readers, int batchRows, long limit,
+                                 Batches batches) throws Exception {
+        Splitter pages = new Splitter(readers);
+        org.postgresql.copy.CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + select
+                + (limit < Long.MAX_VALUE ? " LIMIT " + (limit + 1) : "") + ") TO STDOUT (FORMAT binary)");
+        long sent = 0;
+        try {
+            byte[] data;
+            while ((data = copy.readFromCopy()) != null) {
+                pages.add(data);
+                while (pages.tuples() >= batchRows && sent + batchRows <= limit) {
+                    batches.accept(pages.take(batchRows), false);
+                    sent += batchRows;
+                }
+            }
+        } catch (Exception e) {
+            try {
+                while (copy.isActive() && copy.readFromCopy() != null) {
+                    // the rest of the stream, dropped: the connection stays usable
+                }
+            } catch (SQLException drain) {
+                e.addSuppressed(drain);
+            }
+            throw e;
+        }
+        int last = (int) Math.min(pages.tuples(), limit - sent);
+        boolean more = pages.tuples() > last;
+        batches.accept(pages.take(last), true);
+        return more;
     }
 
     /** The page's rows and its last row's cursor texts (empty when the page is). */

@@ -9,8 +9,6 @@ import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.state.StateStore;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -245,41 +243,14 @@ final class ObjectLoader {
     }
 
     /**
-     * {@link #streamWholeTable} with {@code COPY (<query> LIMIT <fullLoadLimit + 1>) TO STDOUT (FORMAT binary)}: the
-     * stream is cut into batches of {@code pageSize} rows kept in binary form (see {@link CopyPages}), decoded on this
-     * thread once the destination is seen to decode them. The stream is always read to its end (a COPY cannot be left
-     * half read on a connection that goes on being used): the limit is in the query, one row past it tells that it
-     * was reached, and after a failure the rest is read and dropped before the failure is thrown.
+     * {@link #streamWholeTable} as one binary COPY stream ({@link CopyPages#stream}) cut into batches of {@code pageSize}
+     * rows kept in binary form, decoded on this thread once the destination is seen to decode them.
      */
     private Outcome copyWholeTable(FullLoadQuery query, LoadKind kind, ProgressLog progress, BinaryReaders.Readers binary)
             throws Exception {
         long run = nowMicros();
-        long limit = settings.fullLoadLimit();
-        CopyPages.Splitter pages = new CopyPages.Splitter(binary);
-        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + query.pageSql(false)
-                + (limit < Long.MAX_VALUE ? " LIMIT " + (limit + 1) : "") + ") TO STDOUT (FORMAT binary)");
-        try {
-            byte[] data;
-            while ((data = copy.readFromCopy()) != null) {
-                pages.add(data);
-                while (pages.tuples() >= pageSize && progress.rows() + pageSize <= limit) {
-                    sendRows(query, pages.take(pageSize), kind, run, false, progress);
-                }
-            }
-        } catch (Exception e) {
-            try {
-                while (copy.isActive() && copy.readFromCopy() != null) {
-                    // the rest of the stream, dropped: the connection stays usable for the next object
-                }
-            } catch (SQLException drain) {
-                e.addSuppressed(drain);
-            }
-            throw e;
-        }
-        int last = (int) Math.min(pages.tuples(), limit - progress.rows());
-        boolean limitReached = pages.tuples() > last;
-        // The last batch ends the run: the destination drops earlier runs' rows only now.
-        sendRows(query, pages.take(last), kind, run, true, progress);
+        boolean limitReached = CopyPages.stream(connection, query.pageSql(false), binary, pageSize, settings.fullLoadLimit(),
+                (rows, last) -> sendRows(query, rows, kind, run, last, progress)); // the last batch ends the run
         return new Outcome(progress.rows(), limitReached, null);
     }
 
