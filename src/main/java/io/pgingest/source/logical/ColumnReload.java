@@ -122,8 +122,8 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
     }
 
     /**
-     * A table without key has no page boundary: one statement through a server-side cursor, sent in chunks, the last
-     * one ending the run.
+     * A table without key has no page boundary: one statement, sent in chunks, the last one ending the run. A binary
+     * COPY stream when every column has a binary reader ({@link CopyPages#stream}), else a server-side cursor.
      */
     private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
                              String pipeline, BatchSink sink, long position, int pageSize) throws Exception {

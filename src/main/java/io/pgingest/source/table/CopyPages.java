@@ -12,8 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Reads a page with {@code COPY (<page query>) TO STDOUT (FORMAT binary)} instead of a result set, when every
- * column has a {@link BinaryReaders binary reader}. The page stays in the server's binary form
+ * Reads a page ({@link #read}), or a whole table cut into batches ({@link #stream}), with
+ * {@code COPY (<query>) TO STDOUT (FORMAT binary)} instead of a result set, when every column has a
+ * {@link BinaryReaders binary reader}. The page stays in the server's binary form
  * ({@link CopyRows}): a PostgreSQL destination with the same column types copies it on without decoding it
  * (a historical load of a million rows into PostgreSQL then costs the JVM a fraction of the CPU), any other
  * destination decodes it into the same values a result set gives. COPY takes no bind parameters: the page
