@@ -104,9 +104,8 @@ class LogicalReplicationIT {
             // The destination refuses n = 2200: the load fails on its 5th chunk of 500 rows, after 4 were committed.
             dest.execute("CREATE TABLE bag (n int CONSTRAINT no_2200 CHECK (n <> 2200), v text)");
             pipelineName = "bag_" + db.suffix();
-            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                    + ")&schema=public", "mode", "logical-replication", "objects", "public.bag", "batchSize", "500");
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
+                    "public.bag", "batchSize", "500");
             assertThat(run.once().exitCode()).as("the load fails at n = 2200").isEqualTo(1);
             assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM bag")).as("the chunks before the failing one were committed")
                     .containsExactly(List.of(2000L));
@@ -212,9 +211,7 @@ class LogicalReplicationIT {
         try (TestDatabase dest = TestDatabase.create("dest")) {
             db.execute("CREATE TABLE other (id int PRIMARY KEY, v text)");
             pipelineName = "reload_" + db.name().substring(db.name().length() - 8);
-            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                    + ")&schema=public", "mode", "logical-replication");
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
             assertThat(run.once().exitCode()).isZero();
             dest.execute("DELETE FROM items WHERE id = 2", "UPDATE items SET name = 'wrong' WHERE id = 1");
 
@@ -239,9 +236,7 @@ class LogicalReplicationIT {
     void aPipelineRouteStoppedAndStartedAgainInTheRunningApplicationStreamsTheChangesMadeMeanwhile() throws Exception {
         try (TestDatabase dest = TestDatabase.create("dest")) {
             pipelineName = "restart_" + db.suffix();
-            run.pipelineTo(pipelineName, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                    + ")&schema=public", "mode", "logical-replication");
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
             try (PipelineRun.Streaming streaming = run.stream()) {
                 db.execute("UPDATE items SET name = 'streamed' WHERE id = 1");
                 awaitRows(dest, "SELECT id, name FROM items ORDER BY id",

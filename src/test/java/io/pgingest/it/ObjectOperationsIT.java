@@ -105,9 +105,8 @@ class ObjectOperationsIT {
     void aTableIncludedWhileStreamingIsLoadedAndStreamedAndOneSkippedStops() throws Exception {
         db.execute("CREATE TABLE b (id int PRIMARY KEY)", "INSERT INTO b VALUES (1), (2)");
         try (TestDatabase dest = TestDatabase.create("objopsdest")) {
-            run.pipelineTo(name, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                    + ")&schema=public", "mode", "logical-replication", "skipObjectsAtStart", "true");
+            run.pipelineTo(name, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "skipObjectsAtStart", "true");
             assertThat(run.once().exitCode()).isZero();
             try (PipelineRun.Streaming streaming = run.stream()) {
                 assertThat(run.command("--include-object", name, "public.a").exitCode()).isZero();

@@ -42,6 +42,12 @@ public final class PipelineRun {
         return pipelineTo(name, db, "pgingest-duckdb:" + duckdb, extra);
     }
 
+    /** The URI of a PostgreSQL destination writing into schema public of {@code dest}. */
+    public static String postgresDestination(TestDatabase dest) {
+        return "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port=" + TestDatabase.PORT + "&user="
+                + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD + ")&schema=public";
+    }
+
     public Path pipelineTo(String name, TestDatabase db, String destination, String... extra) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("- templatedRoute:\n    routeTemplateRef: pg-ingest\n    routeId: ").append(name).append("\n    parameters:\n");

@@ -146,9 +146,7 @@ class SshIT {
     void aStreamingPipelineGoesOnWhenTheSshSessionDrops() throws Exception {
         try (TestDatabase dest = TestDatabase.create("sshdest")) {
             String name = "resumed_" + db.suffix();
-            run.pipelineTo(name, db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                    + ")&schema=public", tunnel("mode", "logical-replication"));
+            run.pipelineTo(name, db, PipelineRun.postgresDestination(dest), tunnel("mode", "logical-replication"));
             try (PipelineRun.Streaming streaming = run.stream()) {
                 assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> rows(dest, 40) == 1))
                         .as("the historical load").isTrue();

@@ -271,9 +271,8 @@ class TableModeIT {
         try (TestDatabase dest = TestDatabase.create("dest")) {
             db.execute("CREATE TABLE notes (id int PRIMARY KEY, v text, at timestamptz NOT NULL)",
                     "INSERT INTO notes SELECT g, 'ok' || g, '2024-01-01'::timestamptz + g * interval '1 s' FROM generate_series(1, 20) g");
-            run.pipelineTo("notes", db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD + ")&schema=public",
-                    "objects", "notes: delta-timestamp(at)", "batchSize", "5");
+            run.pipelineTo("notes", db, PipelineRun.postgresDestination(dest), "objects", "notes: delta-timestamp(at)",
+                    "batchSize", "5");
             assertThat(run.once().exitCode()).isZero();
             dest.execute("ALTER TABLE notes ADD CONSTRAINT no_bad CHECK (v <> 'bad')");
             db.execute("INSERT INTO notes SELECT g, CASE WHEN g = 23 THEN 'bad' ELSE 'ok' || g END, "
@@ -302,9 +301,7 @@ class TableModeIT {
         try (TestDatabase dest = TestDatabase.create("dest")) {
             db.execute("CREATE TABLE logs (msg text)", "INSERT INTO logs SELECT 'ok' || g FROM generate_series(1, 30) g",
                     "CREATE TABLE zz_after (id int PRIMARY KEY)", "INSERT INTO zz_after VALUES (1)");
-            run.pipelineTo("logs", db, "pgingest-postgres:" + dest.name() + "?host=" + TestDatabase.HOST + "&port="
-                    + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD + ")&schema=public",
-                    "batchSize", "4");
+            run.pipelineTo("logs", db, PipelineRun.postgresDestination(dest), "batchSize", "4");
             assertThat(run.once().exitCode()).isZero();
             // the stream's first batch (rows ok1 to ok4) is rejected: the rest of the stream is still unread
             dest.execute("ALTER TABLE logs ADD CONSTRAINT no_ok2 CHECK (msg <> 'ok2') NOT VALID");

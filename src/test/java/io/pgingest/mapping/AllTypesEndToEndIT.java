@@ -50,9 +50,7 @@ class AllTypesEndToEndIT {
         String objects = "all_types: full-load\nbinary_types: full-load\nbinary_types_nokey: full-load";
         run = new PipelineRun(tmp);
         run.pipeline("to-duckdb", source, "objects", objects);
-        run.pipelineTo("to-postgres", source, "pgingest-postgres:" + target.name() + "?host=" + TestDatabase.HOST
-                + "&port=" + TestDatabase.PORT + "&user=" + TestDatabase.USER + "&password=RAW(" + TestDatabase.PASSWORD
-                + ")&schema=public", "objects", objects);
+        run.pipelineTo("to-postgres", source, PipelineRun.postgresDestination(target), "objects", objects);
         PipelineRun.Result result = run.once();
         assertThat(result.exitCode()).as("both pipelines succeed: " + result.stderr()).isZero();
     }

@@ -173,7 +173,7 @@ public final class CopyPages {
                 if (size < HEADER) {
                     return;
                 }
-                int extension = HEADER + ((bytes[15] & 0xFF) << 24 | (bytes[16] & 0xFF) << 16 | (bytes[17] & 0xFF) << 8 | (bytes[18] & 0xFF));
+                int extension = HEADER + int4(15);
                 if (size < extension) {
                     return;
                 }
@@ -197,7 +197,7 @@ public final class CopyPages {
                     if (p + 4 > size) {
                         return;
                     }
-                    int len = (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8 | (bytes[p + 3] & 0xFF);
+                    int len = int4(p);
                     p += 4 + Math.max(len, 0);
                 }
                 if (p > size) {
@@ -206,6 +206,10 @@ public final class CopyPages {
                 scanned = p;
                 tuples++;
             }
+        }
+
+        private int int4(int p) {
+            return (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8 | (bytes[p + 3] & 0xFF);
         }
 
         /** The complete tuples received and not handed out yet. */
@@ -224,7 +228,7 @@ public final class CopyPages {
             for (int t = 0; t < n; t++) {
                 int p = end + 2;
                 for (int f = 0; f < fields; f++) {
-                    int len = (bytes[p] & 0xFF) << 24 | (bytes[p + 1] & 0xFF) << 16 | (bytes[p + 2] & 0xFF) << 8 | (bytes[p + 3] & 0xFF);
+                    int len = int4(p);
                     p += 4 + Math.max(len, 0);
                 }
                 end = p;

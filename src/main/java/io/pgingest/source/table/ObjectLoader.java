@@ -110,7 +110,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page, kind, run);
+                send(query, page.rows, kind, run, false);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
                 progress.add(page.rows.size());
@@ -155,7 +155,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page, LoadKind.HISTORICAL, run);
+                send(query, page.rows, LoadKind.HISTORICAL, run, false);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, new Cursor(run, lower, ceiling.isEmpty() ? NO_ROWS : ceiling).encode());
                 progress.add(page.rows.size());
@@ -250,18 +250,12 @@ final class ObjectLoader {
             throws Exception {
         long run = nowMicros();
         boolean limitReached = CopyPages.stream(connection, query.pageSql(false), binary, pageSize, settings.fullLoadLimit(),
-                (rows, last) -> sendRows(query, rows, kind, run, last, progress)); // the last batch ends the run
+                (rows, last) -> {
+                    decodeAhead(rows);
+                    send(query, rows, kind, run, last); // the last batch ends the run
+                    progress.add(rows.size());
+                });
         return new Outcome(progress.rows(), limitReached, null);
-    }
-
-    private void sendRows(TableQuery query, CopyRows rows, LoadKind kind, long position, boolean endOfRun, ProgressLog progress)
-            throws Exception {
-        if (sinkDecodes) {
-            rows.decode();
-        }
-        sink.accept(batch(query, rows, kind, position, endOfRun));
-        sinkDecodes = rows.isDecoded();
-        progress.add(rows.size());
     }
 
     private Outcome pageIncremental(TableQuery query, LoadKind kind, ProgressLog progress) throws Exception {
@@ -277,7 +271,7 @@ final class ObjectLoader {
             pages.start(lower);
             Page page;
             while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page, kind, position);
+                send(query, page.rows, kind, position, false);
                 lower = page.lastCursor;
                 state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
                 progress.add(page.rows.size());
@@ -307,9 +301,7 @@ final class ObjectLoader {
         if (binary != null) {
             Page page = CopyPages.read(connection, query.pageSql(!lower.isEmpty()), query.pageParameters(lower, ceiling, limit),
                     binary, query.cursorColumnCount());
-            if (sinkDecodes && page.rows() instanceof CopyRows rows) {
-                rows.decode(); // here, on the reading thread, while the destination writes the page before
-            }
+            decodeAhead(page.rows()); // here, on the reading thread, while the destination writes the page before
             return page;
         }
         // The driver fetches in parts only inside a transaction; a page read outside one gets its own.
@@ -371,10 +363,17 @@ final class ObjectLoader {
      */
     private volatile boolean sinkDecodes;
 
-    /** Hands a page to the sink; notes whether the sink decoded it. */
-    private void send(TableQuery query, Page page, LoadKind kind, long position) throws Exception {
-        sink.accept(batch(query, page.rows(), kind, position, false));
-        sinkDecodes = page.rows() instanceof CopyRows rows && rows.isDecoded();
+    /** Hands rows to the sink; notes whether the sink decoded them (rows in binary form). */
+    private void send(TableQuery query, List<Object[]> rows, LoadKind kind, long position, boolean endOfRun) throws Exception {
+        sink.accept(batch(query, rows, kind, position, endOfRun));
+        sinkDecodes = rows instanceof CopyRows binary && binary.isDecoded();
+    }
+
+    /** Decodes rows in binary form now when the destination is seen to decode them ({@link #sinkDecodes}). */
+    private void decodeAhead(List<Object[]> rows) {
+        if (sinkDecodes && rows instanceof CopyRows binary) {
+            binary.decode();
+        }
     }
 
     private RowBatch batch(TableQuery query, List<Object[]> rows, LoadKind kind, long position, boolean endOfRun) {
