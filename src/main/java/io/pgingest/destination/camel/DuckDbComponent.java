@@ -22,6 +22,8 @@ public final class DuckDbComponent extends DefaultComponent {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbComponent.class);
 
     private final Map<Path, DuckDbWriter> writers = new ConcurrentHashMap<>();
+    /** The checkpoint threshold the endpoints of each file asked for (they must agree). */
+    private final Map<Path, String> thresholds = new ConcurrentHashMap<>();
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -30,14 +32,24 @@ public final class DuckDbComponent extends DefaultComponent {
         }
         DuckDbEndpoint endpoint = new DuckDbEndpoint(uri, this, remaining);
         setProperties(endpoint, parameters);
+        String threshold = thresholds.putIfAbsent(path(remaining), endpoint.getCheckpointThreshold());
+        if (threshold != null && !threshold.equalsIgnoreCase(endpoint.getCheckpointThreshold())) {
+            throw new IllegalArgumentException("pgingest-duckdb:" + remaining + " has checkpointThreshold="
+                    + endpoint.getCheckpointThreshold() + " but another endpoint of the same file has " + threshold
+                    + ": the threshold is a setting of the file, give every endpoint of it the same (or none)");
+        }
         return endpoint;
     }
 
+    private static Path path(String file) {
+        return Path.of(file).toAbsolutePath().normalize();
+    }
+
     /** The writer of {@code file}, opened on first use. */
-    DuckDbWriter writer(String file) {
-        return writers.computeIfAbsent(Path.of(file).toAbsolutePath().normalize(), path -> {
+    DuckDbWriter writer(String file, String checkpointThreshold) {
+        return writers.computeIfAbsent(path(file), path -> {
             try {
-                return new DuckDbWriter(path);
+                return new DuckDbWriter(path, checkpointThreshold);
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }

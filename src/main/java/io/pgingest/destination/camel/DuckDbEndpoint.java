@@ -4,7 +4,9 @@ import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
+import io.pgingest.destination.duckdb.DuckDbWriter;
 import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
 
@@ -15,6 +17,9 @@ public final class DuckDbEndpoint extends DefaultEndpoint {
 
     @UriPath(description = "DuckDB database file; created with its directories when missing")
     private final String file;
+    @UriParam(defaultValue = DuckDbWriter.DEFAULT_CHECKPOINT_THRESHOLD, description = "WAL size at which DuckDB "
+            + "checkpoints the file (e.g. 16MB, 1GB); every endpoint of one file must give the same")
+    private String checkpointThreshold = DuckDbWriter.DEFAULT_CHECKPOINT_THRESHOLD;
 
     DuckDbEndpoint(String uri, DuckDbComponent component, String file) {
         super(uri, component);
@@ -25,10 +30,18 @@ public final class DuckDbEndpoint extends DefaultEndpoint {
         return file;
     }
 
+    public String getCheckpointThreshold() {
+        return checkpointThreshold;
+    }
+
+    public void setCheckpointThreshold(String checkpointThreshold) {
+        this.checkpointThreshold = DuckDbWriter.checkSize(checkpointThreshold);
+    }
+
     @Override
     public Producer createProducer() {
         DuckDbComponent component = (DuckDbComponent) getComponent();
-        return new WriterProducer(this, () -> component.writer(file));
+        return new WriterProducer(this, () -> component.writer(file, checkpointThreshold));
     }
 
     @Override
