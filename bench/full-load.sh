@@ -97,7 +97,7 @@ time_copy_pipe() {
 time_pg_ingest() {
   local name="$1" routes="$2" how="$3" started ended
   local state="jdbc:h2:file:$WORK/state-$name"
-  local command=(java "$HEAP" -XX:+ExitOnOutOfMemoryError -Dcamel.main.routes-include-pattern="$routes"
+  local command=("${JAVA_HOME:+$JAVA_HOME/bin/}java" "$HEAP" -XX:+ExitOnOutOfMemoryError -Dcamel.main.routes-include-pattern="$routes"
                  -Dpgingest.state.url="$state" -jar "$JAR" --once)
   if [ "$how" = launcher ]; then
     command=("$ROOT/scripts/pg-ingest" "$HEAP" -XX:+ExitOnOutOfMemoryError -Dcamel.main.routes-include-pattern="$routes"
@@ -120,7 +120,7 @@ time_pg_ingest() {
 # then takes about a second more to save it: that run is made here, untimed, as a user's first run would be.
 prepare_archive() {
   local archive="${JAR%.jar}.jsa"
-  if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ]; then
+  if archive_usable "$archive"; then
     info "class-data-sharing archive: $archive"
     return
   fi
@@ -163,6 +163,7 @@ if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 prepare_source
 prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; work dir $WORK"
+info "java: $(launcher_java_version) ($(launcher_java); set JAVA_HOME to choose another)"
 
 heading "Baseline: COPY pipe (best of 2)"
 time_copy_pipe
@@ -214,6 +215,7 @@ echo "target: pg-ingest -> PostgreSQL at most 2.00x the COPY pipe: $VERDICT (rat
 echo "pg-ingest times are wall-clock of the whole command: JVM start, Camel start, load, shutdown. The first two"
 echo "run through scripts/pg-ingest, the launcher the README uses (java -jar plus the class-data-sharing archive"
 echo "it made in an earlier run); the last one is the same load as plain java -jar, without the archive."
+echo "java: $(launcher_java_version) ($(launcher_java)); archive kind: $(sed -n 2p "${JAR%.jar}.jsa.java" 2>/dev/null || echo none)"
 echo
 echo "commands:"
 echo "  baseline:   psql -d $SRC -c \"COPY pgbench_accounts TO STDOUT\" | psql -d $DST -c \"COPY pgbench_accounts FROM STDIN\""

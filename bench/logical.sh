@@ -387,7 +387,7 @@ measure_latency() {
 LAUNCHER="$ROOT/scripts/pg-ingest"
 export PGINGEST_CDS_ARCHIVE="${JAR%.jar}-logical.jsa"
 prepare_archive() {
-  if [ -f "$PGINGEST_CDS_ARCHIVE" ] && [ "$PGINGEST_CDS_ARCHIVE" -nt "$JAR" ]; then
+  if archive_usable "$PGINGEST_CDS_ARCHIVE"; then
     info "class-data-sharing archive: $PGINGEST_CDS_ARCHIVE"
     return
   fi
@@ -416,6 +416,7 @@ if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 prepare_source
 prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
+info "java: $(launcher_java_version) ($(launcher_java); set JAVA_HOME to choose another)"
 info "steps: ${ONLY}; destinations: ${DESTS[*]}; names: $SRC, $DST, pipelines ${PIPELINES[*]}"
 prepare_archive
 
@@ -489,6 +490,7 @@ if [ -n "$LATENCY" ]; then
 fi
 echo "pg-ingest times are the wall clock of 'scripts/pg-ingest --once' (java -jar with the archive; JVM and Camel start,"
 echo "the drain, the catch-up check, shutdown); baselines: COPY pipe best of 2, pg_recvlogical best of 2 slots."
+echo "java: $(launcher_java_version) ($(launcher_java)); archive: $PGINGEST_CDS_ARCHIVE ($(sed -n 2p "$PGINGEST_CDS_ARCHIVE.java" 2>/dev/null || echo none))"
 echo
 echo "commands:"
 echo "  this run:     bench/logical.sh --only $ONLY --dest $DEST   (PGINGEST_LBENCH_PREFIX=$P)"

@@ -54,6 +54,16 @@ build_jar() {
   require_jar
 }
 
+# The java scripts/pg-ingest runs (JAVA_HOME's, or java on PATH), resolved, and its version line.
+launcher_java() { readlink -f "$(command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java")"; }
+launcher_java_version() { "${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -n 1; }
+
+# Whether scripts/pg-ingest will start from the archive <file> (CDS, or AOT cache on Java 25+): newer than the
+# jar and made by the java it runs. Otherwise its next run of pipelines is a training run that makes one.
+archive_usable() {
+  [ -f "$1" ] && [ "$1" -nt "$JAR" ] && [ "$(head -n 1 "$1.java" 2>/dev/null)" = "$(launcher_java)" ]
+}
+
 # DuckDB query through the project's own tool; aligned table for people.
 duckdb_show() { java -cp "$JAR" io.pgingest.tools.DuckDbQuery "$1" "$2"; }
 # DuckDB query for scripts: tab-separated rows, no header.

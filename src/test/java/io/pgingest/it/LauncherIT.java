@@ -13,9 +13,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The launcher {@code scripts/pg-ingest} around the packaged jar ({@code target/pg-ingest.jar}, built by
@@ -68,6 +73,67 @@ class LauncherIT {
                 .containsPattern("io\\.pgingest\\.PgIngest source: shared objects file");
         assertThat(Files.getLastModifiedTime(archive).toMillis()).as("a usable archive is not made again").isEqualTo(madeAt);
         assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(3L));
+    }
+
+    /**
+     * On Java 25 or later the archive is an AOT cache. Runs when such a JDK is found: {@code PGINGEST_TEST_JDK25}
+     * (a JAVA_HOME), else the newest one under /usr/lib/jvm; skipped otherwise (the build machines have one).
+     */
+    @Test
+    void onJava25TheArchiveIsAnAotCacheAndTheNextRunsStartFromIt() throws Exception {
+        Optional<Path> jdk = jdk25();
+        assumeTrue(jdk.isPresent(), "no JDK 25 or later: set PGINGEST_TEST_JDK25 to one");
+        Map<String, String> env = Map.of("JAVA_HOME", jdk.get().toString());
+
+        Result first = launch(env, "--once");
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(first.output()).as("no AOT warnings on the console").doesNotContain("[aot");
+        assertThat(archive).as("made when the first run of pipelines ended").exists();
+        assertThat(Files.readAllLines(tmp.resolve("cds/pg-ingest.jsa.java"))).as("the java that made it, and the kind")
+                .containsExactly(jdk.get().resolve("bin/java").toRealPath().toString(), "aot");
+        assertThat(tmp.resolve("cds")).as("no temporary file left").isDirectoryNotContaining("glob:**.tmp*");
+
+        db.execute("INSERT INTO items VALUES (3, 'three')");
+        long madeAt = Files.getLastModifiedTime(archive).toMillis();
+        Result second = launch(env, "-Xlog:class+load=info", "--once");
+        assertThat(second.exitCode()).as(second.output()).isZero();
+        assertThat(second.output()).as("pg-ingest's own classes come from the AOT cache")
+                .containsPattern("io\\.pgingest\\.PgIngest source: shared objects file");
+        assertThat(Files.getLastModifiedTime(archive).toMillis()).as("a usable cache is not made again").isEqualTo(madeAt);
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(3L));
+
+        // The java running the tests (17 on the build machines) must not be handed the cache: its stamp names
+        // another java, so that run makes a CDS archive of its own.
+        assumeTrue(Runtime.version().feature() < 25, "the tests run on Java 25 or later: no older java to try");
+        Result older = launch(Map.of("JAVA_HOME", System.getProperty("java.home")), "--once");
+        assertThat(older.exitCode()).as("the older java starts without the cache: " + older.output()).isZero();
+        assertThat(Files.readAllLines(tmp.resolve("cds/pg-ingest.jsa.java"))).as("remade by the older java, as CDS")
+                .containsExactly(Path.of(System.getProperty("java.home"), "bin/java").toRealPath().toString(), "cds");
+    }
+
+    /** A JDK of version 25 or later: PGINGEST_TEST_JDK25, else the newest under /usr/lib/jvm with a release file. */
+    private static Optional<Path> jdk25() throws IOException {
+        String given = System.getenv("PGINGEST_TEST_JDK25");
+        if (given != null && !given.isBlank()) {
+            return Optional.of(Path.of(given));
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return Optional.empty();
+        }
+        Pattern version = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)");
+        try (Stream<Path> homes = Files.list(jvms)) {
+            return homes.filter(home -> Files.isExecutable(home.resolve("bin/java")) && Files.isRegularFile(home.resolve("release")))
+                    .filter(home -> {
+                        try {
+                            Matcher m = version.matcher(Files.readString(home.resolve("release")));
+                            return m.find() && Integer.parseInt(m.group(1)) >= 25;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .max(java.util.Comparator.naturalOrder());
+        }
     }
 
     @Test
