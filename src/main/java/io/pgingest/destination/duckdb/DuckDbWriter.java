@@ -23,13 +23,14 @@ import org.duckdb.DuckDBConnection;
 public final class DuckDbWriter implements DestinationWriter {
 
     /**
-     * The WAL size at which DuckDB checkpoints, unless the endpoint says otherwise. DuckDB's own default, 16 MB,
-     * makes it checkpoint every one or two batches of a large load or a backlog drain (each checkpoint rewrites the
-     * row groups the batches touched): a 1M-row load into DuckDB took 0.4-0.7 s longer, twenty 2,500-row merges
-     * into a 1M-row table 0.8-1.0 s longer (bench/README.md). A checkpoint still happens past this size and when
-     * the file is closed; after a crash DuckDB replays the WAL on the next open.
+     * The WAL size at which DuckDB checkpoints, unless the endpoint says otherwise. With DuckDB's own default, 16 MB,
+     * nearly every commit of a backlog drain checkpoints (each rewrites the row groups the batches touched): twenty
+     * 2,500-row merges into a 1M-row table took 1.8 s instead of 1.1 s at 64 MB. Larger is not better: at 1 GB a
+     * 5M-row load (scripts/large-table-memory.sh) took 48-52 s instead of 39-41 s and its process 1.8 GB of memory
+     * instead of 1.0-1.1 GB, the WAL's rows being held until the checkpoint (bench/README.md). A checkpoint also
+     * runs when the file is closed; after a crash DuckDB replays the WAL on the next open.
      */
-    public static final String DEFAULT_CHECKPOINT_THRESHOLD = "1GB";
+    public static final String DEFAULT_CHECKPOINT_THRESHOLD = "64MB";
     private static final Pattern SIZE = Pattern.compile("\\d+(\\.\\d+)?\\s*([KMGT]i?B|B)?", Pattern.CASE_INSENSITIVE);
 
     private final DuckDbDatabase database;

@@ -61,35 +61,35 @@ class DestinationComponentsIT {
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.start();
             ProducerTemplate template = camel.createProducerTemplate();
-            template.sendBody("pgingest-duckdb:" + file + "?checkpointThreshold=64MB",
+            template.sendBody("pgingest-duckdb:" + file + "?checkpointThreshold=256MB",
                     upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
-            DuckDbEndpoint endpoint = (DuckDbEndpoint) camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=64MB");
+            DuckDbEndpoint endpoint = (DuckDbEndpoint) camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=256MB");
             DuckDbComponent component = (DuckDbComponent) endpoint.getComponent();
-            try (Connection c = component.writer(file.toString(), "64MB").database().duplicate(); Statement s = c.createStatement();
+            try (Connection c = component.writer(file.toString(), "256MB").database().duplicate(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
                 rs.next();
-                assertThat(rs.getString(1)).as("the endpoint's threshold is the database's").isEqualTo("61.0 MiB");
+                assertThat(rs.getString(1)).as("the endpoint's threshold is the database's").isEqualTo("244.1 MiB");
             }
 
             assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=32MB"))
                     .as("two endpoints of one file with different thresholds")
-                    .hasStackTraceContaining("another endpoint of the same file has 64MB");
+                    .hasStackTraceContaining("another endpoint of the same file has 256MB");
             assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + dir.resolve("other.duckdb") + "?checkpointThreshold=lots"))
                     .as("a threshold that is not a size").hasStackTraceContaining("checkpointThreshold 'lots' is not a size");
         }
     }
 
     @Test
-    void duckDbEndpointCheckpointsAtOneGigabyteByDefault() throws Exception {
+    void duckDbEndpointCheckpointsAt64MegabytesByDefault() throws Exception {
         Path file = dir.resolve("default-threshold.duckdb");
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.start();
             camel.createProducerTemplate().sendBody("pgingest-duckdb:" + file, upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
             DuckDbComponent component = (DuckDbComponent) camel.getComponent("pgingest-duckdb");
-            try (Connection c = component.writer(file.toString(), "1GB").database().duplicate(); Statement s = c.createStatement();
+            try (Connection c = component.writer(file.toString(), "64MB").database().duplicate(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
                 rs.next();
-                assertThat(rs.getString(1)).as("DuckDB's own default is 16 MB").isEqualTo("953.6 MiB");
+                assertThat(rs.getString(1)).as("DuckDB's own default is 16 MB").isEqualTo("61.0 MiB");
             }
         }
     }
