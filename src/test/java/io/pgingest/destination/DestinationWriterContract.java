@@ -84,6 +84,28 @@ public abstract class DestinationWriterContract {
     }
 
     @Test
+    void upsertOfSomeColumnsKeepsTheOthersAndOfAllColumnsReplacesTheRow() throws Exception {
+        List<Column> wider = new java.util.ArrayList<>(ACCOUNTS);
+        wider.add(column("email", LogicalType.TEXT));
+        writer().write(upsert("partial_cols", wider, List.of("id"), 1, row(1, "ann", 10L, "ann@example.com"),
+                row(2, "bob", 20L, "bob@example.com")));
+        writer().write(upsert("partial_cols", ACCOUNTS, List.of("id"), 2, row(1, "ann v2", 11L), row(3, "cid", 30L)));
+
+        assertThat(query("SELECT id, name, balance, email, _pgingest_position FROM partial_cols ORDER BY id"))
+                .as("a batch without the email column keeps the email of the rows it updates")
+                .containsExactly(List.of(1, "ann v2", 11L, "ann@example.com", 2L), List.of(2, "bob", 20L, "bob@example.com", 1L),
+                        java.util.Arrays.asList(3, "cid", 30L, null, 2L));
+
+        writer().write(upsert("partial_cols", wider, List.of("id"), 3, row(2, "bob v2", 21L, null), row(1, "ann v3", 12L, "a@example.com")));
+        writer().write(upsert("partial_cols", wider, List.of("id"), 1, row(3, "stale", 0L, "stale@example.com")));
+
+        assertThat(query("SELECT id, name, balance, email, _pgingest_position FROM partial_cols ORDER BY id"))
+                .as("a batch of every column replaces its keys' rows (a NULL too), once each; a stale one changes nothing")
+                .containsExactly(List.of(1, "ann v3", 12L, "a@example.com", 3L), java.util.Arrays.asList(2, "bob v2", 21L, null, 3L),
+                        java.util.Arrays.asList(3, "cid", 30L, null, 2L));
+    }
+
+    @Test
     void compositeKeyUpsertsByAllKeyColumns() throws Exception {
         List<Column> columns = List.of(column("a", LogicalType.INT32), column("b", LogicalType.TEXT),
                 column("v", LogicalType.TEXT));
