@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -311,49 +310,17 @@ final class DuckDbBatchLoad {
         if (appends()) {
             sql = "INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.quote(Metadata.ID) + ") SELECT *, nextval('"
                     + table.name() + "__pgingest_id_seq') FROM (" + source + " ORDER BY s." + SEQ + ")";
-        } else if (writesWholeRows()) {
-            replaceRows(source + collapse());
-            return;
         } else {
-            sql = "MERGE INTO " + target + " AS t USING (" + source + collapse() + ") AS s ON ("
+            // Collapsing rows per key costs a window; skip it when the batch has no repeated key.
+            String collapse = table.keysKnownUnique() ? "" : " QUALIFY row_number() OVER (PARTITION BY "
+                    + Sql.columnList(table.key(), "s.") + " ORDER BY s." + SEQ + " DESC) = 1";
+            sql = "MERGE INTO " + target + " AS t USING (" + source + collapse + ") AS s ON ("
                     + Sql.keyMatch(table.key(), "t", "s") + ") WHEN MATCHED AND (t." + Sql.quote(Metadata.POSITION) + " IS NULL OR t." + Sql.quote(Metadata.POSITION)
                     + " <= s." + Sql.quote(Metadata.POSITION) + ") THEN UPDATE SET " + updateList(all)
                     + " WHEN NOT MATCHED THEN INSERT (" + Sql.columnList(all, "") + ") VALUES (" + Sql.columnList(all, "s.") + ")";
         }
         try (Statement s = connection.createStatement()) {
             s.executeUpdate(sql);
-            s.execute("DROP TABLE temp.main." + STAGE);
-        }
-    }
-
-    /** Collapsing rows per key costs a window; none when the batch has no repeated key. */
-    private String collapse() {
-        return table.keysKnownUnique() ? "" : " QUALIFY row_number() OVER (PARTITION BY "
-                + Sql.columnList(table.key(), "s.") + " ORDER BY s." + SEQ + " DESC) = 1";
-    }
-
-    /** Whether the batch writes every column of the table: then an upsert replaces whole rows. */
-    private boolean writesWholeRows() {
-        return new HashSet<>(allColumns()).equals(existing.keySet());
-    }
-
-    /**
-     * The upsert of a batch that writes every column of the table ({@link #writesWholeRows}): the rows of its keys
-     * whose position is not newer than the batch's are deleted, then every staged row whose key is no longer in
-     * the table is inserted. The same result as the {@code MERGE}, which keeps the values of columns a batch does
-     * not write, but cheaper in DuckDB: a MERGE updates every column of the matched rows in place (an update
-     * version per column), a delete only marks the rows. Twenty 2,500-row upserts into a 1M-row table took 0.5-0.8
-     * s instead of 0.9-2.1 s (measured alone, bench/README.md).
-     */
-    private void replaceRows(String source) throws SQLException {
-        String position = Sql.quote(Metadata.POSITION);
-        List<String> all = allColumns();
-        try (Statement s = connection.createStatement()) {
-            s.executeUpdate("DELETE FROM " + target + " AS t USING (" + source + ") AS s WHERE " + Sql.keyMatch(table.key(), "t", "s")
-                    + " AND (t." + position + " IS NULL OR t." + position + " <= s." + position + ")");
-            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(all, "") + ") SELECT " + Sql.columnList(all, "s.")
-                    + " FROM (" + source + ") AS s WHERE NOT EXISTS (SELECT 1 FROM " + target + " AS t WHERE "
-                    + Sql.keyMatch(table.key(), "t", "s") + ")");
             s.execute("DROP TABLE temp.main." + STAGE);
         }
     }
