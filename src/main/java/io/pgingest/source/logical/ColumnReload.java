@@ -27,6 +27,7 @@ import java.util.Map;
  * Re-loads the values of columns added to a streamed table for all its existing rows: a column added
  * with a DEFAULT (or a generated one) changes those rows without any WAL entry, so the stream never
  * brings their values. Reads (key, added columns) in keyset pages with table mode's Full Load query
+ * (by binary COPY when every column has a binary reader, as table mode reads its pages: {@link CopyPages})
  * and sends each page as an UPSERT batch holding only those columns (writers update only the columns
  * present in a batch). The pages carry the stream's current position: every change streamed later has
  * at least that position and wins, and since every change committed after the column was added is in
@@ -70,26 +71,23 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
         if (table.keys().isEmpty()) {
             return readUnkeyed(c, query, readers, written, pipeline, sink, position, pageSize);
         }
+        // pages read by binary COPY (rows kept in the server's form: see CopyPages) when every column has a binary
+        // reader and no deleted flag is added; else through result sets
+        BinaryReaders.Readers binary = wholeRow ? null : BinaryReaders.of(resolved);
         List<String> lower = List.of();
         long rows = 0;
         while (true) {
-            List<Object[]> page = new ArrayList<>();
-            List<String> last = lower;
-            try (PreparedStatement ps = c.prepareStatement(query.pageSql(!lower.isEmpty()))) {
-                List<Object> params = query.pageParameters(lower, List.of(), pageSize);
-                for (int i = 0; i < params.size(); i++) {
-                    ps.setObject(i + 1, params.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        page.add(read(rs, readers, written.size()));
-                        List<String> cursor = new ArrayList<>();
-                        for (int i = 0; i < query.cursorColumnCount(); i++) {
-                            cursor.add(rs.getString(resolved.size() + i + 1));
-                        }
-                        last = cursor;
-                    }
-                }
+            List<Object[]> page;
+            List<String> last;
+            List<Object> params = query.pageParameters(lower, List.of(), pageSize);
+            if (binary != null) {
+                CopyPages.Page read = CopyPages.read(c, query.pageSql(!lower.isEmpty()), params, binary,
+                        query.cursorColumnCount());
+                page = read.rows();
+                last = read.lastCursor();
+            } else {
+                page = new ArrayList<>();
+                last = readPage(c, query.pageSql(!lower.isEmpty()), params, readers, written.size(), query.cursorColumnCount(), page);
             }
             if (page.isEmpty()) {
                 return rows;
@@ -101,6 +99,28 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
             }
             lower = last;
         }
+    }
+
+    /** Reads one page through a result set into {@code page}; returns its last row's cursor texts (empty when none). */
+    private static List<String> readPage(Connection c, String sql, List<Object> params, List<TypeMapping.ValueReader> readers,
+                                         int width, int cursorColumns, List<Object[]> page) throws SQLException {
+        List<String> last = List.of();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setObject(i + 1, params.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    page.add(read(rs, readers, width));
+                    List<String> cursor = new ArrayList<>(cursorColumns);
+                    for (int i = 0; i < cursorColumns; i++) {
+                        cursor.add(rs.getString(readers.size() + i + 1));
+                    }
+                    last = cursor;
+                }
+            }
+        }
+        return last;
     }
 
     /** A row of the result set: the readers' values, then {@code false} for the deleted flag when there is room. */

@@ -69,8 +69,13 @@ public final class CopyPages {
         return more;
     }
 
+    /** A keyset page: its rows, and its last row's cursor texts (empty when the page is). */
+    public record Page(List<Object[]> rows, List<String> lastCursor) {
+        static final Page END = new Page(List.of(), List.of());
+    }
+
     /** The page's rows and its last row's cursor texts (empty when the page is). */
-    static ObjectLoader.Page read(Connection connection, String pageSql, List<Object> parameters,
+    public static Page read(Connection connection, String pageSql, List<Object> parameters,
                                   BinaryReaders.Readers readers, int cursorColumns) throws SQLException {
         Bytes out = new Bytes();
         try {
@@ -81,7 +86,7 @@ public final class CopyPages {
         }
         CopyRows rows = CopyRows.parse(out.bytes, out.size, readers.readers(), readers.binaryTypes(), cursorColumns);
         List<String> last = rows.isEmpty() ? List.of() : rows.extraTexts(rows.size() - 1);
-        return new ObjectLoader.Page(rows, last);
+        return new Page(rows, last);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pgingest.source.table;
 
 import io.pgingest.event.Column;
+import io.pgingest.source.table.CopyPages.Page;
 import io.pgingest.event.CopyRows;
 import io.pgingest.event.LoadKind;
 import io.pgingest.event.RowBatch;
@@ -109,11 +110,11 @@ final class ObjectLoader {
         try (PageAhead pages = new PageAhead(this, query, List.of(), pageSize, limit)) {
             pages.start(lower);
             Page page;
-            while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page.rows, kind, run, false);
-                lower = page.lastCursor;
+            while (!(page = pages.next()).rows().isEmpty()) {
+                send(query, page.rows(), kind, run, false);
+                lower = page.lastCursor();
                 state.saveCursor(settings.name(), object, Cursor.of(run, lower).encode());
-                progress.add(page.rows.size());
+                progress.add(page.rows().size());
             }
             limitReached = progress.rows() >= limit && hasMoreAfter(query, lower);
         }
@@ -154,11 +155,11 @@ final class ObjectLoader {
         try (PageAhead pages = new PageAhead(this, byKey, List.of(), pageSize, Long.MAX_VALUE)) {
             pages.start(lower);
             Page page;
-            while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page.rows, LoadKind.HISTORICAL, run, false);
-                lower = page.lastCursor;
+            while (!(page = pages.next()).rows().isEmpty()) {
+                send(query, page.rows(), LoadKind.HISTORICAL, run, false);
+                lower = page.lastCursor();
                 state.saveCursor(settings.name(), object, new Cursor(run, lower, ceiling.isEmpty() ? NO_ROWS : ceiling).encode());
-                progress.add(page.rows.size());
+                progress.add(page.rows().size());
             }
         }
         // The end of the historical load: a destination may finish its bulk path (e.g. build the key).
@@ -270,22 +271,18 @@ final class ObjectLoader {
         try (PageAhead pages = new PageAhead(this, query, ceiling, pageSize, Long.MAX_VALUE)) {
             pages.start(lower);
             Page page;
-            while (!(page = pages.next()).rows.isEmpty()) {
-                send(query, page.rows, kind, position, false);
-                lower = page.lastCursor;
+            while (!(page = pages.next()).rows().isEmpty()) {
+                send(query, page.rows(), kind, position, false);
+                lower = page.lastCursor();
                 state.saveCursor(settings.name(), object, Cursor.of(0, lower).encode());
-                progress.add(page.rows.size());
+                progress.add(page.rows().size());
             }
         }
         return new Outcome(progress.rows(), false, null);
     }
 
     private boolean hasMoreAfter(TableQuery query, List<String> lower) throws SQLException {
-        return !readPage(query, lower, List.of(), 1).rows.isEmpty();
-    }
-
-    record Page(List<Object[]> rows, List<String> lastCursor) {
-        static final Page END = new Page(List.of(), List.of());
+        return !readPage(query, lower, List.of(), 1).rows().isEmpty();
     }
 
     /**

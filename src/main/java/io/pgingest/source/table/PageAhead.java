@@ -28,7 +28,7 @@ final class PageAhead implements AutoCloseable {
     /** The first page's size; pages then double up to {@code pageSize}. */
     static final int FIRST_PAGE = 4_096;
     private final ExecutorService reader;
-    private Future<ObjectLoader.Page> pending;
+    private Future<CopyPages.Page> pending;
     private long requested;
     private int lastAsked;
     private int nextSize;
@@ -53,11 +53,11 @@ final class PageAhead implements AutoCloseable {
     }
 
     /** The next page, or an empty page at the end; starts reading the one after. */
-    ObjectLoader.Page next() throws SQLException, InterruptedException {
+    CopyPages.Page next() throws SQLException, InterruptedException {
         if (pending == null) {
-            return ObjectLoader.Page.END;
+            return CopyPages.Page.END;
         }
-        ObjectLoader.Page page;
+        CopyPages.Page page;
         try {
             page = pending.get();
         } catch (ExecutionException e) {
