@@ -1,10 +1,10 @@
 package io.pgingest.destination.camel;
 
+import io.pgingest.destination.duckdb.DuckDbWriter;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
-import io.pgingest.destination.duckdb.DuckDbWriter;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
