@@ -1,7 +1,6 @@
 package io.pgingest.source.table;
 
 import io.pgingest.event.Column;
-import io.pgingest.source.table.CopyPages.Page;
 import io.pgingest.event.CopyRows;
 import io.pgingest.event.LoadKind;
 import io.pgingest.event.RowBatch;
@@ -9,6 +8,7 @@ import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.table.CopyPages.Page;
 import io.pgingest.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
