@@ -177,7 +177,12 @@ class LauncherIT {
     /** Runs scripts/pg-ingest with the test's properties file and archive; stdout and stderr together. */
     private Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
         Process p = start(env, args);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the launcher ended").isTrue();
+        boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        assertThat(ended).as("the launcher ended within 120 s; what it printed: " + output()).isTrue();
         return new Result(p.exitValue(), output());
     }
 
