@@ -63,13 +63,7 @@ class DestinationComponentsIT {
             ProducerTemplate template = camel.createProducerTemplate();
             template.sendBody("pgingest-duckdb:" + file + "?checkpointThreshold=256MB",
                     upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
-            DuckDbEndpoint endpoint = (DuckDbEndpoint) camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=256MB");
-            DuckDbComponent component = (DuckDbComponent) endpoint.getComponent();
-            try (Connection c = component.writer(file.toString(), "256MB").database().duplicate(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
-                rs.next();
-                assertThat(rs.getString(1)).as("the endpoint's threshold is the database's").isEqualTo("244.1 MiB");
-            }
+            assertThat(checkpointThreshold(camel, file)).as("the endpoint's threshold is the database's").isEqualTo("244.1 MiB");
 
             assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=32MB"))
                     .as("two endpoints of one file with different thresholds")
@@ -85,12 +79,17 @@ class DestinationComponentsIT {
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.start();
             camel.createProducerTemplate().sendBody("pgingest-duckdb:" + file, upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
-            DuckDbComponent component = (DuckDbComponent) camel.getComponent("pgingest-duckdb");
-            try (Connection c = component.writer(file.toString(), "64MB").database().duplicate(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
-                rs.next();
-                assertThat(rs.getString(1)).as("DuckDB's own default is 16 MB").isEqualTo("61.0 MiB");
-            }
+            assertThat(checkpointThreshold(camel, file)).as("DuckDB's own default is 16 MB").isEqualTo("61.0 MiB");
+        }
+    }
+
+    /** DuckDB's checkpoint_threshold setting of {@code file}, read through the component's writer (opened by a batch). */
+    private static String checkpointThreshold(CamelContext camel, Path file) throws Exception {
+        DuckDbComponent component = (DuckDbComponent) camel.getComponent("pgingest-duckdb");
+        try (Connection c = component.writer(file.toString(), "unused: the writer is open").database().duplicate();
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
