@@ -43,10 +43,16 @@ final class DuckDbBatchLoad {
     private final String[] types;
     /** Each of {@link #types}' decimal scale, or -1. */
     private final int[] scales;
+    /** The table's columns as the writers last committed them ({@link DuckDbDatabase#columns}), or null. */
+    private final Map<String, String> known;
     private Map<String, String> existing;
+    /** Whether this batch created or altered the table (its columns then hold the DDL's type names, not the catalog's). */
+    private boolean changedTable;
 
-    DuckDbBatchLoad(DuckDBConnection connection, BatchTable table) {
+    /** @param known the table's columns as the writers last committed them, or null to look them up */
+    DuckDbBatchLoad(DuckDBConnection connection, BatchTable table, Map<String, String> known) {
         this.connection = connection;
+        this.known = known;
         this.table = table;
         this.target = Sql.quote(table.name());
         this.wanted = wantedTypes(table);
@@ -125,16 +131,26 @@ final class DuckDbBatchLoad {
         return Sql.quote(table.name() + "__pgingest_id_seq");
     }
 
+    /**
+     * The table's columns after {@link #run}, as DuckDB's catalog names their types, to remember once committed;
+     * null when this batch created or altered the table (the next batch looks them up).
+     */
+    Map<String, String> columns() {
+        return changedTable ? null : existing;
+    }
+
     /** Creates or evolves the table; returns whether it was created. */
     private boolean ensureTable() throws SQLException {
-        existing = existingColumns();
+        existing = known != null ? new LinkedHashMap<>(known) : existingColumns();
         try (Statement s = connection.createStatement()) {
-            if (appends()) {
+            // a committed table with the id column got its sequence in the same transaction
+            if (appends() && (known == null || !known.containsKey(Metadata.ID))) {
                 s.execute("CREATE SEQUENCE IF NOT EXISTS " + sequence());
             }
             if (existing.isEmpty()) {
                 s.execute(createTable());
                 existing = new LinkedHashMap<>(wanted);
+                changedTable = true;
                 return true;
             }
             for (ColumnChange change : ColumnChange.plan(existing, wanted, DuckDbTypes::widen)) {
@@ -142,9 +158,11 @@ final class DuckDbBatchLoad {
                 s.execute("ALTER TABLE " + target + (change.isAdd() ? " ADD COLUMN " + column + " " + change.toType()
                         : " ALTER COLUMN " + column + " SET DATA TYPE " + change.toType()));
                 existing.put(change.column(), change.toType());
+                changedTable = true;
             }
             if (appends() && !existing.containsKey(Metadata.ID)) {
                 s.execute("ALTER TABLE " + target + " ADD COLUMN " + Sql.quote(Metadata.ID) + " BIGINT");
+                changedTable = true;
             }
         }
         return false;

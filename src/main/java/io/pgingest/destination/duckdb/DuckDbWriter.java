@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
@@ -65,23 +66,45 @@ public final class DuckDbWriter implements DestinationWriter {
         }
     }
 
+    /**
+     * Writes the batch in one transaction. The table's columns come from what the writers of the file last
+     * committed ({@link DuckDbDatabase#columns}); should the batch fail with them (the table changed through
+     * another connection), it is rolled back and tried once more with the table looked up in DuckDB's catalog.
+     */
     @Override
     public void write(RowBatch batch) throws Exception {
         BatchTable table = BatchTable.of(batch);
         database.writeLock().lock();
         try {
-            boolean loading = new DuckDbBatchLoad(connection, table).run(loadingTables.contains(table.name()));
+            Map<String, String> known = database.columns(table.name());
+            try {
+                writeOnce(table, known);
+            } catch (Exception e) {
+                if (known == null) {
+                    throw e;
+                }
+                writeOnce(table, null);
+            }
+        } finally {
+            database.writeLock().unlock();
+        }
+    }
+
+    private void writeOnce(BatchTable table, Map<String, String> known) throws Exception {
+        try {
+            DuckDbBatchLoad load = new DuckDbBatchLoad(connection, table, known);
+            boolean loading = load.run(loadingTables.contains(table.name()));
             connection.commit();
+            database.rememberColumns(table.name(), load.columns());
             if (loading) {
                 loadingTables.add(table.name());
             } else {
                 loadingTables.remove(table.name());
             }
         } catch (Exception e) {
+            database.forgetColumns();
             connection.rollback();
             throw e;
-        } finally {
-            database.writeLock().unlock();
         }
     }
 

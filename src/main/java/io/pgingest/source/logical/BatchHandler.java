@@ -138,7 +138,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             markerHandled = true;
         }
         progress.lap(DrainProgress.Phase.ACKNOWLEDGE);
-        progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), false);
+        // the batch with a --once run's marker is its last: its drain is logged now, however short it was
+        progress.handled(events.size(), batches.stream().mapToInt(b -> b.rows().size()).sum(), sawMarker);
     }
 
     /**

@@ -289,4 +289,26 @@ class DuckDbWriterIT extends DestinationWriterContract {
         assertThat(query("SELECT id, name FROM dhist4 ORDER BY id")).as("the rolled back batch left nothing; the retry wrote it")
                 .containsExactly(List.of(1, "ann"), List.of(2, "bob"));
     }
+
+    @Test
+    void tablesChangedThroughAnotherConnectionBetweenBatchesAreLookedUpAgain() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("name", LogicalType.TEXT));
+        writer.write(upsert("elsewhere", columns, List.of("id"), 1, row(1, "ann")));
+        writer.write(upsert("elsewhere", columns, List.of("id"), 2, row(2, "bob"))); // the writer now knows the table
+        writer.write(TestBatches.append("elsewhere_log", columns, 1, row(1, "ann")));
+        writer.write(TestBatches.append("elsewhere_log", columns, 2, row(2, "bob")));
+        try (Connection c = writer.database().duplicate(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE elsewhere DROP COLUMN name");
+            s.execute("DROP TABLE elsewhere_log");
+            s.execute("DROP SEQUENCE \"elsewhere_log__pgingest_id_seq\"");
+        }
+
+        writer.write(upsert("elsewhere", columns, List.of("id"), 3, row(3, "cid")));
+        writer.write(TestBatches.append("elsewhere_log", columns, 3, row(3, "cid")));
+
+        assertThat(query("SELECT id, name FROM elsewhere ORDER BY id")).as("the dropped column was added again, the row written")
+                .containsExactly(Arrays.asList(1, null), Arrays.asList(2, null), List.of(3, "cid"));
+        assertThat(query("SELECT _pgingest_id, id, name FROM elsewhere_log")).as("the dropped table and its sequence were made again")
+                .containsExactly(List.of(1L, 3, "cid"));
+    }
 }
