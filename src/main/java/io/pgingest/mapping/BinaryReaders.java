@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,8 @@ import java.util.UUID;
  * (the classes documented on {@link LogicalType}). A table source that reads pages with
  * {@code COPY (SELECT ...) TO STDOUT (FORMAT binary)} keeps them in that form ({@link CopyRows}): a
  * PostgreSQL destination whose columns have the same types copies them on without decoding them, any
- * other consumer gets these values. A column of time with time zone, the one type without a reader here, makes the
- * source read the page through the result set instead. Stateless.
+ * other consumer gets these values. A column without a reader here (one whose type is not resolved) makes the source
+ * read the page through the result set instead. Stateless.
  */
 public final class BinaryReaders {
 
@@ -99,7 +100,9 @@ public final class BinaryReaders {
             case TIMESTAMPTZ -> new Reader((b, o, n) -> timestamptz(long8(b, o)), "timestamp with time zone");
             case UUID -> new Reader((b, o, n) -> new UUID(long8(b, o), long8(b, o + 8)), "uuid");
             case DECIMAL -> new Reader(BinaryReaders::numeric, "numeric");
-            case TIMETZ, INTERVAL -> null;
+            // not copied on as it is: no destination encoder takes time with time zone in binary form (CopyBinary)
+            case TIMETZ -> new Reader((b, o, n) -> timetz(long8(b, o), int4(b, o + 8)), NOT_PASSED_ON);
+            case INTERVAL -> null;
         };
     }
 
@@ -190,6 +193,15 @@ public final class BinaryReaders {
     /** Microseconds since midnight; 24:00:00 (valid in PostgreSQL) as {@link LocalTime#MAX}, as pgjdbc reads it. */
     static LocalTime time(long micros) {
         return micros >= MICROS_PER_DAY ? LocalTime.MAX : LocalTime.ofNanoOfDay(micros * 1000);
+    }
+
+    /**
+     * Microseconds since midnight and the zone in seconds west of UTC (PostgreSQL's binary form); 24:00:00 at any
+     * zone as {@link OffsetTime#MAX}, as pgjdbc reads it from text.
+     */
+    static OffsetTime timetz(long micros, int secondsWest) {
+        return micros >= MICROS_PER_DAY ? OffsetTime.MAX
+                : OffsetTime.of(LocalTime.ofNanoOfDay(micros * 1000), ZoneOffset.ofTotalSeconds(-secondsWest));
     }
 
     /** Microseconds since 2000-01-01 00:00; infinity as {@link LocalDateTime#MAX}/{@code MIN}. */

@@ -41,8 +41,8 @@ class AllTypesEndToEndIT {
         source = TestDatabase.create("alltypes_src");
         target = TestDatabase.create("alltypes_dst");
         source.execute(AllTypesTable.DDL.toArray(new String[0]));
-        // the columns whose types have a binary reader: this table's pages are read with COPY (FORMAT binary), and the
-        // PostgreSQL destination copies them on as they are (all_types is read through result sets: it has a timetz)
+        // the columns the PostgreSQL destination copies on as they are: pages of all types are read with COPY (FORMAT
+        // binary), but a timetz column (no binary encoder in CopyBinary) makes the writer decode and copy all_types as text
         source.execute("CREATE TABLE binary_types AS SELECT * FROM all_types",
                 "ALTER TABLE binary_types ADD PRIMARY KEY (id), DROP COLUMN c_timetz",
                 // without key: read as one COPY stream cut into batches

@@ -191,6 +191,10 @@ final class AllTypesTable {
                         + " (7, '2147483647 days'), (8, '-2147483648 mons'), (9, '12 mons'), (10, '13 mons'),"
                         + " (11, '1 year 1 mon 1 day 1 hour'), (12, '-00:00:01.5'), (13, '3 days -02:00:00'),"
                         + " (14, '1.5 years'), (15, '-2562047788:00:54.775807')",
+                "CREATE TABLE timetzs (id integer PRIMARY KEY, t timetz)",
+                "INSERT INTO timetzs VALUES (1, '10:11:12.5+05:30'), (2, '00:00:00-15:59:59'),"
+                        + " (3, '23:59:59.999999+15:59:59'), (4, '24:00:00+00'), (5, '24:00:00-03'),"
+                        + " (6, '12:00:00+05:30:15'), (7, '01:02:03.000001-00:00:07'), (8, '00:00:00+00')",
                 "CREATE TABLE stats_src (a integer, b integer)",
                 "INSERT INTO stats_src SELECT g % 10, g % 5 FROM generate_series(1, 1000) g",
                 "CREATE STATISTICS stats_src_stx (ndistinct, dependencies, mcv) ON a, b FROM stats_src",
