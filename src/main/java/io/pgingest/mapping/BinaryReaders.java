@@ -196,12 +196,11 @@ public final class BinaryReaders {
     }
 
     /**
-     * Microseconds since midnight and the zone in seconds west of UTC (PostgreSQL's binary form); 24:00:00 at any
-     * zone as {@link OffsetTime#MAX}, as pgjdbc reads it from text.
+     * Microseconds since midnight and the zone in seconds west of UTC (PostgreSQL's binary form); 24:00:00 as
+     * {@link LocalTime#MAX} at the value's offset, as {@link DateTimeText#timetz} reads its text.
      */
     static OffsetTime timetz(long micros, int secondsWest) {
-        return micros >= MICROS_PER_DAY ? OffsetTime.MAX
-                : OffsetTime.of(LocalTime.ofNanoOfDay(micros * 1000), ZoneOffset.ofTotalSeconds(-secondsWest));
+        return OffsetTime.of(time(micros), ZoneOffset.ofTotalSeconds(-secondsWest));
     }
 
     /** Microseconds since 2000-01-01 00:00; infinity as {@link LocalDateTime#MAX}/{@code MIN}. */

@@ -71,8 +71,17 @@ final class DateTimeText {
         return s.startsWith("24:00") ? LocalTime.MAX : LocalTime.parse(s, TIME);
     }
 
+    /**
+     * PostgreSQL's text of a time with time zone. Its 24:00:00, which java.time cannot hold, reads as the day's last
+     * instant at the value's own offset ({@link LocalTime#MAX}, as for time): pgjdbc's {@link OffsetTime#MAX} has
+     * the offset -18:00, which no destination accepts (PostgreSQL's limit is 15:59:59).
+     */
     static OffsetTime timetz(String s) {
-        return OffsetTime.parse(s.strip(), TIMETZ);
+        String t = s.strip();
+        if (t.startsWith("24:00")) {
+            return OffsetTime.of(LocalTime.MAX, OffsetTime.parse("00" + t.substring(2), TIMETZ).getOffset());
+        }
+        return OffsetTime.parse(t, TIMETZ);
     }
 
     static Object timestamp(Object v) {

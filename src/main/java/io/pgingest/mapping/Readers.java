@@ -33,12 +33,23 @@ final class Readers {
             case BYTES -> ResultSet::getBytes;
             case DATE -> (rs, i) -> rs.getObject(i, LocalDate.class);
             case TIME -> (rs, i) -> rs.getObject(i, LocalTime.class);
-            case TIMETZ -> (rs, i) -> rs.getObject(i, OffsetTime.class);
+            case TIMETZ -> Readers::timetz;
             case TIMESTAMP -> (rs, i) -> rs.getObject(i, LocalDateTime.class);
             case TIMESTAMPTZ -> (rs, i) -> Temporals.utc(rs.getObject(i, OffsetDateTime.class));
             case INTERVAL -> (rs, i) -> IntervalText.fromParts(rs.getString(i));
             case UUID -> (rs, i) -> rs.getObject(i, UUID.class);
         };
+    }
+
+    /**
+     * pgjdbc reads PostgreSQL's 24:00:00 of a time with time zone as {@link OffsetTime#MAX}, whose offset (-18:00) no
+     * destination takes: that value is read again from its text, keeping its own offset ({@link DateTimeText#timetz}).
+     * (With binary transfer pgjdbc 42.7 fails on 24:00:00 altogether: source connections disable it for this type,
+     * {@link TypeMapping#BINARY_TRANSFER_DISABLE}.)
+     */
+    private static Object timetz(ResultSet rs, int i) throws SQLException {
+        OffsetTime value = rs.getObject(i, OffsetTime.class);
+        return OffsetTime.MAX.equals(value) ? DateTimeText.timetz(rs.getString(i)) : value;
     }
 
     private static Object bool(ResultSet rs, int i) throws SQLException {

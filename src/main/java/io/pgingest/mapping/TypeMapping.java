@@ -29,6 +29,13 @@ public final class TypeMapping {
             "SET bytea_output TO 'hex'",
             "SET extra_float_digits TO 3");
 
+    /**
+     * The pgjdbc connection property {@code binaryTransferDisable} a table source sets: time with time zone comes as
+     * text, since pgjdbc 42.7 fails on PostgreSQL's 24:00:00 when it receives the binary form (its reader here,
+     * {@code Readers.timetz}, takes the text).
+     */
+    public static final String BINARY_TRANSFER_DISABLE = "TIMETZ";
+
     /** Reads the value of one column from the current row of a result set; {@code null} stays {@code null}. */
     @FunctionalInterface
     public interface ValueReader {

@@ -34,6 +34,7 @@ public final class SourceConnections {
         // Binary results from a statement's first execution, as pgjdbc otherwise does from the fifth: every page of a
         // load is decoded the same way (the type tests then cover the path that long loads take).
         p.setProperty("prepareThreshold", "-1");
+        p.setProperty("binaryTransferDisable", io.pgingest.mapping.TypeMapping.BINARY_TRANSFER_DISABLE);
         if (source.ssl() != null) {
             source.ssl().jdbcProperties(source.ssh() != null ? source.host() : null).forEach(p::setProperty);
         }

@@ -105,6 +105,21 @@ public abstract class DestinationWriterContract {
                         java.util.Arrays.asList(3, "cid", 30L, null, 2L));
     }
 
+    /** PostgreSQL's 24:00:00 of a time with time zone reaches the readers as the day's last instant at its offset. */
+    @Test
+    void timeWithTimeZoneKeepsItsOffsetAtTheEndOfTheDay() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("t", LogicalType.TIMETZ));
+        writer().write(upsert("timetzs", columns, List.of("id"), 1,
+                row(1, java.time.OffsetTime.parse("10:11:12.5+05:30")),
+                row(2, java.time.OffsetTime.of(java.time.LocalTime.MAX, java.time.ZoneOffset.ofHours(-3)))));
+
+        List<List<Object>> rows = query("SELECT id, CAST(t AS VARCHAR) FROM timetzs ORDER BY id");
+        assertThat(rows).as("both rows written").hasSize(2);
+        assertThat(rows.get(0).get(1).toString()).as("an ordinary value").isEqualTo("10:11:12.5+05:30");
+        assertThat(rows.get(1).get(1).toString()).as("the day's last instant, offset kept")
+                .matches("(24:00:00|23:59:59\\.999999)-03(:00)?");
+    }
+
     @Test
     void compositeKeyUpsertsByAllKeyColumns() throws Exception {
         List<Column> columns = List.of(column("a", LogicalType.INT32), column("b", LogicalType.TEXT),

@@ -197,6 +197,8 @@ class TypeMappingIT {
                 assertThat(viaCopy).as("timetz %d", id).isEqualTo(read(c, "timetzs", id));
                 assertThat(viaCopy.get("t")).as("timetz %d", id).isNotNull();
             }
+            assertThat(read(c, "timetzs", 5).get("t")).as("24:00:00-03: the day's last instant, offset kept")
+                    .isEqualTo(OffsetTime.of(LocalTime.MAX, ZoneOffset.ofHours(-3)));
         }
     }
 
@@ -235,6 +237,7 @@ class TypeMappingIT {
         if (transfer.equals("binary")) {
             p.setProperty("prepareThreshold", "-1");
         }
+        p.setProperty("binaryTransferDisable", TypeMapping.BINARY_TRANSFER_DISABLE); // as SourceConnections does
         Connection c = DriverManager.getConnection(db.url(), p);
         if (sessionSettings) {
             try (Statement s = c.createStatement()) {
