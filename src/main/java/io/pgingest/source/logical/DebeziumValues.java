@@ -1,7 +1,9 @@
 package io.pgingest.source.logical;
 
 import io.pgingest.event.LogicalType;
+import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 
@@ -53,15 +56,105 @@ final class DebeziumValues {
         if (v == null) {
             return null;
         }
+        if (schema != null && "io.debezium.data.Bits".equals(schema.name()) && type == LogicalType.TEXT) {
+            return bits(schema, v);
+        }
+        if (v instanceof Boolean bit && type == LogicalType.TEXT) {
+            return bit ? "1" : "0"; // bit(1), which Debezium sends as a boolean
+        }
+        if (v instanceof ByteBuffer b && type != LogicalType.BYTES) {
+            // types Debezium does not know (xid, cid, xid8, ...: include.unknown.datatypes) arrive as the bytes of
+            // their text form, which is then read like a snapshot's text
+            v = new String(bytes(b), StandardCharsets.UTF_8);
+        }
         String name = schema == null ? null : schema.name();
         return switch (type) {
-            case DATE -> v instanceof Integer days ? LocalDate.ofEpochDay(days) : v;
+            case DATE -> v instanceof Integer days ? date(days) : v;
             case TIME -> time(name, v);
             case TIMESTAMP -> timestamp(name, v);
-            case TIMESTAMPTZ -> v instanceof String s ? OffsetDateTime.parse(s).withOffsetSameInstant(ZoneOffset.UTC) : v;
+            case TIMESTAMPTZ -> v instanceof String s ? timestamptz(s) : v;
             case TIMETZ -> v instanceof String s ? OffsetTime.parse(s) : v;
             case BYTES -> v instanceof ByteBuffer b ? bytes(b) : v;
+            case DECIMAL -> v instanceof String s ? decimal(s) : v;
+            case TEXT -> v instanceof Struct st && "io.debezium.data.geometry.Point".equals(st.schema().name())
+                    ? "(" + floatText(st.getFloat64("x")) + "," + floatText(st.getFloat64("y")) + ")" : v;
             default -> v;
+        };
+    }
+
+    /**
+     * A float8 as PostgreSQL prints it with extra_float_digits above 0 (shortest text that reads back exactly;
+     * exponent form below 1e-4 and from 1e15), from Java's shortest-digits text (on Java 17 a few values get a
+     * digit more than PostgreSQL prints).
+     */
+    static String floatText(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "Infinity" : "-Infinity";
+        }
+        if (d == 0) {
+            return 1 / d < 0 ? "-0" : "0";
+        }
+        java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
+        int exponent = b.precision() - b.scale() - 1;
+        if (exponent >= -4 && exponent < 15) {
+            return b.toPlainString();
+        }
+        String digits = b.unscaledValue().abs().toString();
+        String mantissa = digits.length() > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
+        return (d < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
+                + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
+    }
+
+    /**
+     * A bit string from Debezium's Bits (the bits little-endian, bit 0 the string's last character), as many
+     * characters as the column's declared length: exact for bit(n); a bit varying value shorter than its column's
+     * limit gets leading zeros (Debezium does not send its length).
+     */
+    private static Object bits(Schema schema, Object v) {
+        byte[] bytes = v instanceof ByteBuffer b ? bytes(b) : v instanceof byte[] a ? a : null;
+        String declared = schema.parameters() == null ? null : schema.parameters().get("length");
+        if (bytes == null || declared == null) {
+            return v;
+        }
+        int length = Integer.parseInt(declared);
+        StringBuilder out = new StringBuilder(length);
+        for (int i = length - 1; i >= 0; i--) {
+            int index = i / 8;
+            out.append(index < bytes.length && (bytes[index] >> (i % 8) & 1) == 1 ? '1' : '0');
+        }
+        return out.toString();
+    }
+
+    /**
+     * Debezium's days since 1970 of a date. PostgreSQL's infinities arrive as Debezium's stand-ins
+     * ({@link PostgresValueConverter#POSITIVE_INFINITY_LOCAL_DATE} and NEGATIVE_...: in Debezium 3.4 two days near the
+     * int's lower limit) and become what the snapshot reads ({@link LocalDate#MAX}, {@link LocalDate#MIN}).
+     */
+    private static LocalDate date(int days) {
+        LocalDate d = LocalDate.ofEpochDay(days);
+        return d.equals(PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE) ? LocalDate.MAX
+                : d.equals(PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE) ? LocalDate.MIN : d;
+    }
+
+    /** Debezium's text of a numeric (decimal.handling.mode string); its special values as PostgreSQL spells them. */
+    private static String decimal(String s) {
+        return switch (s) {
+            case "NAN" -> "NaN";
+            case "POSITIVE_INFINITY" -> "Infinity";
+            case "NEGATIVE_INFINITY" -> "-Infinity";
+            default -> s;
+        };
+    }
+
+    /** Debezium's ISO text of a timestamptz, at UTC; PostgreSQL's infinities as the snapshot reads them. */
+    private static OffsetDateTime timestamptz(String s) {
+        return switch (s) {
+            case "infinity" -> OffsetDateTime.MAX;
+            case "-infinity" -> OffsetDateTime.MIN;
+            default -> OffsetDateTime.parse(s).withOffsetSameInstant(ZoneOffset.UTC);
         };
     }
 
@@ -89,6 +182,13 @@ final class DebeziumValues {
                     Math.floorMod(value, 1_000_000_000L));
             default -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L);
         };
+        // PostgreSQL's infinities arrive as Debezium's stand-ins, in the field's unit
+        if (!instant.isBefore(PostgresValueConverter.POSITIVE_INFINITY_INSTANT.truncatedTo(ChronoUnit.MILLIS))) {
+            return LocalDateTime.MAX;
+        }
+        if (!instant.isAfter(PostgresValueConverter.NEGATIVE_INFINITY_INSTANT)) {
+            return LocalDateTime.MIN;
+        }
         return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
