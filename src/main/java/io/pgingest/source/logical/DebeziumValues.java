@@ -56,11 +56,13 @@ final class DebeziumValues {
         if (v == null) {
             return null;
         }
-        if (schema != null && "io.debezium.data.Bits".equals(schema.name()) && type == LogicalType.TEXT) {
-            return bits(schema, v);
-        }
-        if (v instanceof Boolean bit && type == LogicalType.TEXT) {
-            return bit ? "1" : "0"; // bit(1), which Debezium sends as a boolean
+        if (type == LogicalType.TEXT && !(v instanceof String)) {
+            if (schema != null && "io.debezium.data.Bits".equals(schema.name())) {
+                return bits(schema, v);
+            }
+            if (v instanceof Boolean bit) {
+                return bit ? "1" : "0"; // bit(1), which Debezium sends as a boolean
+            }
         }
         if (v instanceof ByteBuffer b && type != LogicalType.BYTES) {
             // types Debezium does not know (xid, cid, xid8, ...: include.unknown.datatypes) arrive as the bytes of
