@@ -153,9 +153,21 @@ final class AllTypesTable {
         col("c_2d_arr", "integer[]", "'{{1,2},{3,4}}'", "[[1,2],[3,4]]");
         col("c_num_arr", "numeric(5,2)[]", "'{1.5,NULL,-2.25}'", "[1.50,null,-2.25]");
         col("c_tstz_arr", "timestamp with time zone[]", "'{\"2024-01-01 10:00+01\"}'",
-                "[\"2024-01-01T09:00:00+00:00\"]");
+                "[\"2024-01-01T09:00:00+00:00\"]",
+                "'{\"0044-03-15 12:00:00+00 BC\",infinity,\"1900-01-01 00:00+05:30\"}'",
+                "[\"0044-03-15T12:00:00+00:00 BC\",\"infinity\",\"1899-12-31T18:30:00+00:00\"]");
         col("c_ts_arr", "timestamp without time zone[]", "'{\"2024-01-01 10:00:00.5\"}'",
-                "[\"2024-01-01T10:00:00.5\"]");
+                "[\"2024-01-01T10:00:00.5\"]", "'{\"0044-03-15 12:00:00 BC\",-infinity}'",
+                "[\"0044-03-15T12:00:00 BC\",\"-infinity\"]");
+        col("c_date_arr", "date[]", "'{2024-02-29,infinity,\"0044-03-15 BC\"}'",
+                "[\"2024-02-29\",\"infinity\",\"0044-03-15 BC\"]");
+        col("c_float_arr", "double precision[]", "'{1.5,NaN,-Infinity,1e300}'", "[1.5,\"NaN\",\"-Infinity\",1e+300]");
+        col("c_interval_arr", "interval[]", "'{\"1 year 2 mons\",\"-00:00:01.5\"}'",
+                "[\"1 year 2 mons\",\"-00:00:01.5\"]");
+        col("c_bytea_arr", "bytea[]", "ARRAY['\\x00ff'::bytea, '']", "[\"\\\\x00ff\",\"\\\\x\"]");
+        col("c_box_arr", "box[]", "'{(1,2),(0,0);(3,3),(1,1)}'", "[\"(1,2),(0,0)\",\"(3,3),(1,1)\"]");
+        col("c_composite_arr", "pair[]", "ARRAY[ROW(1, 'x y')::pair]", "[{\"n\":1,\"s\":\"x y\"}]");
+        col("c_domain_arr", "posint[]", "'{5,6}'", "[5,6]");
         col("c_bool_arr", "boolean[]", "'{t,f}'", "[true,false]");
         col("c_enum_arr", "mood[]", "'{happy,sad}'", "[\"happy\",\"sad\"]");
         col("c_jsonb_arr", "jsonb[]", "ARRAY['{\"a\": 1}'::jsonb]", "[{\"a\": 1}]");
@@ -163,8 +175,9 @@ final class AllTypesTable {
                 "[\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"]");
     }
 
-    /** Columns whose text depends on the session TimeZone (see TypeMapping.SESSION_SETTINGS). */
-    private static final Set<String> SESSION_DEPENDENT = Set.of("c_tstzrange", "c_tstzmultirange", "c_tstz_arr");
+    /** Columns whose text depends on the session's TimeZone, IntervalStyle or bytea_output (TypeMapping.SESSION_SETTINGS). */
+    private static final Set<String> SESSION_DEPENDENT = Set.of("c_tstzrange", "c_tstzmultirange", "c_tstz_arr",
+            "c_interval_arr", "c_bytea_arr");
 
     static final List<String> DDL = ddl();
 

@@ -36,6 +36,10 @@ class StreamedTypesEndToEndIT {
         source = TestDatabase.create("streamtypes_src");
         target = TestDatabase.create("streamtypes_dst");
         source.execute(AllTypesTable.DDL.toArray(new String[0]));
+        // settings that change how the server prints intervals and bytea (array elements included): the historical load
+        // sets its session's, the stream its walsender's (DebeziumProperties, database.options)
+        source.execute("ALTER DATABASE " + source.name() + " SET IntervalStyle = 'iso_8601'",
+                "ALTER DATABASE " + source.name() + " SET bytea_output = 'escape'");
         run = new PipelineRun(tmp);
         run.pipelineTo("streamed", source, PipelineRun.postgresDestination(target), "mode", "logical-replication",
                 "objects", "all_types", "retrySeconds", "0"); // a batch that cannot be written fails the run at once
@@ -69,6 +73,11 @@ class StreamedTypesEndToEndIT {
     @Test
     void streamedRowsHoldEveryValueOfEveryTypeAsTheSourceDoes() throws Exception {
         try (Connection src = source.connect(); Connection dst = target.connect()) {
+            try (java.sql.Statement s = src.createStatement()) {
+                for (String setting : TypeMapping.SESSION_SETTINGS) { // as a table source reads (not the database's)
+                    s.execute(setting);
+                }
+            }
             List<String> differ = new java.util.ArrayList<>();
             for (int id = 101; id <= 103; id++) {
                 Map<String, Object> expected = values(TypeMappingIT.read(src, "all_types", id));
@@ -88,14 +97,14 @@ class StreamedTypesEndToEndIT {
     }
 
     /**
-     * What Debezium 3.4 sends differently from what the source holds, for the typical row only (NULLs and edge
-     * values all arrive as they are): multi-dimensional arrays and int2vector/oidvector (elements lost), arrays of
-     * numeric, jsonb, timestamp and timestamptz (elements as strings or numbers of another form), timetz (moved to
-     * UTC: the same instant), bit varying (padded to the column's limit: Debezium does not send the length).
+     * What still arrives differently from what the source holds, for the typical row only (NULLs and edge values all
+     * arrive as they are): timetz, moved to UTC by Debezium 3.4 (the same instant, the offset lost); arrays of composite
+     * types and of domains, whose elements arrive as strings of their text (array_to_json writes objects, and the
+     * domain's base type's form). Arrays of built-in types and enums, int2vector/oidvector and bit strings arrive
+     * exactly since SourceTextConverter takes their text.
      */
-    static final List<String> KNOWN_DIFFERENCES = List.of("row 101 c_2d_arr", "row 101 c_int2vector",
-            "row 101 c_oidvector", "row 101 c_num_arr", "row 101 c_jsonb_arr", "row 101 c_ts_arr", "row 101 c_tstz_arr",
-            "row 101 c_timetz", "row 101 c_varbit");
+    static final List<String> KNOWN_DIFFERENCES = List.of("row 101 c_timetz", "row 101 c_composite_arr",
+            "row 101 c_domain_arr");
 
     private static boolean same(Object e, Object a) {
         if (e instanceof BigDecimal d && a instanceof BigDecimal b) {

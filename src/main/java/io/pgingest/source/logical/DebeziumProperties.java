@@ -127,6 +127,16 @@ final class DebeziumProperties {
         // trust_slot starts from the slot when it is ahead, else from the offset. (trust_greater_lsn would do the same
         // but, in 3.4.0, first tries to move the slot back to the offset and fails.)
         p.setProperty("offset.mismatch.strategy", "trust_slot");
+        // Columns whose values Debezium would change or lose are converted from the text the server sent
+        // (SourceTextConverter: arrays, int2vector/oidvector, bit strings, and their unchanged-TOAST markers)
+        p.setProperty("converters", "pgingest");
+        p.setProperty("pgingest.type", SourceTextConverter.class.getName());
+        // (A value Debezium cannot convert stops the pipeline: LeanPostgresConnector, since the connector ignores
+        // event.converting.failure.handling.mode)
+        // The walsender prints array elements (and other values) with its session's settings: those of a table
+        // source's session where they change the text (intervals, bytea); DateStyle ISO and extra_float_digits 3 are
+        // set by pgjdbc, and timestamptz elements are moved to UTC by SourceTextConverter whatever the TimeZone
+        p.setProperty("database.options", "-c IntervalStyle=postgres -c bytea_output=hex");
         StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
     }

@@ -16,14 +16,13 @@ import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Converts the values Debezium's PostgreSQL connector produces, with the handling modes set by
  * {@link DebeziumProperties} (adaptive_time_microseconds, decimals and intervals as strings, bytes,
- * hstore as JSON), into the classes {@link LogicalType} documents. Values it does not change
- * (strings of numerics, UUIDs, ISO intervals, lists for arrays) are left for the type-mapping
- * processor, which converts them. Also recognises the unchanged-TOAST placeholder. Stateless.
+ * hstore as JSON), into the classes {@link LogicalType} documents. Values it does not change (strings of numerics,
+ * UUIDs, ISO intervals; arrays and bit strings, text already from {@link SourceTextConverter}) are left for the
+ * type-mapping processor, which converts them. Also recognises the unchanged-TOAST placeholder. Stateless.
  */
 final class DebeziumValues {
 
@@ -34,7 +33,10 @@ final class DebeziumValues {
     private DebeziumValues() {
     }
 
-    /** Whether the value is the unchanged-TOAST placeholder (as text, bytes, or the one element of an array). */
+    /**
+     * Whether the value is the unchanged-TOAST placeholder: as text, or as bytes for bytea (arrays, whose placeholders
+     * Debezium makes of their element type, are converted by {@link SourceTextConverter}, which gives the text).
+     */
     static boolean unavailable(Object v) {
         if (v instanceof String s) {
             return UNAVAILABLE.equals(s);
@@ -45,9 +47,6 @@ final class DebeziumValues {
         if (v instanceof ByteBuffer b) {
             return b.remaining() == UNAVAILABLE_BYTES.length && b.duplicate().equals(ByteBuffer.wrap(UNAVAILABLE_BYTES));
         }
-        if (v instanceof List<?> l) {
-            return l.size() == 1 && unavailable(l.get(0));
-        }
         return false;
     }
 
@@ -55,14 +54,6 @@ final class DebeziumValues {
     static Object convert(LogicalType type, Schema schema, Object v) {
         if (v == null) {
             return null;
-        }
-        if (type == LogicalType.TEXT && !(v instanceof String)) {
-            if (schema != null && "io.debezium.data.Bits".equals(schema.name())) {
-                return bits(schema, v);
-            }
-            if (v instanceof Boolean bit) {
-                return bit ? "1" : "0"; // bit(1), which Debezium sends as a boolean
-            }
         }
         if (v instanceof ByteBuffer b && type != LogicalType.BYTES) {
             // types Debezium does not know (xid, cid, xid8, ...: include.unknown.datatypes) arrive as the bytes of
@@ -108,26 +99,6 @@ final class DebeziumValues {
         String mantissa = digits.length() > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
         return (d < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
                 + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
-    }
-
-    /**
-     * A bit string from Debezium's Bits (the bits little-endian, bit 0 the string's last character), as many
-     * characters as the column's declared length: exact for bit(n); a bit varying value shorter than its column's
-     * limit gets leading zeros (Debezium does not send its length).
-     */
-    private static Object bits(Schema schema, Object v) {
-        byte[] bytes = v instanceof ByteBuffer b ? bytes(b) : v instanceof byte[] a ? a : null;
-        String declared = schema.parameters() == null ? null : schema.parameters().get("length");
-        if (bytes == null || declared == null) {
-            return v;
-        }
-        int length = Integer.parseInt(declared);
-        StringBuilder out = new StringBuilder(length);
-        for (int i = length - 1; i >= 0; i--) {
-            int index = i / 8;
-            out.append(index < bytes.length && (bytes[index] >> (i % 8) & 1) == 1 ? '1' : '0');
-        }
-        return out.toString();
     }
 
     /**

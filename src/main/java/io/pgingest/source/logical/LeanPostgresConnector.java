@@ -1,5 +1,6 @@
 package io.pgingest.source.logical;
 
+import io.debezium.config.CommonConnectorConfig.EventConvertingFailureHandlingMode;
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnector;
 import io.debezium.connector.postgresql.PostgresConnectorTask;
@@ -10,7 +11,11 @@ import io.debezium.pipeline.meters.CommonEventMeter;
 import io.debezium.pipeline.metrics.PipelineMetrics;
 import io.debezium.pipeline.source.spi.EventMetadataProvider;
 import io.debezium.pipeline.spi.OffsetContext;
+import io.debezium.pipeline.spi.Offsets;
+import io.debezium.pipeline.spi.Partition;
 import io.debezium.pipeline.txmetadata.TransactionInfo;
+import io.debezium.relational.RelationalDatabaseSchema;
+import io.debezium.relational.TableSchemaBuilder;
 import io.debezium.spi.schema.DataCollectionId;
 import java.lang.reflect.Field;
 import java.time.Instant;
@@ -43,8 +48,22 @@ public final class LeanPostgresConnector extends PostgresConnector {
         return Lean.class;
     }
 
-    /** {@link PostgresConnectorTask} whose streaming metrics summarise a change by its table. */
+    /**
+     * {@link PostgresConnectorTask} whose streaming metrics summarise a change by its table, and which stops at a value
+     * it cannot convert instead of sending the change with that column NULL.
+     */
     public static final class Lean extends PostgresConnectorTask {
+
+        /**
+         * Called by {@link PostgresConnectorTask#start(Configuration)} after it made its schema and before it starts
+         * streaming (and later when offsets are committed): makes the schema's value conversion fail on error.
+         */
+        @Override
+        protected Offsets<PostgresPartition, PostgresOffsetContext> getPreviousOffsets(Partition.Provider<PostgresPartition> provider,
+                                                                                      OffsetContext.Loader<PostgresOffsetContext> loader) {
+            failOnConversionErrors(this);
+            return super.getPreviousOffsets(provider, loader);
+        }
 
         @Override
         public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
@@ -56,6 +75,30 @@ public final class LeanPostgresConnector extends PostgresConnector {
                 LOG.info("Debezium's streaming metrics keep their per-change summary ({}); streaming is unchanged, only slower", e.toString());
             }
             return coordinator;
+        }
+    }
+
+    /**
+     * Debezium's PostgreSQL connector ignores {@code event.converting.failure.handling.mode}: its schema builder gets no
+     * mode, and a value that fails to convert (a type it does not know how to read) is logged at ERROR and the change
+     * goes on with the column NULL, which would overwrite the destination's value. With the mode set to FAIL on the
+     * builder, the change stops the pipeline instead (FAILED, visibly, not acknowledged). Reflection: a Debezium version
+     * that moves the fields stops the start with this message rather than run without the guard.
+     */
+    static void failOnConversionErrors(PostgresConnectorTask task) {
+        try {
+            Object schema = field(PostgresConnectorTask.class, "schema").get(task);
+            if (schema == null) {
+                return;
+            }
+            Object builder = field(RelationalDatabaseSchema.class, "schemaBuilder").get(schema);
+            Field mode = field(TableSchemaBuilder.class, "eventConvertingFailureHandlingMode");
+            if (mode.get(builder) != EventConvertingFailureHandlingMode.FAIL) {
+                mode.set(builder, EventConvertingFailureHandlingMode.FAIL);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot make Debezium stop at values it cannot convert (" + e
+                    + "); pg-ingest is built for Debezium 3.4", e);
         }
     }
 

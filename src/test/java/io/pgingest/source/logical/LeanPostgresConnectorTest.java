@@ -1,5 +1,8 @@
 package io.pgingest.source.logical;
 
+import io.debezium.DebeziumException;
+import io.debezium.connector.postgresql.PostgresConnectorTask;
+import io.debezium.connector.postgresql.PostgresSchema;
 import io.debezium.data.Envelope;
 import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.debezium.pipeline.meters.CommonEventMeter;
@@ -7,7 +10,16 @@ import io.debezium.pipeline.metrics.PipelineMetrics;
 import io.debezium.pipeline.metrics.StreamingChangeEventSourceMetrics;
 import io.debezium.pipeline.source.spi.EventMetadataProvider;
 import io.debezium.pipeline.spi.OffsetContext;
+import io.debezium.relational.Column;
+import io.debezium.relational.CustomConverterRegistry;
+import io.debezium.relational.RelationalDatabaseSchema;
+import io.debezium.relational.Table;
 import io.debezium.relational.TableId;
+import io.debezium.relational.TableSchema;
+import io.debezium.relational.TableSchemaBuilder;
+import io.debezium.relational.ValueConverter;
+import io.debezium.relational.ValueConverterProvider;
+import io.debezium.schema.SchemaNameAdjuster;
 import io.debezium.spi.schema.DataCollectionId;
 import io.debezium.util.Clock;
 import org.apache.kafka.connect.data.Schema;
@@ -15,11 +27,14 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The connector pg-ingest gives Debezium: its streaming metrics name a change's table instead of printing
@@ -86,5 +101,49 @@ class LeanPostgresConnectorTest {
             printed.incrementAndGet();
             return "printed";
         }
+    }
+
+    /**
+     * The trap: Debezium's PostgreSQL schema converts a value that fails to NULL (logged, not stopped), whatever
+     * event.converting.failure.handling.mode says. The task sets the mode on its schema's builder.
+     */
+    @Test
+    void aValueThatFailsToConvertStopsTheChangeInsteadOfBecomingNull() throws Exception {
+        ValueConverterProvider failing = new ValueConverterProvider() {
+            @Override
+            public SchemaBuilder schemaBuilder(Column column) {
+                return SchemaBuilder.string().optional();
+            }
+
+            @Override
+            public ValueConverter converter(Column column, org.apache.kafka.connect.data.Field field) {
+                return column.name().equals("id") ? v -> v : v -> {
+                    throw new IllegalArgumentException("unreadable value");
+                };
+            }
+        };
+        TableSchemaBuilder builder = new TableSchemaBuilder(failing, SchemaNameAdjuster.NO_OP,
+                new CustomConverterRegistry(null), SchemaBuilder.struct().optional().build(), Column::name, false);
+        Table table = Table.editor().tableId(new TableId(null, "public", "items"))
+                .addColumn(Column.editor().name("id").type("text").jdbcType(Types.VARCHAR).position(1).create())
+                .addColumn(Column.editor().name("odd").type("text").jdbcType(Types.VARCHAR).position(2).create())
+                .setPrimaryKeyNames("id").create();
+        java.util.Properties naming = new java.util.Properties();
+        naming.setProperty("topic.prefix", "test");
+        TableSchema schema = builder.create(new CachedTopicNaming(naming), table, null, null, null);
+        Object[] row = {"1", "the value"};
+        assertThat(schema.valueFromColumnData(row).get("odd")).as("Debezium's own behaviour: the value is lost").isNull();
+
+        PostgresConnectorTask task = new LeanPostgresConnector.Lean();
+        Field unsafeField = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        unsafeField.setAccessible(true);
+        // a PostgresSchema without its constructor (which needs a running task's context), holding the builder
+        Object postgresSchema = ((sun.misc.Unsafe) unsafeField.get(null)).allocateInstance(PostgresSchema.class);
+        LeanPostgresConnector.field(RelationalDatabaseSchema.class, "schemaBuilder").set(postgresSchema, builder);
+        LeanPostgresConnector.field(PostgresConnectorTask.class, "schema").set(task, postgresSchema);
+
+        LeanPostgresConnector.failOnConversionErrors(task);
+        assertThatThrownBy(() -> schema.valueFromColumnData(row)).isInstanceOf(DebeziumException.class)
+                .hasMessageContaining("Failed to properly convert data value for 'public.items.odd'");
     }
 }

@@ -1,0 +1,72 @@
+package io.pgingest.source.logical;
+
+import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+import io.pgingest.mapping.ArrayJson;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.postgresql.util.PGobject;
+
+import java.util.Properties;
+
+/**
+ * A Debezium custom converter (registered by {@link DebeziumProperties}) for the columns whose values Debezium would
+ * turn into forms that lose what the source holds; it takes the text PostgreSQL sent instead and writes what a table
+ * source reads for the same value (docs/type-mapping.md, "Streamed values"):
+ * <ul>
+ * <li>arrays, as {@code array_to_json} text ({@link ArrayJson}; elements of user-defined types as strings): Debezium 3.4
+ * loses the elements of arrays of more than one dimension and sends numeric, jsonb and timestamp elements in its own
+ * forms;</li>
+ * <li>int2vector and oidvector, as JSON arrays of numbers (Debezium sends them empty);</li>
+ * <li>bit and bit varying, as their text (Debezium pads bit varying to the column's limit and sends bit(1) as a
+ * boolean).</li>
+ * </ul>
+ * An unchanged TOASTed value (not sent by the server) arrives as Debezium's marker object and leaves as
+ * {@link DebeziumValues#UNAVAILABLE}, so that the destination keeps its value: left to Debezium, arrays of int4, int8,
+ * date and uuid got placeholders of their element type (the placeholder's bytes as numbers, a UUID made of them) that
+ * nothing could tell from real values, and arrays of other types failed to convert (the column sent NULL). Columns of
+ * other types keep Debezium's conversion.
+ */
+public final class SourceTextConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
+
+    @Override
+    public void configure(Properties props) {
+    }
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        String type = column.typeName();
+        if (type == null) {
+            return;
+        }
+        if (type.startsWith("_")) {
+            String elementType = type.substring(1);
+            ArrayJson.Element known = ArrayJson.element(elementType);
+            // elements of user-defined types as strings of their text: exact for enums (array_to_json writes domains
+            // over numbers, booleans or JSON, composite types and types with a cast to json otherwise)
+            ArrayJson.Element element = known == null ? ArrayJson.Element.TEXT : known;
+            char delimiter = ArrayJson.delimiter(elementType);
+            registration.register(SchemaBuilder.string().optional(),
+                    v -> convert(v, text -> ArrayJson.of(text, element, delimiter)));
+        } else if (type.equals("int2vector") || type.equals("oidvector")) {
+            registration.register(SchemaBuilder.string().optional(), v -> convert(v, ArrayJson::ofVector));
+        } else if (type.equals("bit") || type.equals("varbit")) {
+            registration.register(SchemaBuilder.string().optional(), v -> v instanceof Boolean b
+                    ? (b ? "1" : "0") // bit(1) read by a JDBC query (an incremental snapshot)
+                    : convert(v, text -> text));
+        }
+    }
+
+    private static Object convert(Object v, java.util.function.UnaryOperator<String> fromText) {
+        if (v == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(v)) {
+            return DebeziumValues.UNAVAILABLE;
+        }
+        // streamed values: a String, or a PgArray made from the text the server sent (its toString is that text);
+        // values an incremental snapshot reads by JDBC: a PgArray (its toString prints a binary array as text), a PGobject
+        String text = v instanceof PGobject o ? o.getValue() : v.toString();
+        return text == null ? null : fromText.apply(text);
+    }
+}
