@@ -5,7 +5,6 @@ import io.debezium.spi.converter.CustomConverter;
 import io.debezium.spi.converter.RelationalColumn;
 import io.pgingest.mapping.ArrayJson;
 import org.apache.kafka.connect.data.SchemaBuilder;
-import org.postgresql.util.PGobject;
 
 import java.util.Properties;
 
@@ -51,9 +50,7 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         } else if (type.equals("int2vector") || type.equals("oidvector")) {
             registration.register(SchemaBuilder.string().optional(), v -> convert(v, ArrayJson::ofVector));
         } else if (type.equals("bit") || type.equals("varbit")) {
-            registration.register(SchemaBuilder.string().optional(), v -> v instanceof Boolean b
-                    ? (b ? "1" : "0") // bit(1) read by a JDBC query (an incremental snapshot)
-                    : convert(v, text -> text));
+            registration.register(SchemaBuilder.string().optional(), v -> convert(v, text -> text));
         }
     }
 
@@ -64,9 +61,8 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(v)) {
             return DebeziumValues.UNAVAILABLE;
         }
-        // streamed values: a String, or a PgArray made from the text the server sent (its toString is that text);
-        // values an incremental snapshot reads by JDBC: a PgArray (its toString prints a binary array as text), a PGobject
-        String text = v instanceof PGobject o ? o.getValue() : v.toString();
-        return text == null ? null : fromText.apply(text);
+        // a String, or for arrays a PgArray made of the text the server sent (its toString is that text); Debezium reads
+        // no values by JDBC here (pg-ingest loads tables itself: snapshot.mode no_data, no incremental snapshots)
+        return fromText.apply(v.toString());
     }
 }
