@@ -141,7 +141,8 @@ final class ConnectionCheck {
                         + " fix: connect to the primary (on Aurora, the cluster's writer endpoint)");
             } else {
                 warn("the server is a standby (read replica): pg-ingest cannot create its publication here; fix: create"
-                        + " it on the primary (CREATE PUBLICATION " + ReplicationNames.slot(settings.name()) + " FOR TABLE ...)"
+                        + " it on the primary (CREATE PUBLICATION " + ReplicationNames.slot(settings.name()) + " FOR TABLE ..."
+                        + " WITH (publish_via_partition_root = true))"
                         + " or connect to the primary");
             }
         }
@@ -208,7 +209,7 @@ final class ConnectionCheck {
         if (!mayCreate) {
             fail("publication " + name + " is missing and user " + user + " may not create it; fix: GRANT CREATE ON DATABASE "
                     + quote(settings.source().database()) + " TO " + quote(user) + "; or create it as the tables' owner:"
-                    + " CREATE PUBLICATION " + name + " FOR TABLE " + tableList(tables) + ";");
+                    + " CREATE PUBLICATION " + name + " FOR TABLE " + tableList(tables) + " WITH (publish_via_partition_root = true);");
         }
         List<String> notOwned = new ArrayList<>();
         if (!superuser) {
@@ -228,7 +229,7 @@ final class ConnectionCheck {
             fail("user " + user + " does not own " + notOwned.size() + " selected table(s) missing from publication " + name
                     + " (" + shortList(notOwned) + "): only a table's owner may add it; fix: as the owner, "
                     + (exists ? "ALTER PUBLICATION " + name + " ADD TABLE " : "CREATE PUBLICATION " + name + " FOR TABLE ")
-                    + String.join(", ", notOwned) + ";");
+                    + String.join(", ", notOwned) + (exists ? "" : " WITH (publish_via_partition_root = true)") + ";");
         }
     }
 

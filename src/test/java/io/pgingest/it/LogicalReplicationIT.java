@@ -59,6 +59,9 @@ class LogicalReplicationIT {
     void snapshotThenStreamsInsertsUpdatesAndSoftDeletes() throws Exception {
         pipeline();
         assertThat(run.once().exitCode()).as("the snapshot run succeeds").isZero();
+        assertThat(PipelineRun.pg(db, "SELECT pubviaroot FROM pg_publication WHERE pubname = '"
+                + io.pgingest.source.logical.ReplicationNames.slot(pipelineName) + "'"))
+                .as("the publication publishes partitions' changes as their partitioned table's").containsExactly(List.of(true));
         assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id")).as("the snapshot arrived")
                 .containsExactly(List.of(1, "one", new java.math.BigDecimal("1.10"), false),
                         List.of(2, "two", new java.math.BigDecimal("2.20"), false),
@@ -487,5 +490,37 @@ class LogicalReplicationIT {
                 return rs.next() ? List.of(rs.getString(1), rs.getString(2)) : List.of();
             }
         }
+    }
+
+    @Test
+    void aPartitionedTableLandsInOneDestinationTableWhenLoadedAndWhenStreamed() throws Exception {
+        db.execute("CREATE TABLE measurements (id int, at date, v float8, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+                "CREATE TABLE measurements_2024 PARTITION OF measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                "CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                "INSERT INTO measurements SELECT g, '2024-12-01'::date + g, g FROM generate_series(1, 40) g");
+        pipeline();
+        String publication = io.pgingest.source.logical.ReplicationNames.slot(pipelineName);
+        // as pg-ingest made it before it published partitions' changes as their root's
+        db.execute("CREATE PUBLICATION " + publication + " FOR TABLE items, measurements");
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        assertThat(PipelineRun.pg(db, "SELECT pubviaroot FROM pg_publication WHERE pubname = '" + publication + "'"))
+                .as("the existing publication now publishes via the partitioned table").containsExactly(List.of(true));
+        assertThat(run.duckCount("measurements")).as("the rows of both partitions, in one table").isEqualTo(40);
+
+        db.execute("INSERT INTO measurements VALUES (100, '2024-03-01', 1), (101, '2025-03-01', 2)",
+                "UPDATE measurements SET v = -1 WHERE id IN (1, 40)", // one row in each partition
+                "UPDATE measurements SET at = '2025-06-01' WHERE id = 2", // moves from one partition to the other
+                "DELETE FROM measurements WHERE id = 3");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, CAST(\"at\" AS VARCHAR), v, _pgingest_deleted FROM measurements"
+                + " WHERE id IN (1, 2, 3, 40, 100, 101) ORDER BY id, \"at\""))
+                .as("changes of the partitions arrive in the root's table; a row moved between partitions is a delete and"
+                        + " an insert (its key includes the partition key)")
+                .containsExactly(List.of(1, "2024-12-02", -1.0, false), List.of(2, "2024-12-03", 2.0, true),
+                        List.of(2, "2025-06-01", 2.0, false), List.of(3, "2024-12-04", 3.0, true),
+                        List.of(40, "2025-01-10", -1.0, false), List.of(100, "2024-03-01", 1.0, false),
+                        List.of(101, "2025-03-01", 2.0, false));
+        assertThat(run.duck("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'measurements%'"))
+                .as("no table per partition").containsExactly(List.of("measurements"));
     }
 }

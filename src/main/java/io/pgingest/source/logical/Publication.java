@@ -25,13 +25,30 @@ final class Publication {
     private Publication() {
     }
 
-    /** Creates the publication with {@code tables} when missing, else adds the missing ones and drops the others. */
+    /**
+     * The publication's option that makes changes of a partition arrive as changes of its partitioned table (PostgreSQL
+     * 13 and later; before, partitioned tables cannot be published). Without it the server sends them under the
+     * partition's name, which is not a table of the pipeline: they were not written.
+     */
+    static final String VIA_ROOT = "publish_via_partition_root = true";
+
+    /**
+     * Creates the publication with {@code tables} when missing, else adds the missing ones and drops the others; either
+     * way it publishes the changes of partitions as their partitioned table's.
+     */
     static void sync(Connection c, String name, Collection<TableInfo> tables) throws SQLException {
         Set<String> wanted = tables.stream().map(Publication::qualified).collect(Collectors.toSet());
+        boolean viaRootKnown = c.getMetaData().getDatabaseMajorVersion() >= 13;
         if (!exists(c, name)) {
             execute(c, "CREATE PUBLICATION " + SourceTable.quote(name)
-                    + (wanted.isEmpty() ? "" : " FOR TABLE " + String.join(", ", wanted)));
+                    + (wanted.isEmpty() ? "" : " FOR TABLE " + String.join(", ", wanted))
+                    + (viaRootKnown ? " WITH (" + VIA_ROOT + ")" : ""));
             return;
+        }
+        if (viaRootKnown && !publishesViaRoot(c, name)) {
+            // a publication made before pg-ingest set the option: changes decoded from now on arrive as the root's
+            // (earlier ones of partitions were not written: Restart Historical Load of the table brings them)
+            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " SET (" + VIA_ROOT + ")");
         }
         Set<String> present = members(c, name);
         List<String> add = wanted.stream().filter(t -> !present.contains(t)).sorted().toList();
@@ -64,6 +81,15 @@ final class Publication {
                 }
             }
             return out;
+        }
+    }
+
+    private static boolean publishesViaRoot(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
