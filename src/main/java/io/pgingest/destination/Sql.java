@@ -1,5 +1,8 @@
 package io.pgingest.destination;
 
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
+
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -22,6 +25,23 @@ public final class Sql {
     /** Quoted identifiers joined with {@code ", "}, each prefixed with {@code prefix} (e.g. {@code "s."}). */
     public static String columnList(List<String> names, String prefix) {
         return names.stream().map(n -> prefix + quote(n)).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * {@code WHERE} the rows of {@code target} written before the batch's position: those of the batch's database
+     * under Merge Tables (a {@code _pgingest_database} constant), else all.
+     */
+    public static String earlierRows(RowBatch batch) {
+        String sql = " WHERE " + quote(Metadata.POSITION) + " < " + batch.position();
+        Object database = batch.constants().get(Metadata.DATABASE);
+        return database == null ? sql : sql + " AND " + quote(Metadata.DATABASE) + " = " + literal(database.toString());
+    }
+
+    /** Soft-deletes the rows written before a {@link io.pgingest.event.WriteMode#TRUNCATE} batch's position. */
+    public static String softDeleteEarlierRows(String target, RowBatch batch) {
+        return "UPDATE " + target + " SET " + quote(Metadata.DELETED) + " = true, " + quote(Metadata.POSITION) + " = "
+                + batch.position() + ", " + quote(Metadata.LOADED_AT) + " = now()" + earlierRows(batch)
+                + " AND " + quote(Metadata.DELETED) + " IS DISTINCT FROM true";
     }
 
     /** {@code a."k1" = b."k1" AND a."k2" = b."k2"}. */

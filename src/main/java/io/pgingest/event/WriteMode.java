@@ -11,5 +11,12 @@ public enum WriteMode {
      * (those with a smaller {@code _pgingest_position}): a Full Load of a table without key
      * replaces the previous copy only once the whole new copy is committed.
      */
-    REPLACE_RUN
+    REPLACE_RUN,
+    /**
+     * The source table was truncated at the batch's position (logical replication): every row of the destination
+     * table written before ({@code _pgingest_position} smaller, and of the batch's {@code _pgingest_database} under
+     * Merge Tables) is soft-deleted ({@code _pgingest_deleted} true, {@code _pgingest_position} the batch's). The
+     * batch holds no rows; a destination table that does not exist is left so.
+     */
+    TRUNCATE
 }

@@ -195,4 +195,31 @@ public abstract class DestinationWriterContract {
         assertThat(single("SELECT count(*) FROM empty_src")).as("an empty source table has an empty destination table")
                 .containsExactly(0L);
     }
+
+    @Test
+    void truncateSoftDeletesTheRowsWrittenBeforeItsPositionOfItsDatabaseOnly() throws Exception {
+        List<Column> columns = new java.util.ArrayList<>(ACCOUNTS);
+        columns.add(Metadata.DELETED_COLUMN);
+        Map<String, Object> db1 = Map.of(Metadata.DATABASE, "db1");
+        Map<String, Object> db2 = Map.of(Metadata.DATABASE, "db2");
+        writer().write(batch("tr", WriteMode.UPSERT, columns, List.of("id"), 10, false, db1,
+                row(1, "a", 1L, false), row(2, "b", 2L, false), row(3, "c", 3L, true)));
+        writer().write(batch("tr", WriteMode.UPSERT, columns, List.of("id"), 11, false, db2, row(1, "other db", 9L, false)));
+        writer().write(batch("tr", WriteMode.TRUNCATE, columns, List.of("id"), 20, false, db1));
+        writer().write(batch("tr", WriteMode.UPSERT, columns, List.of("id"), 20, false, db1, row(2, "after", 5L, false)));
+
+        assertThat(query("SELECT _pgingest_database, id, name, _pgingest_deleted, _pgingest_position FROM tr"
+                + " ORDER BY _pgingest_database, id"))
+                .as("db1's rows before the truncate are deleted at its position (keeping their values; an already deleted"
+                        + " row keeps its position); a row written after it at the same position stays; db2's rows stay")
+                .containsExactly(List.of("db1", 1, "a", true, 20L), List.of("db1", 2, "after", false, 20L),
+                        List.of("db1", 3, "c", true, 10L), List.of("db2", 1, "other db", false, 11L));
+        writer().write(batch("tr", WriteMode.UPSERT, columns, List.of("id"), 15, false, db1, row(1, "replayed", 1L, false)));
+        assertThat(single("SELECT name, _pgingest_deleted FROM tr WHERE id = 1 AND _pgingest_database = 'db1'"))
+                .as("a replayed change from before the truncate does not bring the row back").containsExactly("a", true);
+
+        writer().write(batch("never_written", WriteMode.TRUNCATE, columns, List.of("id"), 30, false, Map.of()));
+        assertThat(single("SELECT count(*) FROM information_schema.tables WHERE table_name = 'never_written'"))
+                .as("a truncate of a table not in the destination creates nothing").containsExactly(0L);
+    }
 }

@@ -523,4 +523,32 @@ class LogicalReplicationIT {
         assertThat(run.duck("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'measurements%'"))
                 .as("no table per partition").containsExactly(List.of("measurements"));
     }
+
+    @Test
+    void aTruncateSoftDeletesTheRowsBeforeItAndTheRowsAfterItStay() throws Exception {
+        db.execute("CREATE TABLE bag (n int, v text)", "ALTER TABLE bag REPLICA IDENTITY FULL",
+                "INSERT INTO bag VALUES (1, 'one'), (2, 'two')");
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+
+        db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", // before the truncate: gone with it
+                "TRUNCATE items, bag",
+                "INSERT INTO items VALUES (2, 'two again', 2.00, NULL), (5, 'five', 5.50, NULL)",
+                "INSERT INTO bag VALUES (3, 'three')");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name FROM items WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("the live rows are those inserted after the truncate (4, inserted before it, is gone or deleted)")
+                .containsExactly(List.of(2, "two again"), List.of(5, "five"));
+        assertThat(run.duck("SELECT id, name FROM items WHERE _pgingest_deleted AND id <> 4 ORDER BY id"))
+                .as("the rows the truncate removed are soft-deleted with their values")
+                .containsExactly(List.of(1, "one"), List.of(3, "three"));
+        assertThat(run.duck("SELECT n, v, _pgingest_deleted FROM bag ORDER BY n"))
+                .as("a table without key too").containsExactly(List.of(1, "one", true), List.of(2, "two", true),
+                        List.of(3, "three", false));
+
+        db.execute("TRUNCATE items");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT count(*) FROM items WHERE NOT _pgingest_deleted")).as("a truncate in a run of its own")
+                .containsExactly(List.of(0L));
+    }
 }

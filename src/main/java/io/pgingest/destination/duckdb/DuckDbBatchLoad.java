@@ -70,6 +70,10 @@ final class DuckDbBatchLoad {
      * is still {@code loading} after this batch.
      */
     boolean run(boolean loading) throws SQLException {
+        if (table.batch().writeMode() == WriteMode.TRUNCATE) {
+            softDeleteEarlierRows();
+            return loading;
+        }
         boolean created = ensureTable();
         boolean direct = !appends() && table.batch().kind() == LoadKind.HISTORICAL && (loading || created);
         if (loading && !direct) {
@@ -355,13 +359,17 @@ final class DuckDbBatchLoad {
     }
 
     private void deleteEarlierRuns() throws SQLException {
-        String sql = "DELETE FROM " + target + " WHERE " + Sql.quote(Metadata.POSITION) + " < " + table.batch().position();
-        Object database = table.batch().constants().get(Metadata.DATABASE);
-        if (database != null) {
-            sql += " AND " + Sql.quote(Metadata.DATABASE) + " = " + Sql.literal(database.toString());
-        }
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate(sql);
+            s.executeUpdate("DELETE FROM " + target + Sql.earlierRows(table.batch()));
+        }
+    }
+
+    /** A {@link WriteMode#TRUNCATE} batch: the table's earlier rows soft-deleted, when the table exists. */
+    private void softDeleteEarlierRows() throws SQLException {
+        if (!existingColumns().isEmpty()) {
+            try (Statement s = connection.createStatement()) {
+                s.executeUpdate(Sql.softDeleteEarlierRows(target, table.batch()));
+            }
         }
     }
 }

@@ -59,6 +59,10 @@ final class PostgresBatchLoad {
      * batch then takes the staging-and-merge path. Returns whether the direct copy was used.
      */
     boolean run(boolean tryDirect) throws SQLException, IOException {
+        if (table.batch().writeMode() == WriteMode.TRUNCATE) {
+            softDeleteEarlierRows();
+            return false;
+        }
         boolean keyPending = ensureTable();
         boolean direct = false;
         if (!table.batch().rows().isEmpty()) {
@@ -471,13 +475,17 @@ final class PostgresBatchLoad {
     }
 
     private void deleteEarlierRuns() throws SQLException {
-        String sql = "DELETE FROM " + target + " WHERE " + Sql.quote(Metadata.POSITION) + " < " + table.batch().position();
-        Object database = table.batch().constants().get(Metadata.DATABASE);
-        if (database != null) {
-            sql += " AND " + Sql.quote(Metadata.DATABASE) + " = " + Sql.literal(database.toString());
-        }
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate(sql);
+            s.executeUpdate("DELETE FROM " + target + Sql.earlierRows(table.batch()));
+        }
+    }
+
+    /** A {@link WriteMode#TRUNCATE} batch: the table's earlier rows soft-deleted, when the table exists. */
+    private void softDeleteEarlierRows() throws SQLException {
+        if (!existingColumns().isEmpty()) {
+            try (Statement s = connection.createStatement()) {
+                s.executeUpdate(Sql.softDeleteEarlierRows(target, table.batch()));
+            }
         }
     }
 }

@@ -23,8 +23,9 @@ import java.util.Map;
  * Turns one Debezium batch (in LSN order) into {@link RowBatch}es per table. Records without an
  * operation (heartbeats, transaction markers) are ignored. Several changes of one key collapse to
  * the last; an unchanged-TOAST placeholder takes the key's earlier value from the same batch when
- * there is one. Each key lands in exactly one output batch, so the output batches may be written
- * in any order:
+ * there is one. A TRUNCATE of a table drops its changes before it in the batch and becomes a
+ * {@link WriteMode#TRUNCATE} batch, listed before every other batch (the output is written in order).
+ * Each key lands in exactly one output batch:
  * <ul>
  * <li>inserts, updates and snapshot reads: every column plus {@code _pgingest_deleted = false};</li>
  * <li>deletes: the key columns plus {@code _pgingest_deleted = true} (the destination keeps the row's
@@ -117,7 +118,17 @@ final class ChangeBatcher {
     /** The row batches of the records, all with {@code position}. */
     List<RowBatch> batches(List<SourceRecord> records, long position) {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
+        List<LogicalTable> truncated = new ArrayList<>(0);
         for (SourceRecord record : records) {
+            LogicalTable truncate = truncated(record);
+            if (truncate != null) {
+                // its changes before the truncate are gone at the source too; the truncate is written before the later ones
+                perTable.remove(truncate.info().table().display());
+                if (!truncated.contains(truncate)) {
+                    truncated.add(truncate);
+                }
+                continue;
+            }
             Change change = decode(record);
             if (change == null) {
                 continue;
@@ -129,6 +140,12 @@ final class ChangeBatcher {
         }
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
+        for (LogicalTable table : truncated) {
+            List<Column> columns = new ArrayList<>(table.columns());
+            columns.add(Metadata.DELETED_COLUMN);
+            out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), List.of(),
+                    LoadKind.INCREMENTAL, WriteMode.TRUNCATE, position, now, Map.of(), false));
+        }
         perTable.forEach((name, changes) -> {
             LogicalTable table = tables.get(name);
             out.addAll(group(table, changes.values().stream().map(c -> adapt(c, table)).toList(), position, now));
@@ -194,6 +211,15 @@ final class ChangeBatcher {
         return e;
     }
 
+    /** The streamed table a record truncates (Debezium's operation {@code t}), or null. */
+    private LogicalTable truncated(SourceRecord record) {
+        if (!(record.value() instanceof Struct value)) {
+            return null;
+        }
+        Envelope envelope = envelope(value);
+        return envelope.op() != null && "t".equals(value.get(envelope.op())) ? tables.get(envelope.table()) : null;
+    }
+
     /** The change of a data record, or null for records without an operation (heartbeats, transactions). */
     private Change decode(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) {
@@ -207,7 +233,7 @@ final class ChangeBatcher {
         String name = envelope.table();
         LogicalTable table = tables.get(name);
         if (table == null || op == null || op.equals("t") || op.equals("m")) {
-            return null; // a table the pipeline does not include, a truncate or a message: nothing to write
+            return null; // a table the pipeline does not include, a truncate (see truncated) or a message
         }
         boolean deleted = op.equals("d");
         Field side = deleted ? envelope.before() : envelope.after();

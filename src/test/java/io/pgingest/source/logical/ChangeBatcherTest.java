@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * {@link ChangeBatcher} over records shaped as Debezium's PostgreSQL connector makes them (an envelope per
@@ -67,6 +68,13 @@ class ChangeBatcherTest {
                 .put(op.equals("d") ? "before" : "after", row)
                 .put("source", new Struct(source).put("schema", "public").put("table", table))
                 .put("op", op);
+        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "p.public." + table, null, value.schema(), value);
+    }
+
+    /** A TRUNCATE as Debezium sends it: the table's envelope with neither row. */
+    private SourceRecord truncate(String table) {
+        Struct value = new Struct(table.equals("items") ? itemsEnvelope : logEnvelope)
+                .put("source", new Struct(source).put("schema", "public").put("table", table)).put("op", "t");
         return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "p.public." + table, null, value.schema(), value);
     }
 
@@ -170,5 +178,18 @@ class ChangeBatcherTest {
         SourceRecord other = new SourceRecord(Map.of(), Map.of(), "t", null, otherEnvelope, value);
         assertThat(batcher.unknownTables(List.of(other, other))).containsExactly("public.other");
         assertThat(batcher.batches(List.of(other), 1)).isEmpty();
+    }
+
+    @Test
+    void aTruncateDropsTheTablesEarlierChangesAndComesBeforeItsLaterOnes() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "x"), change("c", "log", 7, "l", "d"),
+                truncate("items"), change("c", "items", 2, "b", "y"), truncate("items"), change("c", "items", 3, "c", "z")), 42);
+        assertThat(batches).extracting(RowBatch::writeMode, b -> b.source().table(), ChangeBatcherTest::rows)
+                .as("one truncate of items first; of items only the change after the last truncate; log untouched")
+                .containsExactly(tuple(WriteMode.TRUNCATE, "items", List.of()),
+                        tuple(WriteMode.APPEND, "log", List.of(List.of(7, "l", "d", false))),
+                        tuple(WriteMode.UPSERT, "items", List.of(List.of(3, "c", "z", false))));
+        assertThat(batches.get(0).position()).isEqualTo(42);
+        assertThat(names(batches.get(0))).containsExactly("id", "name", "doc", Metadata.DELETED);
     }
 }
