@@ -102,6 +102,14 @@ create table hot (id int primary key, counter bigint not null, note text);
 insert into hot select g, 0, 'n' || g from generate_series(1, 100) g;
 create table events (id bigserial primary key, big_id bigint, payload text);
 insert into events (big_id, payload) select g, 'p' || g from generate_series(1, 1000) g;
+-- a partitioned table whose rows move between partitions, with values stored out of line (TOAST, uncompressed):
+-- updates that leave them unchanged do not send them
+create table parts (id int, d date, n int not null, doc text, nums int[], primary key (id, d)) partition by range (d);
+create table parts_2024 partition of parts for values from ('2024-01-01') to ('2025-01-01');
+create table parts_2025 partition of parts for values from ('2025-01-01') to ('2026-01-01');
+alter table parts alter column doc set storage external, alter column nums set storage external;
+insert into parts select g, '2024-01-01'::date + g % 300, 0, repeat(md5(g::text), 100), array(select g + k from generate_series(1, 700) k)
+from generate_series(1, 2000) g;
 vacuum analyze;
 SQL
   # Every statement its own transaction: inserts, updates and deletes on all three tables, keys reused.
@@ -114,6 +122,11 @@ insert into big (id, grp, val) values (:id + 3, 1, 'ins') on conflict (id) do up
 delete from big where id = :id + 7;
 insert into events (big_id, payload) values (:id, md5(random()::text));
 delete from events where id = (select min(id) from events);
+\set p random(1, 2500)
+update parts set n = n + 1 where id = :p;
+update parts set d = d + 365 where id = :p + 11 and d < '2025-01-01';
+insert into parts values (:p + 2000, '2024-06-01'::date + :p % 200, 0, repeat(md5(random()::text), 100), array(select k from generate_series(1, 700) k)) on conflict (id, d) do update set n = parts.n + 1;
+delete from parts where id = :p + 5;
 SQL
   write_route chaos_duckdb "pgingest-duckdb:$DUCKDB_FILE"
   write_route chaos_postgres "pgingest-postgres:$DST?host=$PGHOST&port=$PGPORT&user=$PGUSER&password=RAW({{env:PGPASSWORD:}})&schema=chaos"
@@ -163,11 +176,14 @@ wait_for_phase() {
 # Comparison: every source row has an identical live destination row; every other destination row is
 # soft-deleted; no key twice. Values are compared as text, timestamps as epoch microseconds.
 
-declare -A COLS=([big]="id, grp, val, EPOCH(updated_at)" [hot]="id, counter, note" [events]="id, big_id, payload")
+declare -A COLS=([big]="id, grp, val, EPOCH(updated_at)" [hot]="id, counter, note" [events]="id, big_id, payload"
+                 [parts]="id, d, n, md5(doc), md5(ARRAYJSON(nums))")
+declare -A KEYS=([big]="id" [hot]="id" [events]="id" [parts]="id, d")
 
 source_rows() {
   local cols="${COLS[$1]}"
   cols="${cols//EPOCH(updated_at)/(extract(epoch from updated_at) * 1000000)::bigint}"
+  cols="${cols//ARRAYJSON(nums)/array_to_json(nums)::text}"
   pg_value "$SRC" "copy (select $cols from $1) to stdout" | LC_ALL=C sort
 }
 
@@ -175,10 +191,12 @@ dest_sql() {
   local dest="$1" sql="$2"
   if [ "$dest" = duckdb ]; then
     sql="${sql//EPOCH(updated_at)/epoch_us(updated_at)}"
+    sql="${sql//ARRAYJSON(nums)/nums}"
     duckdb_tsv "$DUCKDB_FILE" "$sql"
   else
     sql=$(sed 's/ from \([a-z][a-z]*\)/ from chaos.\1/g' <<<"$sql")
     sql="${sql//EPOCH(updated_at)/(extract(epoch from updated_at) * 1000000)::bigint}"
+    sql="${sql//ARRAYJSON(nums)/nums}"
     pg_value "$DST" "$sql" | tr '|' '\t'
   fi
 }
@@ -187,10 +205,10 @@ dest_sql() {
 compare() {
   local dest="$1" scenario="$2" t ok=0 dups src_only dst_only
   local ev="$WORK/$scenario.evidence"
-  for t in big hot events; do
+  for t in big hot events parts; do
     source_rows "$t" > "$WORK/$t.src"
     dest_sql "$dest" "select ${COLS[$t]} from $t where not _pgingest_deleted" | sed 's/\r$//' | LC_ALL=C sort > "$WORK/$t.dst"
-    dups=$(dest_sql "$dest" "select count(*) from (select id from $t group by id having count(*) > 1) d")
+    dups=$(dest_sql "$dest" "select count(*) from (select ${KEYS[$t]} from $t group by ${KEYS[$t]} having count(*) > 1) g")
     src_only=$(LC_ALL=C comm -23 "$WORK/$t.src" "$WORK/$t.dst" | wc -l)
     dst_only=$(LC_ALL=C comm -13 "$WORK/$t.src" "$WORK/$t.dst" | wc -l)
     local deleted; deleted=$(dest_sql "$dest" "select count(*) from $t where _pgingest_deleted")
@@ -302,7 +320,7 @@ require_server
 if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 [ "$(pg_value postgres "show wal_level")" = logical ] || die "wal_level must be logical (scripts/setup-postgres.sh)"
 prepare
-info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows; writers: pgbench --rate 100 x 6 statements; work dir $WORK"
+info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows, parts 2000 rows (partitioned, TOASTed text and int[]); writers: pgbench --rate 100 x 10 statements; work dir $WORK"
 
 heading "Scenario kill9: $CYCLES x kill -9 of pg-ingest (DuckDB destination) under concurrent writes"
 scenario_kill9

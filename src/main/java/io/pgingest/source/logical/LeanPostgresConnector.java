@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Debezium's PostgreSQL connector, whose streaming metrics do not print every change.
+ * Debezium's PostgreSQL connector, whose streaming metrics do not print every change, and which stops at a value it
+ * cannot convert instead of sending the column NULL ({@link #failOnConversionErrors}).
  *
  * <p>Debezium's streaming metrics keep a text of the last change (the JMX attribute {@code LastEvent})
  * and make it for every change: its key (and position) printed as JSON through a new Jackson mapper
