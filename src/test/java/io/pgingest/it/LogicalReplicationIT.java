@@ -551,4 +551,22 @@ class LogicalReplicationIT {
         assertThat(run.duck("SELECT count(*) FROM items WHERE NOT _pgingest_deleted")).as("a truncate in a run of its own")
                 .containsExactly(List.of(0L));
     }
+
+    @Test
+    void anUpdateOfTheKeyDeletesTheOldKeyAndInsertsTheNewOne() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("UPDATE items SET id = 10, name = 'ten' WHERE id = 1",
+                "BEGIN; UPDATE items SET id = 20 WHERE id = 2; UPDATE items SET id = 2 WHERE id = 20; COMMIT");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id"))
+                .as("the old key soft-deleted, the new one live with the row's values; a key moved and moved back is"
+                        + " live, and the key it passed through is a deleted row (its insert and delete collapsed to the"
+                        + " delete, which carries the key only)")
+                .containsExactly(List.of(1, "one", new java.math.BigDecimal("1.10"), true),
+                        List.of(2, "two", new java.math.BigDecimal("2.20"), false),
+                        List.of(3, "three", new java.math.BigDecimal("3.30"), false),
+                        List.of(10, "ten", new java.math.BigDecimal("1.10"), false),
+                        java.util.Arrays.asList(20, null, null, true));
+    }
 }
