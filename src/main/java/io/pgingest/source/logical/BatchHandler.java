@@ -41,6 +41,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile ChangeBatcher batcher;
     private final SchemaTracker tracker;
     private final NewTables newTables;
+    private final GeneratedColumns generated;
     private final BatchSink sink;
     private final List<Duration> backoff;
     private final DrainProgress progress;
@@ -64,12 +65,13 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      *                waits for it (completed exceptionally: the batch fails and the engine stops)
      * @param backoff the waits between attempts; its size plus one is the number of attempts
      */
-    BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables, BatchSink sink,
-                 List<Duration> backoff) {
+    BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables,
+                 GeneratedColumns generated, BatchSink sink, List<Duration> backoff) {
         this.pipeline = pipeline;
         this.ready = ready;
         this.tracker = tracker;
         this.newTables = newTables;
+        this.generated = generated;
         this.sink = sink;
         this.backoff = List.copyOf(backoff);
         this.progress = new DrainProgress(pipeline);
@@ -126,6 +128,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         List<RowBatch> batches = batcher.batches(records, position);
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
+        retrying("reading generated columns", () -> generated.refresh(batches, batcher.tables(), sink, position));
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
         progress.lap(DrainProgress.Phase.WRITE);
         markProcessed(events, committer);

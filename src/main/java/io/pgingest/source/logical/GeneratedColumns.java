@@ -1,0 +1,198 @@
+package io.pgingest.source.logical;
+
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
+import io.pgingest.event.SourceTable;
+import io.pgingest.event.WriteMode;
+import io.pgingest.mapping.TypeMapping;
+import io.pgingest.pipeline.PipelineSettings;
+import io.pgingest.source.BatchSink;
+import io.pgingest.source.SourceConnections;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Stored generated columns of streamed tables. PostgreSQL (before 18) does not send them to logical replication: a
+ * streamed insert would leave them NULL in the destination and an update would leave them stale. After a batch's
+ * changes are written, the generated values of the rows it wrote (not deleted) are read from the source by key and
+ * written as an upsert of the key and those columns at the batch's position (writers update only the columns a batch
+ * holds). The source's current values are read, so a row changed again meanwhile gets its newer value, which the later
+ * change's batch reads again: once the stream caught up, every row holds the source's value. Rows deleted meanwhile
+ * are not found and left to their delete. A table without key cannot be read back: its streamed rows keep the
+ * generated columns NULL (docs/type-mapping.md, "Streamed values"). Tables without generated columns cost a map
+ * lookup per batch; which tables have them is asked when streaming starts, and for a table added or described again on
+ * its first batch. Not thread-safe.
+ */
+final class GeneratedColumns implements AutoCloseable {
+
+    /** Keys per statement: {@code (k1, k2) IN ((?, ?), ...)}. */
+    private static final int KEYS_PER_QUERY = 1_000;
+
+    private final PipelineSettings settings;
+    /** Generated column names per table version (a table described again is asked again); empty for none. */
+    private final Map<LogicalTable, List<String>> byTable = new IdentityHashMap<>();
+    private Connection connection;
+
+    GeneratedColumns(PipelineSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Reads and writes the generated values of the rows {@code written} holds, for the tables that have any. */
+    void refresh(List<RowBatch> written, Map<String, LogicalTable> tables, BatchSink sink, long position) throws Exception {
+        Map<LogicalTable, List<RowBatch>> perTable = new LinkedHashMap<>();
+        for (RowBatch b : written) {
+            LogicalTable table = tables.get(b.source().display());
+            if (table != null && b.writeMode() == WriteMode.UPSERT && !b.rows().isEmpty()) {
+                perTable.computeIfAbsent(table, t -> new ArrayList<>()).add(b);
+            }
+        }
+        if (perTable.isEmpty()) {
+            return;
+        }
+        try {
+            List<LogicalTable> unknown = perTable.keySet().stream().filter(t -> !byTable.containsKey(t)).toList();
+            if (!unknown.isEmpty()) {
+                know(connection(), unknown);
+            }
+            for (Map.Entry<LogicalTable, List<RowBatch>> e : perTable.entrySet()) {
+                List<String> generated = byTable.get(e.getKey());
+                if (!generated.isEmpty()) {
+                    readBack(e.getKey(), generated, e.getValue(), sink, position);
+                }
+            }
+        } catch (SQLException e) {
+            close(); // a retry connects again
+            throw e;
+        }
+    }
+
+    /** Asks the source (through {@code c}) which columns of these tables are stored generated ones. */
+    void know(Connection c, Collection<LogicalTable> tables) throws SQLException {
+        Map<Long, List<String>> byOid = new HashMap<>();
+        for (LogicalTable t : tables) {
+            byOid.put(t.info().oid(), new ArrayList<>());
+        }
+        if (byOid.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT attrelid::int8, attname FROM pg_attribute"
+                + " WHERE attrelid::int8 = ANY(?) AND attgenerated = 's' AND NOT attisdropped ORDER BY attrelid, attnum")) {
+            Array oids = c.createArrayOf("int8", byOid.keySet().toArray());
+            ps.setArray(1, oids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byOid.get(rs.getLong(1)).add(rs.getString(2));
+                }
+            }
+        }
+        for (LogicalTable t : tables) {
+            byTable.put(t, byOid.get(t.info().oid()));
+        }
+    }
+
+    private void readBack(LogicalTable table, List<String> generated, List<RowBatch> batches, BatchSink sink,
+                          long position) throws Exception {
+        List<String> keys = table.keys();
+        List<Column> present = generated.stream().map(table.info()::column).filter(java.util.Objects::nonNull).toList();
+        if (keys.isEmpty() || present.isEmpty()) {
+            return;
+        }
+        List<Column> columns = new ArrayList<>();
+        keys.forEach(k -> columns.add(TypeMapping.resolve(table.info().column(k))));
+        present.forEach(g -> columns.add(TypeMapping.resolve(g)));
+        List<Object[]> keyValues = liveKeys(batches, keys);
+        List<TypeMapping.ValueReader> readers = columns.stream().map(TypeMapping::reader).toList();
+        String select = "SELECT " + columns.stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", "))
+                + " FROM " + table.info().table().quoted() + " WHERE ("
+                + keys.stream().map(SourceTable::quote).collect(Collectors.joining(", "))
+                + ") IN (";
+        String tuple = "(" + keys.stream().map(k -> "CAST(? AS " + table.info().column(k).sourceType() + ")")
+                .collect(Collectors.joining(", ")) + ")";
+        List<Object[]> rows = new ArrayList<>(keyValues.size());
+        for (int from = 0; from < keyValues.size(); from += KEYS_PER_QUERY) {
+            List<Object[]> chunk = keyValues.subList(from, Math.min(keyValues.size(), from + KEYS_PER_QUERY));
+            String sql = select + String.join(", ", java.util.Collections.nCopies(chunk.size(), tuple)) + ")";
+            try (PreparedStatement ps = connection().prepareStatement(sql)) {
+                int p = 1;
+                for (Object[] key : chunk) {
+                    for (Object v : key) {
+                        if (v instanceof byte[] bytes) {
+                            ps.setBytes(p++, bytes);
+                        } else {
+                            ps.setString(p++, v == null ? null : v.toString());
+                        }
+                    }
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Object[] row = new Object[readers.size()];
+                        for (int i = 0; i < row.length; i++) {
+                            row[i] = readers.get(i).read(rs, i + 1);
+                        }
+                        rows.add(row);
+                    }
+                }
+            }
+        }
+        if (!rows.isEmpty()) {
+            // not billed again (the change was), as the re-loads of added columns
+            sink.accept(new RowBatch(settings.name(), table.info().table(), null, columns, keys, rows, LoadKind.HISTORICAL,
+                    WriteMode.UPSERT, position, Instant.now(), Map.of(), false));
+        }
+    }
+
+    /** The key values of the rows the batches wrote that are not deleted, each once. */
+    private static List<Object[]> liveKeys(List<RowBatch> batches, List<String> keys) {
+        Map<List<Object>, Object[]> out = new LinkedHashMap<>();
+        for (RowBatch b : batches) {
+            int deleted = b.columnIndex(Metadata.DELETED);
+            int[] index = keys.stream().mapToInt(b::columnIndex).toArray();
+            for (Object[] row : b.rows()) {
+                if (deleted >= 0 && Boolean.TRUE.equals(row[deleted])) {
+                    continue;
+                }
+                Object[] key = new Object[index.length];
+                for (int i = 0; i < index.length; i++) {
+                    key[i] = row[index[i]];
+                }
+                out.putIfAbsent(java.util.Arrays.asList(key), key);
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = SourceConnections.open(settings.source(), settings.name());
+        }
+        return connection;
+    }
+
+    /** Closes the source connection (a failed read closes it too, so that a retry connects again). */
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing to do: the connection is being dropped
+            }
+            connection = null;
+        }
+    }
+}
