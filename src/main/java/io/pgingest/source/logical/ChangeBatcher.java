@@ -111,7 +111,7 @@ final class ChangeBatcher {
         return out;
     }
 
-    /** One change after decoding: the row (table columns + deleted flag), its table (and its name) and kind. */
+    /** One change after decoding: the row (columns + deleted flag; null for a truncate), its table (and name) and kind. */
     private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind) {
     }
 
@@ -120,17 +120,16 @@ final class ChangeBatcher {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
         List<LogicalTable> truncated = new ArrayList<>(0);
         for (SourceRecord record : records) {
-            LogicalTable truncate = truncated(record);
-            if (truncate != null) {
-                // its changes before the truncate are gone at the source too; the truncate is written before the later ones
-                perTable.remove(truncate.info().table().display());
-                if (!truncated.contains(truncate)) {
-                    truncated.add(truncate);
-                }
-                continue;
-            }
             Change change = decode(record);
             if (change == null) {
+                continue;
+            }
+            if (change.row() == null) {
+                // a truncate: the table's changes before it are gone at the source too; written before the later ones
+                perTable.remove(change.name());
+                if (!truncated.contains(change.table())) {
+                    truncated.add(change.table());
+                }
                 continue;
             }
             Map<Object, Change> changes = perTable.computeIfAbsent(change.name(), t -> new LinkedHashMap<>());
@@ -211,16 +210,10 @@ final class ChangeBatcher {
         return e;
     }
 
-    /** The streamed table a record truncates (Debezium's operation {@code t}), or null. */
-    private LogicalTable truncated(SourceRecord record) {
-        if (!(record.value() instanceof Struct value)) {
-            return null;
-        }
-        Envelope envelope = envelope(value);
-        return envelope.op() != null && "t".equals(value.get(envelope.op())) ? tables.get(envelope.table()) : null;
-    }
-
-    /** The change of a data record, or null for records without an operation (heartbeats, transactions). */
+    /**
+     * The change of a data record (a truncate: without row), or null for records without an operation (heartbeats,
+     * transactions) and changes of tables the pipeline does not stream.
+     */
     private Change decode(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) {
             return null;
@@ -232,8 +225,11 @@ final class ChangeBatcher {
         String op = (String) value.get(envelope.op());
         String name = envelope.table();
         LogicalTable table = tables.get(name);
-        if (table == null || op == null || op.equals("t") || op.equals("m")) {
-            return null; // a table the pipeline does not include, a truncate (see truncated) or a message
+        if (table == null || op == null || op.equals("m")) {
+            return null; // a table the pipeline does not include, or a message
+        }
+        if (op.equals("t")) {
+            return new Change(name, table, null, false, LoadKind.INCREMENTAL);
         }
         boolean deleted = op.equals("d");
         Field side = deleted ? envelope.before() : envelope.after();
