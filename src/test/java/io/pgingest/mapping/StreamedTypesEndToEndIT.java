@@ -41,7 +41,7 @@ class StreamedTypesEndToEndIT {
         source.execute("ALTER DATABASE " + source.name() + " SET IntervalStyle = 'iso_8601'",
                 "ALTER DATABASE " + source.name() + " SET bytea_output = 'escape'");
         // types of extensions (PostgreSQL's contrib): Debezium knows some of them (hstore as a map, ...); a table source
-        // reads their text. And a generated column, which PostgreSQL does not stream (GeneratedColumns reads it back)
+        // reads their text. And a generated column, which PostgreSQL does not stream (ReadBackColumns reads it back)
         source.execute("CREATE EXTENSION hstore", "CREATE EXTENSION citext", "CREATE EXTENSION ltree",
                 "CREATE EXTENSION cube", "CREATE EXTENSION isn",
                 "CREATE TABLE ext_types (id integer PRIMARY KEY, c_hstore hstore, c_citext citext, c_ltree ltree,"
@@ -111,14 +111,13 @@ class StreamedTypesEndToEndIT {
     }
 
     /**
-     * What still arrives differently from what the source holds, for the typical row only (NULLs and edge values all
-     * arrive as they are): timetz, moved to UTC by Debezium 3.4 (the same instant, the offset lost); arrays of composite
-     * types, of domains and of hstore, whose elements arrive as strings of their text (array_to_json writes objects, the
-     * domain's base type's form, and hstore's cast to json). Arrays of built-in types and enums, int2vector/oidvector and bit strings arrive
-     * exactly since SourceTextConverter takes their text.
+     * What still arrives differently from what the source holds: nothing, for tables with a key. Arrays of built-in
+     * types and enums, int2vector/oidvector, bit strings and hstore arrive exactly since SourceTextConverter takes their
+     * text; timetz (moved to UTC by Debezium 3.4), arrays of composite types, domains and hstore, and generated columns
+     * are read back from the source after each batch (ReadBackColumns). Kept as a list so that a difference found later
+     * is named here and in docs/type-mapping.md.
      */
-    static final List<String> KNOWN_DIFFERENCES = List.of("row 101 c_timetz", "row 101 c_composite_arr",
-            "row 101 c_domain_arr", "ext_types row 101 c_hstore_arr");
+    static final List<String> KNOWN_DIFFERENCES = List.of();
 
     private static boolean same(Object e, Object a) {
         if (e instanceof BigDecimal d && a instanceof BigDecimal b) {

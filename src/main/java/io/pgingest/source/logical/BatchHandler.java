@@ -41,7 +41,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile ChangeBatcher batcher;
     private final SchemaTracker tracker;
     private final NewTables newTables;
-    private final GeneratedColumns generated;
+    private final ReadBackColumns readBack;
     private final BatchSink sink;
     private final List<Duration> backoff;
     private final DrainProgress progress;
@@ -66,12 +66,12 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      * @param backoff the waits between attempts; its size plus one is the number of attempts
      */
     BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables,
-                 GeneratedColumns generated, BatchSink sink, List<Duration> backoff) {
+                 ReadBackColumns readBack, BatchSink sink, List<Duration> backoff) {
         this.pipeline = pipeline;
         this.ready = ready;
         this.tracker = tracker;
         this.newTables = newTables;
-        this.generated = generated;
+        this.readBack = readBack;
         this.sink = sink;
         this.backoff = List.copyOf(backoff);
         this.progress = new DrainProgress(pipeline);
@@ -128,7 +128,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         List<RowBatch> batches = batcher.batches(records, position);
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
-        retrying("reading generated columns", () -> generated.refresh(batches, batcher.tables(), sink, position));
+        retrying("reading back generated and inexact columns", () -> readBack.refresh(batches, batcher.tables(), sink, position));
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
         progress.lap(DrainProgress.Phase.WRITE);
         markProcessed(events, committer);

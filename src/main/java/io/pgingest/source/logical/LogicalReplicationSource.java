@@ -165,8 +165,8 @@ public final class LogicalReplicationSource {
             // The engine starts while the rows owed a load are loaded (its start takes a second or two); its
             // batches wait for the loads, then carry positions at least the WAL position read after them.
             CompletableFuture<BatchHandler.Ready> ready = new CompletableFuture<>();
-            GeneratedColumns generated = new GeneratedColumns(settings);
-            BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, generated, sink,
+            ReadBackColumns readBack = new ReadBackColumns(settings);
+            BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
                     backoff(settings.retryBudget()));
             CountDownLatch ended = startEngine(handler, once);
             LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
@@ -178,7 +178,7 @@ public final class LogicalReplicationSource {
                 List<LogicalTable> loaded = new ArrayList<>();
                 newTables.load(c, owed, sink, loaded);
                 loaded.forEach(t -> tables.put(t.info().table().display(), t));
-                generated.know(c, tables.values());
+                readBack.know(c, tables.values());
                 startLsn = SourceWal.currentLsn(c);
                 if (once) {
                     markCatchUpPoint(c, handler);
@@ -198,7 +198,7 @@ public final class LogicalReplicationSource {
             }
             stop();
             ended.await(60, TimeUnit.SECONDS);
-            generated.close();
+            readBack.close();
             if (failure == null) {
                 failure = handler.failure() != null ? handler.failure() : engineError;
             }

@@ -45,10 +45,8 @@ final class Publication {
                     + (viaRootKnown ? " WITH (" + VIA_ROOT + ")" : ""));
             return;
         }
-        if (viaRootKnown && !publishesViaRoot(c, name)) {
-            // a publication made before pg-ingest set the option: changes decoded from now on arrive as the root's
-            // (earlier ones of partitions were not written: Restart Historical Load of the table brings them)
-            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " SET (" + VIA_ROOT + ")");
+        if (viaRootKnown && tables.stream().anyMatch(TableInfo::partitioned)) {
+            publishViaRoot(c, name);
         }
         Set<String> present = members(c, name);
         List<String> add = wanted.stream().filter(t -> !present.contains(t)).sorted().toList();
@@ -61,8 +59,29 @@ final class Publication {
         }
     }
 
+    /**
+     * Sets {@link #VIA_ROOT} on a publication made without it (by an earlier pg-ingest, or by hand): changes decoded from
+     * now on arrive as the partitioned table's (earlier ones of its partitions were not written: a Restart Historical
+     * Load of the table brings them). Only publications holding a partitioned table need it, so that one made by the
+     * tables' owner, which pg-ingest's user may not alter, still serves other tables.
+     */
+    private static void publishViaRoot(Connection c, String name) throws SQLException {
+        if (!publishesViaRoot(c, name)) {
+            try {
+                execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " SET (" + VIA_ROOT + ")");
+            } catch (SQLException e) {
+                throw new SQLException("publication " + name + " holds a partitioned table but publishes its partitions'"
+                        + " changes under their own names, which the pipeline would not write; fix: as its owner, ALTER"
+                        + " PUBLICATION " + name + " SET (" + VIA_ROOT + "); (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
     /** Adds one table (nothing when it is a member already, e.g. renamed). */
     static void add(Connection c, String name, TableInfo table) throws SQLException {
+        if (table.partitioned() && c.getMetaData().getDatabaseMajorVersion() >= 13) {
+            publishViaRoot(c, name);
+        }
         if (!members(c, name).contains(qualified(table))) {
             execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " ADD TABLE " + qualified(table));
         }

@@ -27,32 +27,49 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Stored generated columns of streamed tables. PostgreSQL (before 18) does not send them to logical replication: a
- * streamed insert would leave them NULL in the destination and an update would leave them stale. After a batch's
- * changes are written, the generated values of the rows it wrote (not deleted) are read from the source by key and
- * written as an upsert of the key and those columns at the batch's position (writers update only the columns a batch
- * holds). The source's current values are read, so a row changed again meanwhile gets its newer value, which the later
- * change's batch reads again: once the stream caught up, every row holds the source's value. Rows deleted meanwhile
- * are not found and left to their delete. A table without key cannot be read back: its streamed rows keep the
- * generated columns NULL (docs/type-mapping.md, "Streamed values"). Tables without generated columns cost a map
- * lookup per batch; which tables have them is asked when streaming starts, and for a table added or described again on
- * its first batch. Not thread-safe.
+ * Columns whose streamed values are missing or not exact, read back from the source after each batch:
+ * <ul>
+ * <li>stored generated columns, which PostgreSQL (before 18) does not send to logical replication: a streamed insert
+ * would leave them NULL in the destination and an update would leave them stale;</li>
+ * <li>time with time zone (Debezium 3.4 moves it to UTC before any converter sees it: the offset is lost);</li>
+ * <li>arrays whose elements {@code array_to_json} writes from their type's definition, which the streamed text does
+ * not tell (composite types and domains, types with a cast to json such as hstore): {@link SourceTextConverter} writes
+ * their elements as strings.</li>
+ * </ul>
+ * After a batch's changes are written, these columns of the rows it wrote (not deleted) are read from the source by key
+ * (with a table source's readers) and written as an upsert of the key and those columns at the batch's position
+ * (writers update only the columns a batch holds), before the batch is acknowledged. The source's current values are
+ * read, so a row changed again meanwhile gets its newer value, which the later change's batch reads again: once the
+ * stream caught up, every row holds the source's value. Rows deleted meanwhile are not found and left to their delete.
+ * A table without key cannot be read back: its streamed rows keep generated columns NULL and the others in their
+ * streamed form (docs/type-mapping.md, "Streamed values"). Tables without such columns cost a map lookup per batch;
+ * which tables have them is asked when streaming starts, and for a table added or described again on its first batch.
+ * Not thread-safe.
  */
-final class GeneratedColumns implements AutoCloseable {
+final class ReadBackColumns implements AutoCloseable {
+
+    /** The columns read back of the tables whose OIDs are the parameter (see the class comment). */
+    private static final String COLUMNS = "SELECT a.attrelid::int8, a.attname FROM pg_attribute a"
+            + " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'"
+            + " WHERE a.attrelid::int8 = ANY(?) AND a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated = 's'"
+            + "   OR (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) = 'timetz'::regtype"
+            + "   OR (e.oid >= 16384 AND (e.typtype IN ('c', 'd') OR EXISTS (SELECT 1 FROM pg_cast k"
+            + "     WHERE k.castsource = e.oid AND k.casttarget = 'json'::regtype))))"
+            + " ORDER BY a.attrelid, a.attnum";
 
     /** Keys per statement: {@code (k1, k2) IN ((?, ?), ...)}. */
     private static final int KEYS_PER_QUERY = 1_000;
 
     private final PipelineSettings settings;
-    /** Generated column names per table version (a table described again is asked again); empty for none. */
+    /** The columns read back, per table version (a table described again is asked again); empty for none. */
     private final Map<LogicalTable, List<String>> byTable = new IdentityHashMap<>();
     private Connection connection;
 
-    GeneratedColumns(PipelineSettings settings) {
+    ReadBackColumns(PipelineSettings settings) {
         this.settings = settings;
     }
 
-    /** Reads and writes the generated values of the rows {@code written} holds, for the tables that have any. */
+    /** Reads back and writes the columns of the rows {@code written} holds, for the tables that have any. */
     void refresh(List<RowBatch> written, Map<String, LogicalTable> tables, BatchSink sink, long position) throws Exception {
         Map<LogicalTable, List<RowBatch>> perTable = new LinkedHashMap<>();
         for (RowBatch b : written) {
@@ -70,9 +87,9 @@ final class GeneratedColumns implements AutoCloseable {
                 know(connection(), unknown);
             }
             for (Map.Entry<LogicalTable, List<RowBatch>> e : perTable.entrySet()) {
-                List<String> generated = byTable.get(e.getKey());
-                if (!generated.isEmpty()) {
-                    readBack(e.getKey(), generated, e.getValue(), sink, position);
+                List<String> columns = byTable.get(e.getKey());
+                if (!columns.isEmpty()) {
+                    readBack(e.getKey(), columns, e.getValue(), sink, position);
                 }
             }
         } catch (SQLException e) {
@@ -81,7 +98,7 @@ final class GeneratedColumns implements AutoCloseable {
         }
     }
 
-    /** Asks the source (through {@code c}) which columns of these tables are stored generated ones. */
+    /** Asks the source (through {@code c}) which columns of these tables are read back. */
     void know(Connection c, Collection<LogicalTable> tables) throws SQLException {
         Map<Long, List<String>> byOid = new HashMap<>();
         for (LogicalTable t : tables) {
@@ -90,8 +107,7 @@ final class GeneratedColumns implements AutoCloseable {
         if (byOid.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT attrelid::int8, attname FROM pg_attribute"
-                + " WHERE attrelid::int8 = ANY(?) AND attgenerated = 's' AND NOT attisdropped ORDER BY attrelid, attnum")) {
+        try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
             Array oids = c.createArrayOf("int8", byOid.keySet().toArray());
             ps.setArray(1, oids);
             try (ResultSet rs = ps.executeQuery()) {
@@ -105,10 +121,10 @@ final class GeneratedColumns implements AutoCloseable {
         }
     }
 
-    private void readBack(LogicalTable table, List<String> generated, List<RowBatch> batches, BatchSink sink,
+    private void readBack(LogicalTable table, List<String> names, List<RowBatch> batches, BatchSink sink,
                           long position) throws Exception {
         List<String> keys = table.keys();
-        List<Column> present = generated.stream().map(table.info()::column).filter(java.util.Objects::nonNull).toList();
+        List<Column> present = names.stream().map(table.info()::column).filter(java.util.Objects::nonNull).toList();
         if (keys.isEmpty() || present.isEmpty()) {
             return;
         }
