@@ -585,4 +585,38 @@ class LogicalReplicationIT {
         assertThat(run.duck("SELECT _pgingest_deleted FROM calc WHERE id = 3")).as("a row deleted meanwhile is left deleted")
                 .containsExactly(List.of(true));
     }
+
+    @Test
+    void mixedCaseAndQuotedNamesInAnotherSchemaStreamLikeTheyLoad() throws Exception {
+        db.execute("CREATE SCHEMA \"Sales\"",
+                "CREATE TABLE \"Sales\".\"Order Lines\" (\"Id\" int PRIMARY KEY, \"Unit Price\" numeric(8,2),"
+                        + " \"select\" text, \"naïve\" text)",
+                "INSERT INTO \"Sales\".\"Order Lines\" VALUES (1, 1.50, 'a', 'x')",
+                "CREATE SCHEMA \"Région\"", "CREATE TABLE \"Région\".\"Cafés\" (id int PRIMARY KEY, \"crème\" text)",
+                "INSERT INTO \"Région\".\"Cafés\" VALUES (1, 'brûlée')");
+        pipeline("schemas", "public, \"Sales\", \"Région\"", "objects", "\"Sales\".*\n\"Région\".*");
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("INSERT INTO \"Sales\".\"Order Lines\" VALUES (2, 2.50, 'b', 'y')",
+                "UPDATE \"Sales\".\"Order Lines\" SET \"select\" = 'a2' WHERE \"Id\" = 1",
+                "INSERT INTO \"Région\".\"Cafés\" VALUES (2, 'au lait')", "UPDATE \"Région\".\"Cafés\" SET \"crème\" = 'fraîche' WHERE id = 1");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        List<List<Object>> cafes = run.duck("SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%caf%'");
+        assertThat(cafes).as("one destination table for the non-ASCII names").hasSize(1);
+        assertThat(run.duck("SELECT * EXCLUDE (_pgingest_ingested_at, _pgingest_loaded_at, _pgingest_position, _pgingest_deleted,"
+                + " _pgingest_database)"
+                + " FROM \"" + cafes.get(0).get(0) + "\" ORDER BY 1"))
+                .as("the changes of a table and column named outside ASCII (Debezium garbles such names)")
+                .containsExactly(List.of(1, "fraîche"), List.of(2, "au lait"));
+        List<List<Object>> tables = run.duck("SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%order%'");
+        assertThat(tables).as("one destination table").hasSize(1);
+        String table = (String) tables.get(0).get(0);
+        List<List<Object>> columns = run.duck("SELECT column_name FROM information_schema.columns WHERE table_name = '"
+                + table + "' AND column_name NOT LIKE '\\_pgingest%' ESCAPE '\\' ORDER BY ordinal_position");
+        assertThat(columns).as("four source columns").hasSize(4);
+        String select = columns.stream().map(c -> "\"" + c.get(0) + "\"").collect(java.util.stream.Collectors.joining(", "));
+        assertThat(run.duck("SELECT " + select + " FROM \"" + table + "\" ORDER BY 1"))
+                .as("loaded and streamed rows in the same columns")
+                .containsExactly(List.of(1, new java.math.BigDecimal("1.50"), "a2", "x"),
+                        List.of(2, new java.math.BigDecimal("2.50"), "b", "y"));
+    }
 }

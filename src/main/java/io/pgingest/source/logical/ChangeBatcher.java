@@ -184,7 +184,7 @@ final class ChangeBatcher {
 
     private static boolean knowsAll(LogicalTable table, Schema schema) {
         for (Field f : schema.fields()) {
-            if (table.columnIndex(f.name()) < 0) {
+            if (table.columnIndex(DebeziumNames.fromDebezium(f.name())) < 0) {
                 return false;
             }
         }
@@ -202,8 +202,8 @@ final class ChangeBatcher {
                 e = Envelope.NOT_A_CHANGE; // heartbeats, transaction markers, logical decoding messages
             } else {
                 Struct s = value.getStruct(source.name());
-                e = new Envelope(s.getString("schema") + "." + s.getString("table"), op, schema.field("before"),
-                        schema.field("after"));
+                e = new Envelope(DebeziumNames.fromDebezium(s.getString("schema")) + "."
+                        + DebeziumNames.fromDebezium(s.getString("table")), op, schema.field("before"), schema.field("after"));
             }
             envelopes.put(schema, e);
         }
@@ -262,7 +262,7 @@ final class ChangeBatcher {
         if (layout == null || layout.table() != table) {
             Field[] fields = new Field[table.columns().size()];
             for (int i = 0; i < fields.length; i++) {
-                fields[i] = schema.field(table.columns().get(i).name());
+                fields[i] = schema.field(DebeziumNames.toDebezium(table.columns().get(i).name()));
             }
             layout = new Layout(table, fields);
             layouts.put(schema, layout);

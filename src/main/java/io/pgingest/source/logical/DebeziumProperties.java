@@ -60,7 +60,9 @@ final class DebeziumProperties {
         // pg-ingest keeps the publication (Publication): the include list covers the selected schemas, so a table
         // added to the publication while streaming is accepted without restarting the engine
         c.setPublicationAutocreateMode("disabled");
-        c.setTableIncludeList(settings.schemas().stream().map(s -> regex(s) + "\\..*").collect(Collectors.joining(",")));
+        // (a schema named outside ASCII also as Debezium's decoder garbles it in relation messages: DebeziumNames)
+        c.setTableIncludeList(settings.schemas().stream().flatMap(s -> java.util.stream.Stream.of(s, DebeziumNames.toDebezium(s)))
+                .distinct().map(s -> regex(s) + "\\..*").collect(Collectors.joining(",")));
         // Existing rows are loaded by pg-ingest itself (NewTables with KeyOrderLoad: keyset pages, resumable, as fast as
         // table mode) before the engine starts; Debezium only streams, from the slot pg-ingest created first.
         c.setSnapshotMode("no_data");
