@@ -619,4 +619,57 @@ class LogicalReplicationIT {
                 .containsExactly(List.of(1, new java.math.BigDecimal("1.50"), "a2", "x"),
                         List.of(2, new java.math.BigDecimal("2.50"), "b", "y"));
     }
+
+    @Test
+    void aTableKeyedByAUniqueIndexAsReplicaIdentityStreamsUpdatesAndDeletes() throws Exception {
+        db.execute("CREATE TABLE codes (code text NOT NULL, label text)", "CREATE UNIQUE INDEX codes_code ON codes (code)",
+                "ALTER TABLE codes REPLICA IDENTITY USING INDEX codes_code", "INSERT INTO codes VALUES ('a', 'A'), ('b', 'B')");
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("UPDATE codes SET label = 'A2' WHERE code = 'a'", "DELETE FROM codes WHERE code = 'b'",
+                "INSERT INTO codes VALUES ('c', 'C')");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT code, label, _pgingest_deleted FROM codes ORDER BY code"))
+                .as("upserted and deleted by the unique index's column")
+                .containsExactly(List.of("a", "A2", false), List.of("b", "B", true), List.of("c", "C", false));
+    }
+
+    @Test
+    void aColumnWhoseTypeChangesWhileStreamingKeepsArriving() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("ALTER TABLE items ALTER COLUMN price TYPE numeric(14,4)", "ALTER TABLE items ALTER COLUMN name TYPE varchar(40)",
+                "INSERT INTO items VALUES (7, 'seven', 1234567.1234, NULL)", "UPDATE items SET price = 0.0001 WHERE id = 1");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name, CAST(price AS VARCHAR) FROM items WHERE id IN (1, 7) ORDER BY id"))
+                .as("the widened values arrive whole")
+                .containsExactly(List.of(1, "one", "0.0001"), List.of(7, "seven", "1234567.1234"));
+    }
+
+    @Test
+    void aTableRenamedWhileStreamingArrivesUnderItsNewNameWithEveryRow() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("renamedest")) {
+            pipelineName = "rename_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60),
+                        () -> PipelineRun.pg(dest, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'items'")
+                                .get(0).get(0).equals(1L) && PipelineRun.pg(dest, "SELECT count(*) FROM items").get(0).get(0).equals(4L)))
+                        .as("loaded, and streaming").isTrue();
+                db.execute("UPDATE items SET name = 'ONE' WHERE id = 1", "ALTER TABLE items RENAME TO goods",
+                        "INSERT INTO goods VALUES (8, 'eight', 8.80, NULL)", "UPDATE goods SET name = 'TWO' WHERE id = 2");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> !PipelineRun.pg(dest,
+                        "SELECT 1 FROM information_schema.tables WHERE table_name = 'goods'").isEmpty()
+                        && PipelineRun.pg(dest, "SELECT name FROM goods WHERE id = 2").equals(List.of(List.of("TWO")))))
+                        .as("the renamed table arrives").isTrue();
+                assertThat(PipelineRun.pg(dest, "SELECT id, name, _pgingest_deleted FROM goods ORDER BY id"))
+                        .as("the table under its new name holds every row as the source does")
+                        .containsExactly(List.of(1, "ONE", false), List.of(2, "TWO", false), List.of(3, "three", false),
+                                List.of(5, "five", false), List.of(8, "eight", false));
+                assertThat(PipelineRun.pg(dest, "SELECT name FROM items WHERE id = 1"))
+                        .as("the old name's table got the change made before the rename, and stays").containsExactly(List.of("ONE"));
+            }
+        }
+    }
 }
