@@ -672,4 +672,29 @@ class LogicalReplicationIT {
             }
         }
     }
+
+    @Test
+    void twoDatabasesMergedIntoOneTableKeepTheirRowsApartThroughDeletesAndTruncates() throws Exception {
+        try (TestDatabase other = TestDatabase.create("logical_other")) {
+            other.execute("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)",
+                    "INSERT INTO items VALUES (1, 'other one', 9.10, NULL), (2, 'other two', 9.20, NULL)");
+            pipeline(); // mergeTables defaults to true
+            run.pipeline("other_" + other.suffix(), other, "mode", "logical-replication");
+            try {
+                assertThat(run.once().exitCode()).as("both historical loads succeed").isZero();
+                db.execute("DELETE FROM items WHERE id = 1", "UPDATE items SET name = 'TWO' WHERE id = 2");
+                other.execute("TRUNCATE items", "INSERT INTO items VALUES (3, 'other three', 9.30, NULL)");
+                assertThat(run.once().exitCode()).as("both streaming runs succeed").isZero();
+                assertThat(run.duck("SELECT _pgingest_database = '" + db.name() + "', id, name, _pgingest_deleted FROM items"
+                        + " ORDER BY 1 DESC, 2"))
+                        .as("one table; each database's changes apply to its own rows only")
+                        .containsExactly(List.of(true, 1, "one", true), List.of(true, 2, "TWO", false),
+                                List.of(true, 3, "three", false), List.of(false, 1, "other one", true),
+                                List.of(false, 2, "other two", true), List.of(false, 3, "other three", false));
+            } finally {
+                other.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
+                        + other.name() + "'");
+            }
+        }
+    }
 }
