@@ -144,4 +144,17 @@ class LogicalToastIT {
             }
         }
     }
+
+    @Test
+    void anAppendedChangeOfATableWithoutKeyCarriesItsUnchangedToastedValue() throws Exception {
+        db.execute("CREATE TABLE bag (n int, note text, big text)", "ALTER TABLE bag REPLICA IDENTITY FULL",
+                "ALTER TABLE bag ALTER COLUMN big SET STORAGE EXTERNAL", "INSERT INTO bag VALUES (1, 'a', repeat('y', 9000))");
+        run.pipeline("toast_bag_" + db.suffix(), db, "mode", "logical-replication", "objects", "public.bag");
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("UPDATE bag SET note = 'b' WHERE n = 1");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT note, length(big) FROM bag ORDER BY _pgingest_position, note"))
+                .as("the appended row of the update holds the large value it did not change")
+                .containsExactly(List.of("a", 9000L), List.of("b", 9000L));
+    }
 }
