@@ -522,6 +522,12 @@ class LogicalReplicationIT {
                         List.of(101, "2025-03-01", 2.0, false));
         assertThat(run.duck("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'measurements%'"))
                 .as("no table per partition").containsExactly(List.of("measurements"));
+
+        db.execute("CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+                "INSERT INTO measurements VALUES (200, '2026-02-01', 3)");
+        assertThat(run.once().exitCode()).as("the run after a partition was added succeeds").isZero();
+        assertThat(run.duck("SELECT id, v FROM measurements WHERE id = 200")).as("a partition added later streams too")
+                .containsExactly(List.of(200, 3.0));
     }
 
     @Test
