@@ -48,7 +48,7 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         if (type == null) {
             return;
         }
-        if (type.startsWith("_")) {
+        if (type.startsWith("_") && column.jdbcType() == java.sql.Types.ARRAY) {
             String elementType = type.substring(1);
             ArrayJson.Element known = ArrayJson.element(elementType);
             // elements of user-defined types as strings of their text: exact for enums (array_to_json writes domains
