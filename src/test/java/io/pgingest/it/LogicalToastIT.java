@@ -23,7 +23,7 @@ class LogicalToastIT {
 
     /** Columns whose values are stored out of line (STORAGE EXTERNAL: no compression, TOASTed above ~2 kB). */
     private static final List<String> LARGE = List.of("big_text", "big_json", "big_bytes", "ints", "bigs", "days",
-            "ids", "texts", "nums", "grid", "moods", "tags");
+            "ids", "texts", "nums", "grid", "moods", "tags", "listed");
 
     @TempDir
     Path tmp;
@@ -36,11 +36,11 @@ class LogicalToastIT {
     void setUp() throws Exception {
         db = TestDatabase.create("toast");
         target = TestDatabase.create("toast_dst");
-        db.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')", "CREATE EXTENSION hstore");
+        db.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')", "CREATE EXTENSION hstore", "CREATE DOMAIN intlist AS int[]");
         for (String table : List.of("toasty", "toasty_full")) {
             db.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, note text, big_text text, big_json jsonb,"
                             + " big_bytes bytea, ints int[], bigs bigint[], days date[], ids uuid[], texts text[],"
-                            + " nums numeric[], grid int[][], moods mood[], tags hstore)",
+                            + " nums numeric[], grid int[][], moods mood[], tags hstore, listed intlist)",
                     "INSERT INTO " + table + " SELECT i, 'note ' || i, repeat('x', 9000) || i,"
                             + " (SELECT jsonb_agg(g) FROM generate_series(1, 2000) g),"
                             + " decode(repeat('ab', 6000), 'hex'),"
@@ -53,7 +53,8 @@ class LogicalToastIT {
                             + " ARRAY(SELECT ARRAY[g, g + 1] FROM generate_series(1, 1000) g),"
                             + " ARRAY(SELECT CASE WHEN g % 2 = 0 THEN 'happy' ELSE 'sad' END::mood FROM generate_series(1, 1000) g),"
                             + " hstore(ARRAY(SELECT 'key' || g FROM generate_series(1, 500) g),"
-                            + " ARRAY(SELECT 'value ' || g FROM generate_series(1, 500) g))"
+                            + " ARRAY(SELECT 'value ' || g FROM generate_series(1, 500) g)),"
+                            + " ARRAY(SELECT ARRAY[g, -g] FROM generate_series(1, 1000) g)"
                             + " FROM generate_series(1, 3) i");
             for (String column : LARGE) {
                 db.execute("ALTER TABLE " + table + " ALTER COLUMN " + column + " SET STORAGE EXTERNAL");
@@ -63,7 +64,7 @@ class LogicalToastIT {
                     + " big_bytes = big_bytes || '', ints = ints || ARRAY[]::int[], bigs = bigs || ARRAY[]::bigint[],"
                     + " days = days || ARRAY[]::date[], ids = ids || ARRAY[]::uuid[], texts = texts || ARRAY[]::text[],"
                     + " nums = nums || ARRAY[]::numeric[], grid = grid || ARRAY[]::int[], moods = moods || ARRAY[]::mood[],"
-                    + " tags = tags || ''::hstore");
+                    + " tags = tags || ''::hstore, listed = listed || ARRAY[]::int[]");
         }
         db.execute("ALTER TABLE toasty_full REPLICA IDENTITY FULL");
         run = new PipelineRun(tmp);

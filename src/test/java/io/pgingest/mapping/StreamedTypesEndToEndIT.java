@@ -42,14 +42,14 @@ class StreamedTypesEndToEndIT {
                 "ALTER DATABASE " + source.name() + " SET bytea_output = 'escape'");
         // types of extensions (PostgreSQL's contrib): Debezium knows some of them (hstore as a map, ...); a table source
         // reads their text. And a generated column, which PostgreSQL does not stream (ReadBackColumns reads it back)
-        source.execute("CREATE EXTENSION hstore", "CREATE EXTENSION citext", "CREATE EXTENSION ltree",
+        source.execute("CREATE DOMAIN intlist AS int[]", "CREATE EXTENSION hstore", "CREATE EXTENSION citext", "CREATE EXTENSION ltree",
                 "CREATE EXTENSION cube", "CREATE EXTENSION isn",
                 "CREATE TABLE ext_types (id integer PRIMARY KEY, c_hstore hstore, c_citext citext, c_ltree ltree,"
                         + " c_cube cube, c_isbn isbn, c_hstore_arr hstore[], c_citext_arr citext[],"
-                        + " c_generated text GENERATED ALWAYS AS (c_citext || '/' || id) STORED)",
+                        + " c_generated text GENERATED ALWAYS AS (c_citext || '/' || id) STORED, c_intlist intlist)",
                 "INSERT INTO ext_types VALUES (1, 'a=>1, \"b c\"=>NULL', 'MiXeD', 'top.mid.leaf', '(1,2),(3,4.5)',"
-                        + " '978-0-393-04002-9', ARRAY['x=>y'::hstore], ARRAY['A'::citext, 'b']),"
-                        + " (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
+                        + " '978-0-393-04002-9', ARRAY['x=>y'::hstore], ARRAY['A'::citext, 'b'], DEFAULT, '{{1,2},{3,4}}'),"
+                        + " (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, DEFAULT, NULL)");
         run = new PipelineRun(tmp);
         run.pipelineTo("streamed", source, PipelineRun.postgresDestination(target), "mode", "logical-replication",
                 "objects", "all_types\next_types", "retrySeconds", "0"); // a batch that cannot be written fails at once
@@ -62,8 +62,9 @@ class StreamedTypesEndToEndIT {
         String list = String.join(", ", columns);
         // rows 101-103: the values of rows 1-3 (typical, NULLs, edges), written while the pipeline streams
         source.execute("INSERT INTO all_types (id, " + list + ") SELECT id + 100, " + list + " FROM all_types",
-                "INSERT INTO ext_types SELECT id + 100, c_hstore, c_citext, c_ltree, c_cube, c_isbn, c_hstore_arr,"
-                        + " c_citext_arr FROM ext_types");
+                "INSERT INTO ext_types (id, c_hstore, c_citext, c_ltree, c_cube, c_isbn, c_hstore_arr, c_citext_arr, c_intlist)"
+                        + " SELECT id + 100, c_hstore, c_citext, c_ltree, c_cube, c_isbn, c_hstore_arr, c_citext_arr, c_intlist"
+                        + " FROM ext_types");
         PipelineRun.Result stream = run.once();
         assertThat(stream.exitCode()).as("the streaming run succeeds: " + stream.stderr()).isZero();
     }

@@ -33,8 +33,8 @@ import java.util.stream.Collectors;
  * would leave them NULL in the destination and an update would leave them stale;</li>
  * <li>time with time zone (Debezium 3.4 moves it to UTC before any converter sees it: the offset is lost);</li>
  * <li>arrays whose elements {@code array_to_json} writes from their type's definition, which the streamed text does
- * not tell (composite types and domains, types with a cast to json such as hstore): {@link SourceTextConverter} writes
- * their elements as strings.</li>
+ * not tell (composite types and domains, types with a cast to json such as hstore), and domains over array types:
+ * {@link SourceTextConverter} writes their elements as strings.</li>
  * </ul>
  * After a batch's changes are written, these columns of the rows it wrote (not deleted) are read from the source by key
  * (with a table source's readers) and written as an upsert of the key and those columns at the batch's position
@@ -54,7 +54,8 @@ final class ReadBackColumns implements AutoCloseable {
             + " WHERE a.attrelid::int8 = ANY(?) AND a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated = 's'"
             + "   OR (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) = 'timetz'::regtype"
             + "   OR (e.oid >= 16384 AND (e.typtype IN ('c', 'd') OR EXISTS (SELECT 1 FROM pg_cast k"
-            + "     WHERE k.castsource = e.oid AND k.casttarget = 'json'::regtype))))"
+            + "     WHERE k.castsource = e.oid AND k.casttarget = 'json'::regtype)))"
+            + "   OR (t.typtype = 'd' AND EXISTS (SELECT 1 FROM pg_type b WHERE b.oid = t.typbasetype AND b.typcategory = 'A')))"
             + " ORDER BY a.attrelid, a.attnum";
 
     /** Keys per statement: {@code (k1, k2) IN ((?, ?), ...)}. */

@@ -48,11 +48,12 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
         if (type == null) {
             return;
         }
-        if (type.startsWith("_") && column.jdbcType() == java.sql.Types.ARRAY) {
-            String elementType = type.substring(1);
+        if (column.jdbcType() == java.sql.Types.ARRAY) {
+            // an array type is named after its element with a leading underscore; a domain over an array type is not
+            String elementType = type.startsWith("_") ? type.substring(1) : "";
             ArrayJson.Element known = ArrayJson.element(elementType);
-            // elements of user-defined types as strings of their text: exact for enums (array_to_json writes domains
-            // over numbers, booleans or JSON, composite types and types with a cast to json otherwise)
+            // elements of user-defined types (and of domains over arrays) as strings of their text: exact for enums;
+            // ReadBackColumns reads the others (array_to_json writes them from their type's definition)
             ArrayJson.Element element = known == null ? ArrayJson.Element.TEXT : known;
             char delimiter = ArrayJson.delimiter(elementType);
             registration.register(SchemaBuilder.string().optional(),
