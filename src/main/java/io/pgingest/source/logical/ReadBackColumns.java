@@ -108,7 +108,9 @@ final class ReadBackColumns implements AutoCloseable {
         if (byOid.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
+        // generated columns exist since PostgreSQL 12
+        String sql = c.getMetaData().getDatabaseMajorVersion() >= 12 ? COLUMNS : COLUMNS.replace("a.attgenerated = 's'", "false");
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             Array oids = c.createArrayOf("int8", byOid.keySet().toArray());
             ps.setArray(1, oids);
             try (ResultSet rs = ps.executeQuery()) {
