@@ -85,6 +85,13 @@ final class AllTypesTable {
                 OffsetDateTime.of(2024, 1, 1, 4, 15, 0, 0, ZoneOffset.UTC), "'infinity'", OffsetDateTime.MAX);
         col("c_tstz_neg", "timestamp(3) with time zone", "'1999-12-31 23:00:00-03'",
                 OffsetDateTime.of(2000, 1, 1, 2, 0, 0, 0, ZoneOffset.UTC), "'-infinity'", OffsetDateTime.MIN);
+        // (the edge is within DuckDB's range and Debezium's microseconds, which end in the year 294247; PostgreSQL's in 294276)
+        col("c_ts_far", "timestamp without time zone", "'0044-03-15 12:00:00.5 BC'",
+                LocalDateTime.of(-43, 3, 15, 12, 0, 0, 500_000_000), "'200000-12-31 23:59:59.999999'",
+                LocalDateTime.of(200000, 12, 31, 23, 59, 59, 999_999_000));
+        col("c_tstz_far", "timestamp with time zone", "'0044-03-15 12:00:00+01 BC'",
+                OffsetDateTime.of(-43, 3, 15, 11, 0, 0, 0, ZoneOffset.UTC), "'10000-01-01 00:00:00+00'",
+                OffsetDateTime.of(10000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
         col("c_interval", "interval", "'1 year 2 mons 3 days 04:05:06.789'", "1 year 2 mons 3 days 04:05:06.789",
                 "'-178000000 years'", "-178000000 years");
         col("c_interval_ym", "interval year to month", "'-1 year -2 mons'", "-1 years -2 mons");

@@ -103,8 +103,21 @@ final class DuckDbAppend {
         }
     }
 
-    /** Microseconds since the epoch, as DuckDB stores a timestamp. */
+    /**
+     * Microseconds since the epoch, as DuckDB stores a timestamp; fails, saying so, for an instant DuckDB cannot hold
+     * (after 294247-01-10 04:00:54.775806 or before 290308-12-22 BC: PostgreSQL's range goes to 294276-12-31).
+     */
     static long micros(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        long micros;
+        try {
+            micros = Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        } catch (ArithmeticException e) {
+            micros = Long.MAX_VALUE;
+        }
+        if (micros >= TIMESTAMP_INFINITY || micros <= -TIMESTAMP_INFINITY) {
+            throw new IllegalArgumentException("timestamp " + instant + " is beyond DuckDB's range (294247-01-10 at the"
+                    + " latest); replicate this table into PostgreSQL, or exclude it or change the value at the source");
+        }
+        return micros;
     }
 }

@@ -149,6 +149,13 @@ final class DebeziumValues {
             return v;
         }
         long value = n.longValue();
+        boolean micros = !"io.debezium.time.Timestamp".equals(name) && !"io.debezium.time.NanoTimestamp".equals(name);
+        if (micros && value < NEGATIVE_INFINITY_MICROS) {
+            // below Debezium's stand-in for -infinity: its microseconds since 1970 of a timestamp after 294247-01-10
+            // (PostgreSQL goes to 294276) overflowed; the value is lost, so the change must not be written
+            throw new IllegalArgumentException("a timestamp after the year 294247 cannot be streamed: Debezium 3.4's"
+                    + " microseconds since 1970 overflow (" + value + "); replicate the table with mode: table");
+        }
         Instant instant = switch (name == null ? "" : name) {
             case "io.debezium.time.Timestamp" -> Instant.ofEpochMilli(value);
             case "io.debezium.time.NanoTimestamp" -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L),
@@ -164,6 +171,9 @@ final class DebeziumValues {
         }
         return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
+
+    /** Debezium's stand-in for -infinity in a MicroTimestamp: pgjdbc's {@code DATE_NEGATIVE_INFINITY} read as microseconds. */
+    private static final long NEGATIVE_INFINITY_MICROS = org.postgresql.PGStatement.DATE_NEGATIVE_INFINITY;
 
     private static byte[] bytes(ByteBuffer b) {
         ByteBuffer d = b.duplicate();

@@ -35,4 +35,13 @@ class DuckDbTypesTest {
                 .isEqualTo("14 months -3 days 14706500000 microseconds");
         assertThat(IntervalText.toDuckDb("-00:00:01")).isEqualTo("0 months 0 days -1000000 microseconds");
     }
+
+    @Test
+    void aTimestampBeyondDuckDbsRangeFailsSayingSo() {
+        org.assertj.core.api.Assertions.assertThat(DuckDbAppend.micros(java.time.Instant.ofEpochSecond(Math.floorDiv(Long.MAX_VALUE - 1, 1_000_000L), (Math.floorMod(Long.MAX_VALUE - 1, 1_000_000L)) * 1_000L)))
+                .as("DuckDB's last timestamp").isEqualTo(Long.MAX_VALUE - 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DuckDbAppend.micros(
+                        java.time.LocalDateTime.of(294276, 12, 31, 23, 59, 59).toInstant(java.time.ZoneOffset.UTC)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond DuckDB's range");
+    }
 }
