@@ -703,4 +703,18 @@ class LogicalReplicationIT {
             }
         }
     }
+
+    @Test
+    void aColumnDroppedAndAddedAgainWithAnotherTypeWhileStreamingArrives() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("ALTER TABLE items DROP COLUMN name", "ALTER TABLE items ADD COLUMN name int",
+                "INSERT INTO items VALUES (9, 9.90, NULL, 99)", "UPDATE items SET name = 11 WHERE id = 1");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, CAST(name AS VARCHAR) FROM items WHERE id IN (1, 2, 9) ORDER BY id"))
+                .as("the new column's values arrive (the destination column widened to hold both); rows the change did"
+                        + " not touch keep the old column's value")
+                .containsExactly(List.of(1, "11"), List.of(2, "two"), List.of(9, "99"));
+    }
 }
