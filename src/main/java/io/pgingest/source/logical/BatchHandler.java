@@ -125,7 +125,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             // before the batch: its records of a new table are written once the table's rows are loaded
             retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
         }
-        List<RowBatch> batches = batcher.batches(records, position);
+        List<RowBatch> batches = converted(records);
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
         retrying("reading back generated and inexact columns", () -> readBack.refresh(batches, batcher.tables(), sink, position));
@@ -202,6 +202,19 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                 Thread.sleep(wait.toMillis());
             }
         }
+    }
+
+    /**
+     * The row batches of the records, retried like a write: describing a table again after its columns changed reads the
+     * source's catalog, which may be briefly unreachable (a restart).
+     */
+    private List<RowBatch> converted(List<SourceRecord> records) throws InterruptedException {
+        List<List<RowBatch>> out = new ArrayList<>(1);
+        retrying("converting the changes", () -> {
+            out.clear();
+            out.add(batcher.batches(records, position));
+        });
+        return out.get(0);
     }
 
     /** A step of a batch that may fail and is retried like a write. */

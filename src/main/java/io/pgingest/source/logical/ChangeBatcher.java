@@ -167,18 +167,24 @@ final class ChangeBatcher {
         return new Change(c.name(), to, row, c.deleted(), c.kind());
     }
 
-    /** The current version of the table for a record of this schema: described again when the schema changed. */
+    /**
+     * The current version of the table for a record of this schema: described again when the schema changed. Debezium
+     * makes a new schema object at every relation message, also for the same columns (pgoutput sends a partitioned
+     * table's once per partition, and again in each new session): an equal schema needs no new description. When the
+     * description fails (the source unreachable), the schema is not noted, so that the batch's retry describes again.
+     */
     private LogicalTable current(String name, LogicalTable table, Schema schema) {
         Schema previous = checked.get(name);
         if (previous == schema) {
             return table;
         }
-        checked.put(name, schema);
-        if (previous == null && knowsAll(table, schema)) {
+        if (previous == null ? knowsAll(table, schema) : previous.equals(schema)) {
+            checked.put(name, schema);
             return table;
         }
         LogicalTable fresh = tracker.refresh(table);
         tables.put(name, fresh);
+        checked.put(name, schema);
         return fresh;
     }
 

@@ -192,4 +192,18 @@ class ChangeBatcherTest {
         assertThat(batches.get(0).position()).isEqualTo(42);
         assertThat(names(batches.get(0))).containsExactly("id", "name", "doc", Metadata.DELETED);
     }
+
+    @Test
+    void anEqualRecordSchemaInANewObjectNeedsNoNewDescriptionOfTheTable() {
+        // Debezium makes a new schema object at every relation message (pgoutput sends a partitioned table's once per
+        // partition): with the same columns the table is not described again (this batcher has no tracker to do it)
+        assertThat(batcher.batches(List.of(change("c", "items", 1, "a", "x")), 1)).hasSize(1);
+        Schema sameRow = rowSchema("items");
+        Schema sameEnvelope = envelope(sameRow);
+        Struct value = new Struct(sameEnvelope).put("after", new Struct(sameRow).put("id", 2).put("name", "b").put("doc", "y"))
+                .put("source", new Struct(source).put("schema", "public").put("table", "items")).put("op", "c");
+        List<RowBatch> batches = batcher.batches(List.of(new SourceRecord(Map.of("server", "p"), Map.of("lsn", 2L),
+                "p.public.items", null, sameEnvelope, value)), 2);
+        assertThat(batches).singleElement().satisfies(b -> assertThat(rows(b)).containsExactly(List.of(2, "b", "y", false)));
+    }
 }
