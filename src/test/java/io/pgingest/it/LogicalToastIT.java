@@ -158,4 +158,30 @@ class LogicalToastIT {
                 .as("the appended row of the update holds the large value it did not change")
                 .containsExactly(List.of("a", 9000L), List.of("b", 9000L));
     }
+
+    @Test
+    void anUpdateOfTheKeyKeepsTheUnchangedToastedValuesInBothDestinations() throws Exception {
+        run.pipeline("toast_key_duck_" + db.suffix(), db, "mode", "logical-replication", "objects", "public.toasty");
+        run.pipelineTo("toast_key_pg_" + db.suffix(), db, PipelineRun.postgresDestination(target), "mode",
+                "logical-replication", "objects", "public.toasty");
+        assertThat(run.once().exitCode()).as("the historical loads succeed").isZero();
+        String duckColumns = String.join(", ", LARGE.stream().map(c -> "CAST(" + c + " AS VARCHAR)").toList());
+        String pgColumns = String.join(", ", LARGE.stream().map(c -> c + "::text").toList());
+        List<Object> duckBefore = run.duck("SELECT " + duckColumns + " FROM toasty WHERE id = 1").get(0);
+        List<Object> pgBefore = PipelineRun.pg(target, "SELECT " + pgColumns + " FROM toasty WHERE id = 1").get(0);
+
+        // the new key's row is sent without the values the update did not change (Debezium: a delete and an insert)
+        db.execute("UPDATE toasty SET id = 101, note = 'moved' WHERE id = 1");
+        assertThat(run.once().exitCode()).as("the streaming runs succeed").isZero();
+        List<Object> duckAfter = run.duck("SELECT " + duckColumns + " FROM toasty WHERE id = 101").get(0);
+        List<Object> pgAfter = PipelineRun.pg(target, "SELECT " + pgColumns + " FROM toasty WHERE id = 101").get(0);
+        for (int i = 0; i < LARGE.size(); i++) {
+            assertThat(duckAfter.get(i)).withFailMessage("DuckDB: %s of the new key is %s", LARGE.get(i), start(duckAfter.get(i)))
+                    .isEqualTo(duckBefore.get(i));
+            assertThat(pgAfter.get(i)).withFailMessage("PostgreSQL: %s of the new key is %s", LARGE.get(i), start(pgAfter.get(i)))
+                    .isEqualTo(pgBefore.get(i));
+        }
+        assertThat(run.duck("SELECT _pgingest_deleted FROM toasty WHERE id = 1")).as("the old key is deleted")
+                .containsExactly(List.of(true));
+    }
 }

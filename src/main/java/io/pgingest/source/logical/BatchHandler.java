@@ -129,6 +129,10 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
         retrying("reading back generated and inexact columns", () -> readBack.refresh(batches, batcher.tables(), sink, position));
+        List<ChangeBatcher.Missing> missing = List.copyOf(batcher.missing());
+        if (!missing.isEmpty()) {
+            retrying("reading back the values of updated keys", () -> readBack.fill(missing, sink, position));
+        }
         retrying("re-loading the values of added columns", () -> tracker.runReloads(sink, position));
         progress.lap(DrainProgress.Phase.WRITE);
         markProcessed(events, committer);

@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns one Debezium batch (in LSN order) into {@link RowBatch}es per table. Records without an
@@ -112,7 +113,26 @@ final class ChangeBatcher {
     }
 
     /** One change after decoding: the row (columns + deleted flag; null for a truncate), its table (and name) and kind. */
-    private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind) {
+    private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
+    }
+
+    /**
+     * Rows a batch inserted without some of their values: the new row of an UPDATE that changed the key (Debezium
+     * sends it as an insert after a delete of the old key) does not carry the values the server did not send
+     * (unchanged TOASTed ones); the destination has no row of that key to keep them from, so they are read from the
+     * source ({@link ReadBackColumns#fill}).
+     *
+     * @param keys    each row's key values, in the order of the table's keys
+     * @param columns the names of the columns missing in any of these rows
+     */
+    record Missing(LogicalTable table, List<Object[]> keys, Set<String> columns) {
+    }
+
+    private final List<Missing> missing = new ArrayList<>();
+
+    /** The rows of the last {@link #batches} call inserted without some values (see {@link Missing}). */
+    List<Missing> missing() {
+        return missing;
     }
 
     /** The row batches of the records, all with {@code position}. */
@@ -145,11 +165,55 @@ final class ChangeBatcher {
             out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), List.of(),
                     LoadKind.INCREMENTAL, WriteMode.TRUNCATE, position, now, Map.of(), false));
         }
+        missing.clear();
         perTable.forEach((name, changes) -> {
             LogicalTable table = tables.get(name);
-            out.addAll(group(table, changes.values().stream().map(c -> adapt(c, table)).toList(), position, now));
+            List<Change> adapted = changes.values().stream().map(c -> adapt(c, table)).toList();
+            out.addAll(group(table, adapted, position, now));
+            noteMissing(table, adapted);
         });
         return out;
+    }
+
+    /** Notes the inserted rows of a keyed table that lack values (see {@link Missing}). */
+    private void noteMissing(LogicalTable table, List<Change> changes) {
+        if (table.keys().isEmpty()) {
+            return;
+        }
+        boolean[] key = masks(table).key();
+        List<Object[]> keys = null;
+        Set<String> columns = null;
+        for (Change c : changes) {
+            if (!c.created() || c.deleted()) {
+                continue;
+            }
+            Object[] row = c.row();
+            for (int i = 0; i < key.length; i++) {
+                if (row[i] == DebeziumValues.UNAVAILABLE) {
+                    if (keys == null) {
+                        keys = new ArrayList<>();
+                        columns = new java.util.LinkedHashSet<>();
+                    }
+                    columns.add(table.columns().get(i).name());
+                    if (keys.isEmpty() || keys.get(keys.size() - 1) != row) {
+                        keys.add(row);
+                    }
+                }
+            }
+        }
+        if (keys != null) {
+            List<Object[]> keyValues = new ArrayList<>(keys.size());
+            for (Object[] row : keys) {
+                Object[] k = new Object[table.keys().size()];
+                for (int i = 0, j = 0; i < key.length; i++) {
+                    if (key[i]) {
+                        k[j++] = row[i];
+                    }
+                }
+                keyValues.add(k);
+            }
+            missing.add(new Missing(table, keyValues, columns));
+        }
     }
 
     /** The change in the column layout of {@code to} (a later version of its table); columns it lacks are not written. */
@@ -164,7 +228,7 @@ final class ChangeBatcher {
             row[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.row()[from];
         }
         row[n] = c.deleted();
-        return new Change(c.name(), to, row, c.deleted(), c.kind());
+        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created());
     }
 
     /**
@@ -235,7 +299,7 @@ final class ChangeBatcher {
             return null; // a table the pipeline does not include, or a message
         }
         if (op.equals("t")) {
-            return new Change(name, table, null, false, LoadKind.INCREMENTAL);
+            return new Change(name, table, null, false, LoadKind.INCREMENTAL, false);
         }
         boolean deleted = op.equals("d");
         Field side = deleted ? envelope.before() : envelope.after();
@@ -259,7 +323,8 @@ final class ChangeBatcher {
             }
         }
         row[columns.size()] = deleted;
-        return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL);
+        return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
+                op.equals("c"));
     }
 
     /** Which record field holds each column of {@code table}, for rows of {@code schema}. */
@@ -333,7 +398,7 @@ final class ChangeBatcher {
                 row[i] = earlier.row()[i];
             }
         }
-        return new Change(later.name(), later.table(), row, false, later.kind());
+        return new Change(later.name(), later.table(), row, false, later.kind(), earlier.created() || later.created());
     }
 
     /** Splits changes by (kind, column subset) into batches. */

@@ -90,11 +90,30 @@ final class ReadBackColumns implements AutoCloseable {
             for (Map.Entry<LogicalTable, List<RowBatch>> e : perTable.entrySet()) {
                 List<String> columns = byTable.get(e.getKey());
                 if (!columns.isEmpty()) {
-                    readBack(e.getKey(), columns, e.getValue(), sink, position);
+                    readBack(e.getKey(), columns, liveKeys(e.getValue(), e.getKey().keys()), sink, position);
                 }
             }
         } catch (SQLException e) {
             close(); // a retry connects again
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the values the batch's inserted rows lack ({@link ChangeBatcher.Missing}: the new row of a key update,
+     * without its unchanged TOASTed values) and writes them like the columns above.
+     */
+    void fill(List<ChangeBatcher.Missing> missing, BatchSink sink, long position) throws Exception {
+        try {
+            for (ChangeBatcher.Missing m : missing) {
+                List<String> columns = new ArrayList<>(m.columns());
+                columns.removeAll(byTable.getOrDefault(m.table(), List.of())); // read by refresh already
+                if (!columns.isEmpty()) {
+                    readBack(m.table(), columns, m.keys(), sink, position);
+                }
+            }
+        } catch (SQLException e) {
+            close();
             throw e;
         }
     }
@@ -124,7 +143,7 @@ final class ReadBackColumns implements AutoCloseable {
         }
     }
 
-    private void readBack(LogicalTable table, List<String> names, List<RowBatch> batches, BatchSink sink,
+    private void readBack(LogicalTable table, List<String> names, List<Object[]> keyValues, BatchSink sink,
                           long position) throws Exception {
         List<String> keys = table.keys();
         List<Column> present = names.stream().map(table.info()::column).filter(java.util.Objects::nonNull).toList();
@@ -134,7 +153,6 @@ final class ReadBackColumns implements AutoCloseable {
         List<Column> columns = new ArrayList<>();
         keys.forEach(k -> columns.add(TypeMapping.resolve(table.info().column(k))));
         present.forEach(g -> columns.add(TypeMapping.resolve(g)));
-        List<Object[]> keyValues = liveKeys(batches, keys);
         List<TypeMapping.ValueReader> readers = columns.stream().map(TypeMapping::reader).toList();
         String select = "SELECT " + columns.stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", "))
                 + " FROM " + table.info().table().quoted() + " WHERE ("
