@@ -717,4 +717,19 @@ class LogicalReplicationIT {
                         + " not touch keep the old column's value")
                 .containsExactly(List.of(1, "11"), List.of(2, "two"), List.of(9, "99"));
     }
+
+    @Test
+    void aTableWithInheritingChildrenHoldsOnlyItsOwnRowsLikeTheStream() throws Exception {
+        db.execute("CREATE TABLE animals (id int PRIMARY KEY, name text)",
+                "CREATE TABLE dogs (id int PRIMARY KEY, breed text) INHERITS (animals)",
+                "INSERT INTO animals VALUES (1, 'cat')", "INSERT INTO dogs VALUES (2, 'rex', 'collie')");
+        pipeline("objects", "public.animals\npublic.dogs");
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("UPDATE dogs SET name = 'REX' WHERE id = 2", "INSERT INTO animals VALUES (3, 'cow')");
+        assertThat(run.once().exitCode()).as("the streaming run succeeds").isZero();
+        assertThat(run.duck("SELECT id, name FROM animals ORDER BY id"))
+                .as("the parent's own rows only (the stream sends the child's changes as the child's)")
+                .containsExactly(List.of(1, "cat"), List.of(3, "cow"));
+        assertThat(run.duck("SELECT id, name, breed FROM dogs ORDER BY id")).containsExactly(List.of(2, "REX", "collie"));
+    }
 }

@@ -155,7 +155,7 @@ final class ReadBackColumns implements AutoCloseable {
         present.forEach(g -> columns.add(TypeMapping.resolve(g)));
         List<TypeMapping.ValueReader> readers = columns.stream().map(TypeMapping::reader).toList();
         String select = "SELECT " + columns.stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", "))
-                + " FROM " + table.info().table().quoted() + " WHERE ("
+                + " FROM " + io.pgingest.source.table.TableQuery.only(table.info()) + table.info().table().quoted() + " WHERE ("
                 + keys.stream().map(SourceTable::quote).collect(Collectors.joining(", "))
                 + ") IN (";
         String tuple = "(" + keys.stream().map(k -> "CAST(? AS " + table.info().column(k).sourceType() + ")")

@@ -113,10 +113,19 @@ public abstract sealed class TableQuery
     /**
      * The table under the alias {@link #ALIAS}. Conditions and ORDER BY name columns through the
      * alias: a bare name in ORDER BY would mean the output column of that name, which may be a
-     * cast (text sorts differently from the column's type).
+     * cast (text sorts differently from the column's type). {@link #only}.
      */
     protected String from() {
-        return table.table().quoted() + " AS " + ALIAS;
+        return only(table) + table.table().quoted() + " AS " + ALIAS;
+    }
+
+    /**
+     * {@code ONLY } for an ordinary table, so that the rows of tables inheriting from it (INHERITS), which are objects of
+     * their own and whose changes logical replication sends as theirs, are not read as its rows too; nothing for a
+     * partitioned table, whose rows are its partitions'.
+     */
+    public static String only(TableInfo table) {
+        return table.partitioned() ? "" : "ONLY ";
     }
 
     protected static final String ALIAS = "__pgingest_src";
