@@ -732,4 +732,31 @@ class LogicalReplicationIT {
                 .containsExactly(List.of(1, "cat"), List.of(3, "cow"));
         assertThat(run.duck("SELECT id, name, breed FROM dogs ORDER BY id")).containsExactly(List.of(2, "REX", "collie"));
     }
+
+    @Test
+    void aLoadWhoseSourceConnectionIsLostGoesOnOverANewOne() throws Exception {
+        db.execute("CREATE TABLE big (id int PRIMARY KEY, v text)",
+                "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 200000) g");
+        try (TestDatabase dest = TestDatabase.create("lostdest")) {
+            pipelineName = "lost_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "objects", "public.big", "batchSize", "2000");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> !PipelineRun.pg(dest,
+                        "SELECT 1 FROM information_schema.tables WHERE table_name = 'big'").isEmpty()
+                        && ((Number) PipelineRun.pg(dest, "SELECT count(*) FROM big").get(0).get(0)).longValue() > 0))
+                        .as("the load began").isTrue();
+                // pg-ingest's sessions on the source (the loading one among them) are terminated: 57P01
+                db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND backend_type = 'client backend' AND application_name = 'pg-ingest " + pipelineName + "'");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(90), () ->
+                        ((Number) PipelineRun.pg(dest, "SELECT count(*) FROM big").get(0).get(0)).longValue() == 200000L))
+                        .as("every row arrives").isTrue();
+                db.execute("INSERT INTO big VALUES (200001, 'after')");
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () ->
+                        PipelineRun.pg(dest, "SELECT v FROM big WHERE id = 200001").equals(List.of(List.of("after")))))
+                        .as("and the pipeline streams").isTrue();
+            }
+        }
+    }
 }

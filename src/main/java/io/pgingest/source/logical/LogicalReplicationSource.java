@@ -172,23 +172,45 @@ public final class LogicalReplicationSource {
             LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
                     tables.size() + owed.size(), ReplicationNames.slot(settings.name()),
                     owed.isEmpty() ? "no rows to load" : owed.size() + " tables to load first");
-            long startLsn;
+            long startLsn = Long.MAX_VALUE;
             String failure = null;
-            try {
-                List<LogicalTable> loaded = new ArrayList<>();
-                newTables.load(c, owed, sink, loaded);
-                loaded.forEach(t -> tables.put(t.info().table().display(), t));
-                readBack.know(c, tables.values());
-                startLsn = SourceWal.currentLsn(c);
-                if (once) {
-                    markCatchUpPoint(c, handler);
+            // A source that restarts or drops the connection during the loads is waited for with the batches' backoff,
+            // and the loads go on over a new connection (a table's key-order load from the key it reached)
+            List<Duration> waits = backoff(settings.retryBudget());
+            List<LogicalTable> loaded = new ArrayList<>();
+            Connection current = c;
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    if (current == null) {
+                        current = SourceConnections.open(settings.source(), settings.name());
+                        reopened.add(current);
+                    }
+                    List<TableInfo> remaining = owed.stream().filter(t -> !tables.containsKey(t.table().display())).toList();
+                    newTables.load(current, remaining, sink, loaded);
+                    loaded.forEach(t -> tables.put(t.info().table().display(), t));
+                    readBack.know(current, tables.values());
+                    startLsn = SourceWal.currentLsn(current);
+                    if (once) {
+                        markCatchUpPoint(current, handler);
+                    }
+                    ready.complete(new BatchHandler.Ready(new ChangeBatcher(settings.name(), tables, tracker), startLsn));
+                    break;
+                } catch (Exception e) {
+                    loaded.forEach(t -> tables.put(t.info().table().display(), t));
+                    loaded.clear();
+                    if (attempt < waits.size() && !stopping && connectionLost(e)) {
+                        LOG.warn("pipeline {}: the source connection was lost while loading the existing rows (attempt {} of"
+                                + " {}), going on in {} s: {}", settings.name(), attempt + 1, waits.size() + 1,
+                                waits.get(attempt).toSeconds(), BatchHandler.rootMessage(e));
+                        current = null;
+                        Thread.sleep(waits.get(attempt).toMillis());
+                        continue;
+                    }
+                    failure = "loading the existing rows failed: " + BatchHandler.rootMessage(e);
+                    LOG.error("pipeline {}: {}", settings.name(), failure, e);
+                    ready.completeExceptionally(e);
+                    break;
                 }
-                ready.complete(new BatchHandler.Ready(new ChangeBatcher(settings.name(), tables, tracker), startLsn));
-            } catch (Exception e) {
-                failure = "loading the existing rows failed: " + BatchHandler.rootMessage(e);
-                LOG.error("pipeline {}: {}", settings.name(), failure, e);
-                ready.completeExceptionally(e);
-                startLsn = Long.MAX_VALUE;
             }
             boolean caughtUp = false;
             if (failure == null) {
@@ -199,6 +221,7 @@ public final class LogicalReplicationSource {
             stop();
             ended.await(60, TimeUnit.SECONDS);
             readBack.close();
+            closeAll(reopened);
             if (failure == null) {
                 failure = handler.failure() != null ? handler.failure() : engineError;
             }
@@ -214,6 +237,34 @@ public final class LogicalReplicationSource {
     }
 
     private volatile String engineError;
+
+    /** Connections opened again during the loads (closed at the end of the run). */
+    private final List<Connection> reopened = new ArrayList<>();
+
+    /**
+     * Whether the error is a lost source connection (SQLSTATE class 08, or 57P0x: the server shutting down or
+     * terminating the session), which a new connection may overcome.
+     */
+    static boolean connectionLost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void closeAll(List<Connection> connections) {
+        for (Connection connection : connections) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the run is over: nothing depends on it
+            }
+        }
+        connections.clear();
+    }
 
     /**
      * For a {@code --once} run: writes a logical decoding message after the WAL position the run must catch up with,
