@@ -201,13 +201,13 @@ public final class ArrayJson {
                     if (isJsonNumber(text)) {
                         out.append(text);
                     } else {
-                        string(out, text); // NaN, Infinity
+                        JsonText.string(out, text); // NaN, Infinity
                     }
                 }
                 case JSON -> out.append(text);
-                case TIMESTAMP -> string(out, text.endsWith("infinity") ? text : text.replaceFirst(" ", "T"));
-                case TIMESTAMPTZ -> string(out, text.endsWith("infinity") ? text : timestamptzAtUtc(text));
-                default -> string(out, text);
+                case TIMESTAMP -> JsonText.string(out, text.endsWith("infinity") ? text : text.replaceFirst(" ", "T"));
+                case TIMESTAMPTZ -> JsonText.string(out, text.endsWith("infinity") ? text : timestamptzAtUtc(text));
+                default -> JsonText.string(out, text);
             }
         }
     }
@@ -248,31 +248,6 @@ public final class ArrayJson {
             }
         }
         return i == n;
-    }
-
-    /** A JSON string as PostgreSQL's {@code escape_json} writes it. */
-    static void string(StringBuilder out, String text) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < ' ') {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 
     /**

@@ -125,8 +125,8 @@ final class JsonText {
         }
     }
 
-    /** JSON string escaping as PostgreSQL's {@code escape_json} does it. */
-    private static void string(StringBuilder sb, String s) {
+    /** JSON string escaping as PostgreSQL's {@code escape_json} does it (also for {@link ArrayJson}). */
+    static void string(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
