@@ -1,6 +1,7 @@
 package io.pgingest.destination;
 
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
 import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
@@ -26,6 +27,10 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
     /** Types whose Java {@code equals} is exactly the databases' equality. */
     private static final Set<LogicalType> EXACT_KEY_TYPES = EnumSet.of(LogicalType.BOOLEAN, LogicalType.INT16,
             LogicalType.INT32, LogicalType.INT64, LogicalType.TEXT, LogicalType.UUID, LogicalType.DATE);
+
+    /** Binary forms ({@link CopyRows#binaryTypes()}) of the exact key types that are canonical. */
+    private static final Set<String> CANONICAL_BINARY = Set.of("boolean", "smallint", "integer", "bigint", "text", "uuid",
+            "date");
 
     public BatchTable {
         columns = List.copyOf(columns);
@@ -86,10 +91,23 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
             }
             indexes.add(index);
         }
+        if (batch.rows() instanceof CopyRows binary && !binary.isDecoded() && canonical(binary, indexes)) {
+            return binary.distinct(indexes.stream().mapToInt(Integer::intValue).toArray());
+        }
         Set<Object> seen = new HashSet<>(batch.rows().size() * 2);
         for (Object[] row : batch.rows()) {
             Object value = indexes.size() == 1 ? row[indexes.get(0)] : keyOf(row, indexes);
             if (!seen.add(value)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the columns' binary forms are equal exactly when their values are (so rows need not be decoded). */
+    private static boolean canonical(CopyRows rows, List<Integer> indexes) {
+        for (int index : indexes) {
+            if (index >= rows.binaryTypes().size() || !CANONICAL_BINARY.contains(rows.binaryTypes().get(index))) {
                 return false;
             }
         }

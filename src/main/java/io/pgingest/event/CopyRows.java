@@ -3,8 +3,10 @@ package io.pgingest.event;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.RandomAccess;
+import java.util.Set;
 
 /**
  * The rows of a {@link RowBatch} as a source read them: one page of PostgreSQL's binary COPY format
@@ -179,6 +181,70 @@ public final class CopyRows extends AbstractList<Object[]> implements RandomAcce
             }
         }
         return false;
+    }
+
+    /**
+     * Whether no two tuples hold the same bytes in all of {@code columns} (NULL equal to NULL), without decoding the
+     * rows: for types whose binary form is canonical, whether their values differ.
+     */
+    public boolean distinct(int[] columns) {
+        if (columns.length == 1) {
+            long[] numbers = fixedWidth(columns[0]);
+            if (numbers != null) {
+                java.util.Arrays.sort(numbers);
+                for (int i = 1; i < numbers.length; i++) {
+                    if (numbers[i] == numbers[i - 1]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        Set<String> seen = new HashSet<>(size * 2);
+        StringBuilder key = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            key.setLength(0);
+            for (int column : columns) {
+                java.util.Objects.checkIndex(column, readers.length);
+                int p = starts[i];
+                for (int c = 0; c < column; c++) {
+                    p += 4 + Math.max(int4(bytes, p), 0);
+                }
+                int len = int4(bytes, p);
+                key.append((char) (len < 0 ? 0xFFFF : len)).append((char) (len >>> 16));
+                for (int k = 0; k < len; k++) {
+                    key.append((char) (bytes[p + 4 + k] & 0xFF));
+                }
+            }
+            if (!seen.add(key.toString())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The fields of {@code column} as numbers when none is NULL and all have one length of at most 8 bytes; else null. */
+    private long[] fixedWidth(int column) {
+        java.util.Objects.checkIndex(column, readers.length);
+        long[] numbers = new long[size];
+        int width = -1;
+        for (int i = 0; i < size; i++) {
+            int p = starts[i];
+            for (int c = 0; c < column; c++) {
+                p += 4 + Math.max(int4(bytes, p), 0);
+            }
+            int len = int4(bytes, p);
+            if (len < 0 || len > 8 || (width >= 0 && len != width)) {
+                return null;
+            }
+            width = len;
+            long n = 0;
+            for (int k = 0; k < len; k++) {
+                n = (n << 8) | (bytes[p + 4 + k] & 0xFF);
+            }
+            numbers[i] = n;
+        }
+        return numbers;
     }
 
     /** Per column, the type whose binary form its fields hold ({@code format_type} text, e.g. {@code integer}). */

@@ -30,7 +30,7 @@ import java.util.Set;
  * @param frequency        time between scheduled runs
  * @param batchSize        rows per batch (one destination transaction each)
  * @param sizedHistoricalPages {@code batchSize} was not set: historical loads may use larger pages
- *                         (about 8 MB of rows, see {@code TableSource#pageSize})
+ *                         (about 24 MB of rows, see {@code TableSource#pageSize})
  * @param fullLoadLimit    maximum rows a Full Load object reads in one run
  * @param lateCommitWait   how long a poll waits for transactions still open at its start
  * @param loadHistoricalData logical replication: snapshot the tables first (else changes from the start only)

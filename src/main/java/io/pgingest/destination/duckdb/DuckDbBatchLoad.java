@@ -5,10 +5,14 @@ import io.pgingest.destination.ColumnChange;
 import io.pgingest.destination.NumericType;
 import io.pgingest.destination.Sql;
 import io.pgingest.event.Column;
+import io.pgingest.event.CopyRows;
 import io.pgingest.event.LoadKind;
 import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.WriteMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,6 +38,8 @@ final class DuckDbBatchLoad {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbBatchLoad.class);
     static final String STAGE = "_pgingest_stage";
     static final String SEQ = "_pgingest_seq";
+    /** The bits of numeric's sign word that mark NaN and the infinities (0xC000 and up). */
+    private static final int NUMERIC_SPECIAL = 0xC000;
 
     private final DuckDBConnection connection;
     private final BatchTable table;
@@ -81,14 +87,23 @@ final class DuckDbBatchLoad {
         }
         if (!table.batch().rows().isEmpty()) {
             boolean insert = direct && table.keysKnownUnique();
-            if (insert && appendable()) {
-                appendNew();
-            } else if (insert) {
-                stage();
-                insertNew();
-            } else {
-                stage();
-                apply();
+            CsvPage.File csv = csvPage(!insert);
+            try {
+                if (insert && csv != null) {
+                    insertCsv(csv);
+                } else if (insert && appendable()) {
+                    appendNew();
+                } else if (insert) {
+                    stage(null);
+                    insertNew();
+                } else {
+                    stage(csv);
+                    apply();
+                }
+            } finally {
+                if (csv != null) {
+                    deleteQuietly(csv.path());
+                }
             }
         }
         if (table.batch().writeMode() == WriteMode.REPLACE_RUN && table.batch().endOfRun()) {
@@ -119,6 +134,11 @@ final class DuckDbBatchLoad {
     }
 
     private static boolean holdsText(BatchTable table, int index) {
+        if (table.batch().rows() instanceof CopyRows binary && !binary.isDecoded() && index < binary.binaryTypes().size()
+                && binary.binaryTypes().get(index).equals("numeric")) {
+            // numeric's binary form: digit count, weight, then the sign word, which marks NaN and the infinities
+            return binary.anyField(index, (b, o, n) -> (((b[o + 4] & 0xFF) << 8) & NUMERIC_SPECIAL) == NUMERIC_SPECIAL);
+        }
         for (Object[] row : table.batch().rows()) {
             if (table.value(row, index) instanceof String) {
                 return true;
@@ -222,7 +242,85 @@ final class DuckDbBatchLoad {
         }
     }
 
-    private void stage() throws SQLException {
+    /**
+     * The batch's rows as a CSV file DuckDB reads natively ({@link CsvPage}), numbered for a staging table; null when
+     * they are not in binary form, a column or value has no exact CSV form, or the file cannot be written (the rows are
+     * then appended as before).
+     */
+    private CsvPage.File csvPage(boolean numbered) {
+        if (!(table.batch().rows() instanceof CopyRows rows) || rows.isDecoded()) {
+            return null;
+        }
+        int own = table.batch().columns().size();
+        CsvPage.Kind[] kinds = CsvPage.kinds(table.batch().columns(), rows.binaryTypes(),
+                java.util.Arrays.copyOf(types, own));
+        if (kinds == null) {
+            return null;
+        }
+        try {
+            return CsvPage.write(rows, kinds, scales, numbered);
+        } catch (IOException e) {
+            LOG.warn("could not write a page of {} rows for {} as a temporary CSV file ({}); appending them instead",
+                    rows.size(), table.name(), e.toString());
+            return null;
+        }
+    }
+
+    /** The rows of a CSV page as the batch's columns (constants as literals), typed as {@link #types}. */
+    private String csvRows(CsvPage.File csv, boolean numbered) {
+        List<String> select = new ArrayList<>();
+        List<String> csvTypes = new ArrayList<>();
+        if (numbered) {
+            select.add("c0 AS " + Sql.quote(SEQ));
+            csvTypes.add("BIGINT");
+        }
+        int own = table.batch().columns().size();
+        for (int i = 0; i < types.length; i++) {
+            String name = Sql.quote(table.columns().get(i).name());
+            if (i < own) {
+                select.add("c" + csvTypes.size() + " AS " + name);
+                csvTypes.add(types[i]);
+            } else {
+                select.add("CAST(" + constant(table.value(null, i)) + " AS " + types[i] + ") AS " + name);
+            }
+        }
+        return "SELECT " + String.join(", ", select) + " FROM " + CsvPage.readCsv(csv, csvTypes);
+    }
+
+    private static String constant(Object value) {
+        if (value == null) {
+            return "NULL";
+        }
+        if (value instanceof String text) {
+            return Sql.literal(text);
+        }
+        return value.toString().toUpperCase(java.util.Locale.ROOT); // Long, Integer, Boolean
+    }
+
+    /** Rows of a historical load into the table it created, inserted from their CSV page. */
+    private void insertCsv(CsvPage.File csv) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ") "
+                    + stagedRows("(" + csvRows(csv, false) + ")"));
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("could not delete the temporary file {}: {}", file, e.toString());
+        }
+    }
+
+    /** Stages the rows: from their CSV page when there is one, else through the appender. */
+    private void stage(CsvPage.File csv) throws SQLException {
+        if (csv != null) {
+            try (Statement s = connection.createStatement()) {
+                s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + " AS " + csvRows(csv, true));
+            }
+            return;
+        }
         List<String> definitions = new ArrayList<>();
         definitions.add(Sql.quote(SEQ) + " BIGINT");
         for (int i = 0; i < types.length; i++) {
@@ -287,10 +385,15 @@ final class DuckDbBatchLoad {
 
     /** The staged rows as the table's columns ({@link #allColumns()}). */
     private String stagedRows() {
+        return stagedRows("temp.main." + STAGE);
+    }
+
+    /** The rows of {@code from} (a table or subquery with the batch's columns) as the table's columns. */
+    private String stagedRows(String from) {
         List<String> names = table.columns().stream().map(Column::name).toList();
         return "SELECT " + castColumns(names) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
                 + " AS " + Sql.quote(Metadata.INGESTED_AT) + ", now() AS " + Sql.quote(Metadata.LOADED_AT) + ", "
-                + table.batch().position() + "::BIGINT AS " + Sql.quote(Metadata.POSITION) + " FROM temp.main." + STAGE + " s";
+                + table.batch().position() + "::BIGINT AS " + Sql.quote(Metadata.POSITION) + " FROM " + from + " s";
     }
 
     /** Rows of a historical load into the table it created: inserted, their keys being new. */

@@ -155,8 +155,13 @@ public final class TableSource {
     }
 
     /** Bytes of rows a historical page aims at: large enough to make per-transaction costs small. */
-    static final long HISTORICAL_PAGE_BYTES = 8L << 20;
-    static final int HISTORICAL_PAGE_MAX_ROWS = 100_000;
+    static final long HISTORICAL_PAGE_BYTES = 24L << 20;
+    /**
+     * At most 2^17 rows per historical page: more than DuckDB's row group (122,880 rows), so that DuckDB writes a
+     * page's rows straight into its file instead of its WAL first (for 1M narrow rows in pages of 62,500 rows the
+     * commits took 0.25 s, in pages of 125,000 rows 0.01 s, and the checkpoint at the end less too).
+     */
+    static final int HISTORICAL_PAGE_MAX_ROWS = 131_072;
 
     /**
      * Rows per page of a historical load when {@code batchSize} is not set: 10,000, raised up to about
