@@ -141,7 +141,8 @@ final class NewTables {
             long rows;
             if (t.keyColumns().isEmpty()) {
                 long runPosition = keylessRunPosition(cursorKey, position);
-                rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition, Math.max(settings.batchSize(), 1));
+                rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition,
+                        Math.max(keyOrder.pageSize(c, t), 1));
             } else {
                 rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
             }

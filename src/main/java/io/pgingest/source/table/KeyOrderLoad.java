@@ -49,10 +49,13 @@ public final class KeyOrderLoad {
             columns.add(TypeMapping.resolve(column));
         }
         FullLoadQuery query = (FullLoadQuery) TableQuery.of(table, columns, QueryMode.FULL_LOAD);
-        TableSource pages = new TableSource(settings, state);
-        int pageSize = settings.sizedHistoricalPages() ? pages.pageSize(c, table) : settings.batchSize();
         return new ObjectLoader(settings, c, state, sink)
-                .loadForStream(query, cursorKey, position, constants, table.estimatedRows(), pageSize).rows();
+                .loadForStream(query, cursorKey, position, constants, table.estimatedRows(), pageSize(c, table)).rows();
+    }
+
+    /** Rows per page of a historical load of {@code table}: sized by its rows' bytes unless batchSize was set. */
+    public int pageSize(Connection c, TableInfo table) {
+        return settings.sizedHistoricalPages() ? new TableSource(settings, state).pageSize(c, table) : settings.batchSize();
     }
 
     /** Whether a load under {@code cursorKey} was started and did not finish (the next one goes on from its key). */
