@@ -40,6 +40,8 @@ SRC=pgingest_chaos_src
 DST=pgingest_chaos_dst
 BIG_ROWS=200000
 HEAP=-Xmx512m
+# phase_of reads Debezium's "Starting streaming", which it logs at INFO
+export PGINGEST_DEBEZIUM_LOG_LEVEL=INFO
 PIPELINES=(chaos_duckdb chaos_postgres)
 PG_CLUSTER="${PG_CLUSTER:-15 main}"
 WORK=$(mktemp -d /tmp/pgingest-chaos.XXXXXX)

@@ -38,6 +38,8 @@ final class DuckDbBatchLoad {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbBatchLoad.class);
     static final String STAGE = "_pgingest_stage";
     static final String SEQ = "_pgingest_seq";
+    /** Whether the failure to write a CSV page was logged as a warning already (once per process). */
+    private static final java.util.concurrent.atomic.AtomicBoolean CSV_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     /** The bits of numeric's sign word that mark NaN and the infinities (0xC000 and up). */
     private static final int NUMERIC_SPECIAL = 0xC000;
 
@@ -260,8 +262,13 @@ final class DuckDbBatchLoad {
         try {
             return CsvPage.write(rows, kinds, scales, numbered);
         } catch (IOException e) {
-            LOG.warn("could not write a page of {} rows for {} as a temporary CSV file ({}); appending them instead",
-                    rows.size(), table.name(), e.toString());
+            if (CSV_WARNED.compareAndSet(false, true)) {
+                LOG.warn("could not write a page of {} rows for {} as a temporary CSV file in {} ({}); appending them"
+                        + " instead, which is slower (later failures are logged at DEBUG; java.io.tmpdir needs room)",
+                        rows.size(), table.name(), System.getProperty("java.io.tmpdir"), e.toString());
+            } else {
+                LOG.debug("could not write a page for {} as a temporary CSV file: {}", table.name(), e.toString());
+            }
             return null;
         }
     }

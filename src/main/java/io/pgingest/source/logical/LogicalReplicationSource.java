@@ -357,7 +357,12 @@ public final class LogicalReplicationSource {
                 e.close();
                 return;
             } catch (IllegalStateException ex) {
-                if (!String.valueOf(ex.getMessage()).contains("while tasks are starting") || System.currentTimeMillis() > deadline) {
+                String message = String.valueOf(ex.getMessage());
+                if (message.contains("already shut down") || message.contains("already being shutting down")) {
+                    LOG.debug("pipeline {}: the engine had stopped already: {}", settings.name(), message);
+                    return;
+                }
+                if (!message.contains("while tasks are starting") || System.currentTimeMillis() > deadline) {
                     LOG.warn("pipeline {}: stopping the engine: {}", settings.name(), ex.getMessage());
                     return;
                 }
