@@ -94,13 +94,14 @@ final class CsvPage {
     }
 
     /**
-     * Writes the rows into a new temporary file, each row starting with its index (counted from 0) when
+     * Writes the rows into a new file in {@code directory}, each row starting with its index (counted from 0) when
      * {@code numbered}; null (and no file left) when a value has no exact form here.
      *
      * @param scales per column, the decimal scale of its DuckDB type, or -1
      */
-    static File write(CopyRows rows, Kind[] kinds, int[] scales, boolean numbered) throws IOException {
-        Path path = Files.createTempFile("pgingest-page-", ".csv");
+    static File write(CopyRows rows, Kind[] kinds, int[] scales, boolean numbered, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Path path = Files.createTempFile(directory, "page-", ".csv");
         boolean written = false;
         try (OutputStream file = Files.newOutputStream(path)) {
             Buffer out = new Buffer(file);

@@ -53,13 +53,18 @@ final class DuckDbBatchLoad {
     private final int[] scales;
     /** The table's columns as the writers last committed them ({@link DuckDbDatabase#columns}), or null. */
     private final Map<String, String> known;
+    private final Path pageDirectory;
     private Map<String, String> existing;
     /** Whether this batch created or altered the table (its columns then hold the DDL's type names, not the catalog's). */
     private boolean changedTable;
 
-    /** @param known the table's columns as the writers last committed them, or null to look them up */
-    DuckDbBatchLoad(DuckDBConnection connection, BatchTable table, Map<String, String> known) {
+    /**
+     * @param known         the table's columns as the writers last committed them, or null to look them up
+     * @param pageDirectory where the rows' CSV file goes, when they have one ({@link DuckDbDatabase#pageDirectory})
+     */
+    DuckDbBatchLoad(DuckDBConnection connection, BatchTable table, Map<String, String> known, Path pageDirectory) {
         this.connection = connection;
+        this.pageDirectory = pageDirectory;
         this.known = known;
         this.table = table;
         this.target = Sql.quote(table.name());
@@ -260,12 +265,12 @@ final class DuckDbBatchLoad {
             return null;
         }
         try {
-            return CsvPage.write(rows, kinds, scales, numbered);
+            return CsvPage.write(rows, kinds, scales, numbered, pageDirectory);
         } catch (IOException e) {
             if (CSV_WARNED.compareAndSet(false, true)) {
                 LOG.warn("could not write a page of {} rows for {} as a temporary CSV file in {} ({}); appending them"
-                        + " instead, which is slower (later failures are logged at DEBUG; java.io.tmpdir needs room)",
-                        rows.size(), table.name(), System.getProperty("java.io.tmpdir"), e.toString());
+                        + " instead, which is slower (later failures are logged at DEBUG)", rows.size(), table.name(),
+                        pageDirectory, e.toString());
             } else {
                 LOG.debug("could not write a page for {} as a temporary CSV file: {}", table.name(), e.toString());
             }

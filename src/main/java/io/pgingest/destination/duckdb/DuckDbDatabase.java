@@ -42,6 +42,7 @@ public final class DuckDbDatabase {
             DuckDbDatabase database = OPEN.get(key);
             if (database == null) {
                 database = new DuckDbDatabase(key, open(key));
+                database.removePageFiles();
                 OPEN.put(key, database);
             }
             database.users++;
@@ -109,6 +110,34 @@ public final class DuckDbDatabase {
         return file;
     }
 
+    /**
+     * Where the writers put the temporary CSV files of pages ({@link CsvPage}): beside the DuckDB file, which one
+     * process at a time writes, so that files a killed process left are this process's to remove (at the open and at
+     * the close). Created when the first page is written.
+     */
+    Path pageDirectory() {
+        return file.resolveSibling(file.getFileName() + PAGE_DIRECTORY_SUFFIX);
+    }
+
+    static final String PAGE_DIRECTORY_SUFFIX = ".pgingest-pages";
+
+    /** Removes the page directory and any file left in it; a failure is logged, not thrown (only disk space is at stake). */
+    private void removePageFiles() {
+        Path directory = pageDirectory();
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(DuckDbDatabase.class).warn("could not remove the temporary page files in {}: {}",
+                    directory, e.toString());
+        }
+    }
+
     /** Gives up one use; the last release closes the instance. */
     public void release() throws SQLException {
         synchronized (OPEN) {
@@ -118,5 +147,6 @@ public final class DuckDbDatabase {
             OPEN.remove(file);
         }
         root.close();
+        removePageFiles();
     }
 }

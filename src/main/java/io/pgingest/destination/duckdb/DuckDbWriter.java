@@ -92,7 +92,7 @@ public final class DuckDbWriter implements DestinationWriter {
 
     private void writeOnce(BatchTable table, Map<String, String> known) throws Exception {
         try {
-            DuckDbBatchLoad load = new DuckDbBatchLoad(connection, table, known);
+            DuckDbBatchLoad load = new DuckDbBatchLoad(connection, table, known, database.pageDirectory());
             boolean loading = load.run(loadingTables.contains(table.name()));
             connection.commit();
             database.rememberColumns(table.name(), load.columns());

@@ -141,15 +141,40 @@ class CsvPageIT {
         assertThat(rows.isDecoded()).as("decoded for the appender: a BC date has no CSV text here").isTrue();
         assertThat(query("SELECT id, \"day\"::varchar, \"at\"::varchar FROM bc_dates ORDER BY id")).containsExactly(
                 List.of(3, "0001-01-01", "0001-01-01 00:00:00"), List.of(8, "0044-03-15 (BC)", "0044-03-15 (BC) 12:00:00"));
-        assertThat(CsvPage.write(rows, CsvPage.kinds(COLUMNS, rows.binaryTypes(), stagingTypes()), scales(), false))
+        assertThat(CsvPage.write(rows, CsvPage.kinds(COLUMNS, rows.binaryTypes(), stagingTypes()), scales(), false,
+                writer.database().pageDirectory()))
                 .as("no CSV page for it").isNull();
-        assertThat(pageFiles()).as("no temporary page file left behind").isEqualTo(before);
+        assertThat(pageFiles()).as("no page file left behind").isEqualTo(before);
     }
 
     private static List<Path> pageFiles() throws Exception {
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("pgingest-page-")).sorted().toList();
+        Path directory = writer.database().pageDirectory();
+        if (!Files.isDirectory(directory)) {
+            return List.of();
         }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** Page files a killed process left beside its DuckDB file are removed when the file is opened again, and at its close. */
+    @Test
+    void pageFilesLeftBehindAreRemovedAtTheOpenAndTheClose() throws Exception {
+        Path file = dir.resolve("left/behind.duckdb");
+        Path pages = dir.resolve("left/behind.duckdb" + DuckDbDatabase.PAGE_DIRECTORY_SUFFIX);
+        Files.createDirectories(pages);
+        Files.writeString(pages.resolve("page-123.csv"), "1,2\n");
+        DuckDbWriter other = new DuckDbWriter(file);
+        try {
+            assertThat(pages).as("removed at the open").doesNotExist();
+            CopyRows rows = page("SELECT * FROM vals WHERE id < 100 ORDER BY id");
+            other.write(batch("left_behind", rows, WriteMode.UPSERT, LoadKind.HISTORICAL, 1, true));
+            assertThat(rows.isDecoded()).as("written from its CSV file").isFalse();
+            assertThat(pages).as("created for the page, which is gone again").isEmptyDirectory();
+        } finally {
+            other.close();
+        }
+        assertThat(pages).as("removed at the close").doesNotExist();
     }
 
     @Test
@@ -158,7 +183,8 @@ class CsvPageIT {
         byte[] bytes = rows.bytes();
         int at = indexOf(bytes, "naïve".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         bytes[at + 3] = (byte) 0xFF; // the ï's first byte: no longer UTF-8
-        assertThat(CsvPage.write(rows, CsvPage.kinds(COLUMNS, rows.binaryTypes(), stagingTypes()), scales(), false))
+        assertThat(CsvPage.write(rows, CsvPage.kinds(COLUMNS, rows.binaryTypes(), stagingTypes()), scales(), false,
+                writer.database().pageDirectory()))
                 .isNull();
     }
 
