@@ -19,7 +19,7 @@ import java.util.List;
  * them value by value (for 1M rows of {@code pgbench_accounts} 0.26 s in DuckDB against about 1 s through the
  * appender, see bench/README.md). Only forms that are exact are written: integers, booleans, UUIDs, floats
  * (Java's shortest round-trip digits; DuckDB parses them correctly rounded), numerics (PostgreSQL's own text),
- * text, json and jsonb, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
+ * text, json, jsonb and bytea, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
  * ({@link #kinds} gives null), or a page holding a value this class does not write (an earlier or later year, text that
  * is not UTF-8, a numeric with more decimals than its DuckDB column, a row longer than DuckDB reads by default), is
  * appended through the appender as before ({@link #write} gives null). Text values are always quoted, so that an
@@ -28,7 +28,7 @@ import java.util.List;
 final class CsvPage {
 
     /** How a column's binary fields are written. */
-    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, UUID, DATE, TIMESTAMP, TIMESTAMPTZ }
+    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, BYTES, UUID, DATE, TIMESTAMP, TIMESTAMPTZ }
 
     /** A written page: its file (the caller deletes it) and whether a text value holds a line break. */
     record File(Path path, boolean lineBreaks) {
@@ -83,6 +83,7 @@ final class CsvPage {
                     ? Kind.NUMERIC : null;
             case "text", "json" -> (type == LogicalType.TEXT || type == LogicalType.JSON) && varchar ? Kind.TEXT : null;
             case "jsonb" -> type == LogicalType.JSON && varchar ? Kind.JSONB : null;
+            case "bytea" -> type == LogicalType.BYTES && staging.equals("BLOB") ? Kind.BYTES : null;
             case "uuid" -> type == LogicalType.UUID && staging.equals("UUID") ? Kind.UUID : null;
             case "date" -> type == LogicalType.DATE && staging.equals("DATE") ? Kind.DATE : null;
             case "timestamp without time zone" -> type == LogicalType.TIMESTAMP && staging.equals("TIMESTAMP")
@@ -164,6 +165,7 @@ final class CsvPage {
                 // jsonb's binary form: a version byte (1), then the document's text
                 return n >= 1 && b[o] == 1 ? text(out, b, o + 1, n - 1) : -1;
             }
+            case BYTES -> bytes(out, b, o, n);
             case UUID -> uuid(out, b, o);
             case DATE -> {
                 return date(out, int4(b, o)) ? 0 : -1;
@@ -293,6 +295,26 @@ final class CsvPage {
             }
         }
         return true;
+    }
+
+    /**
+     * A bytea as the text of a DuckDB BLOB, quoted (an empty one stays apart from NULL): letters and digits as they
+     * are, every other byte as {@code \xHH}.
+     */
+    private static void bytes(Buffer out, byte[] b, int o, int n) throws IOException {
+        out.put('"');
+        for (int i = o; i < o + n; i++) {
+            int c = b[i] & 0xFF;
+            if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+                out.put((char) c);
+            } else {
+                out.put('\\');
+                out.put('x');
+                out.put(Character.forDigit(c >> 4, 16));
+                out.put(Character.forDigit(c & 0xF, 16));
+            }
+        }
+        out.put('"');
     }
 
     private static void uuid(Buffer out, byte[] b, int o) throws IOException {
