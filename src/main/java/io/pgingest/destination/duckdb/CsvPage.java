@@ -18,7 +18,7 @@ import java.util.List;
  * then parses and inserts the rows natively, in parallel, and the JVM neither decodes them into objects nor appends
  * them value by value (for 1M rows of {@code pgbench_accounts} 0.26 s in DuckDB against about 1 s through the
  * appender, see bench/README.md). Only forms that are exact are written: integers, booleans, UUIDs, floats
- * (Java's shortest round-trip digits; DuckDB parses them correctly rounded), numerics (PostgreSQL's own text),
+ * (Java's digits, checked to read back as the value; DuckDB parses them correctly rounded), numerics (PostgreSQL's own text),
  * text, json, jsonb and bytea, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
  * ({@link #kinds} gives null), or a page holding a value this class does not write (an earlier or later year, text that
  * is not UTF-8, a numeric with more decimals than its DuckDB column, a row longer than DuckDB reads by default), is
@@ -153,8 +153,22 @@ final class CsvPage {
             case INT2 -> out.number((short) (((b[o] & 0xFF) << 8) | (b[o + 1] & 0xFF)));
             case INT4 -> out.number(int4(b, o));
             case INT8 -> out.number(long8(b, o));
-            case FLOAT4 -> out.ascii(Float.toString(Float.intBitsToFloat(int4(b, o))));
-            case FLOAT8 -> out.ascii(Double.toString(Double.longBitsToDouble(long8(b, o))));
+            case FLOAT4 -> {
+                float f = Float.intBitsToFloat(int4(b, o));
+                String text = Float.toString(f);
+                if (!Float.isNaN(f) && Float.floatToIntBits(Float.parseFloat(text)) != Float.floatToIntBits(f)) {
+                    return -1; // DuckDB parses correctly rounded: exact when Java reads the text back as the value
+                }
+                out.ascii(text);
+            }
+            case FLOAT8 -> {
+                double d = Double.longBitsToDouble(long8(b, o));
+                String text = Double.toString(d);
+                if (!Double.isNaN(d) && Double.doubleToLongBits(Double.parseDouble(text)) != Double.doubleToLongBits(d)) {
+                    return -1;
+                }
+                out.ascii(text);
+            }
             case NUMERIC -> {
                 return numeric(out, scale, b, o) ? 0 : -1;
             }
