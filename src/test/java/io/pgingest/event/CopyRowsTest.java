@@ -45,6 +45,28 @@ class CopyRowsTest {
     }
 
     @Test
+    void keysAreFoundRepeatedOrNotInTheBytesWithoutDecoding() throws IOException {
+        byte[] unique = page(3, new Object[] {7, "ann"}, new Object[] {-7, "ann"}, new Object[] {8, null}, new Object[] {9, ""});
+        CopyRows rows = CopyRows.parse(unique, unique.length, READERS, List.of("integer", "text"), 1);
+        assertThat(rows.distinct(new int[] {0})).as("integers, the sorted numbers").isTrue();
+        assertThat(rows.distinct(new int[] {1})).as("ann twice").isFalse();
+        assertThat(rows.distinct(new int[] {1, 0})).as("pairs").isTrue();
+        assertThat(rows.isDecoded()).isFalse();
+
+        byte[] repeated = page(3, new Object[] {1, null}, new Object[] {2, "ann"}, new Object[] {1, "bob"});
+        CopyRows again = CopyRows.parse(repeated, repeated.length, READERS, List.of("integer", "text"), 1);
+        assertThat(again.distinct(new int[] {0})).as("1 twice").isFalse();
+        assertThat(again.distinct(new int[] {0, 1})).isTrue();
+
+        byte[] nulls = page(3, new Object[] {1, null}, new Object[] {2, null});
+        CopyRows twoNulls = CopyRows.parse(nulls, nulls.length, READERS, List.of("integer", "text"), 1);
+        assertThat(twoNulls.distinct(new int[] {1})).as("NULL equals NULL here").isFalse();
+        byte[] emptyAndNull = page(3, new Object[] {1, null}, new Object[] {2, ""});
+        assertThat(CopyRows.parse(emptyAndNull, emptyAndNull.length, READERS, List.of("integer", "text"), 1).distinct(new int[] {1}))
+                .as("an empty text is not NULL").isTrue();
+    }
+
+    @Test
     void rowsAreDecodedOnDemandAndTheExtraFieldsReadApart() throws IOException {
         byte[] bytes = page(3, new Object[] {7, "ann"}, new Object[] {42, null});
         CopyRows rows = CopyRows.parse(bytes, bytes.length, READERS, List.of("integer", "text"), 1);
