@@ -61,8 +61,11 @@ public final class BinaryReaders {
     private record Reader(CopyRows.FieldReader reader, String binaryType) {
     }
 
-    /** Marks fields whose bytes no destination type takes as they are (the reader reformats them). */
-    static final String NOT_PASSED_ON = "(reformatted)";
+    /**
+     * Marks fields whose bytes no destination type takes as they are (the reader reformats them): interval (its text),
+     * time and time with time zone (their binary forms; see {@link #plain}).
+     */
+    public static final String NOT_PASSED_ON = "(reformatted)";
 
     private static Reader readerFor(Column c) {
         if (c.type() == null) {

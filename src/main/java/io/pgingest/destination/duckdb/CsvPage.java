@@ -5,6 +5,7 @@ import io.pgingest.destination.Sql;
 import io.pgingest.event.Column;
 import io.pgingest.event.CopyRows;
 import io.pgingest.event.LogicalType;
+import io.pgingest.mapping.BinaryReaders;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.List;
  * them value by value (for 1M rows of {@code pgbench_accounts} 0.26 s in DuckDB against about 1 s through the
  * appender, see bench/README.md). Only forms that are exact are written: integers, booleans, UUIDs, floats
  * (Java's digits, checked to read back as the value; DuckDB parses them correctly rounded), numerics (PostgreSQL's own text),
- * text, json, jsonb and bytea, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
+ * text, json, jsonb and bytea, times, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
  * ({@link #kinds} gives null), or a page holding a value this class does not write (an earlier or later year, text that
  * is not UTF-8, a numeric with more decimals than its DuckDB column, a row longer than DuckDB reads by default), is
  * appended through the appender as before ({@link #write} gives null). Text values are always quoted, so that an
@@ -28,7 +29,7 @@ import java.util.List;
 final class CsvPage {
 
     /** How a column's binary fields are written. */
-    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, BYTES, UUID, DATE, TIMESTAMP, TIMESTAMPTZ }
+    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, BYTES, UUID, DATE, TIME, TIMESTAMP, TIMESTAMPTZ }
 
     /** A written page: its file (the caller deletes it) and whether a text value holds a line break. */
     record File(Path path, boolean lineBreaks) {
@@ -86,6 +87,8 @@ final class CsvPage {
             case "bytea" -> type == LogicalType.BYTES && staging.equals("BLOB") ? Kind.BYTES : null;
             case "uuid" -> type == LogicalType.UUID && staging.equals("UUID") ? Kind.UUID : null;
             case "date" -> type == LogicalType.DATE && staging.equals("DATE") ? Kind.DATE : null;
+            // time's fields hold its binary form (microseconds since midnight), read as LocalTime (BinaryReaders)
+            case BinaryReaders.NOT_PASSED_ON -> type == LogicalType.TIME && staging.equals("TIME") ? Kind.TIME : null;
             case "timestamp without time zone" -> type == LogicalType.TIMESTAMP && staging.equals("TIMESTAMP")
                     ? Kind.TIMESTAMP : null;
             case "timestamp with time zone" -> type == LogicalType.TIMESTAMPTZ
@@ -186,6 +189,9 @@ final class CsvPage {
             case UUID -> uuid(out, b, o);
             case DATE -> {
                 return date(out, int4(b, o)) ? 0 : -1;
+            }
+            case TIME -> {
+                return n == 8 && time(out, long8(b, o)) ? 0 : -1;
             }
             case TIMESTAMP, TIMESTAMPTZ -> {
                 return timestamp(out, long8(b, o), kind == Kind.TIMESTAMPTZ) ? 0 : -1;
@@ -351,6 +357,25 @@ final class CsvPage {
             return true;
         }
         return civil(out, (long) days + PG_EPOCH_DAY);
+    }
+
+    /**
+     * Microseconds since midnight as HH:MM:SS.ffffff; PostgreSQL's 24:00:00 as 23:59:59.999999, as the appender writes
+     * the LocalTime.MAX it is read as. False for a value outside a day.
+     */
+    private static boolean time(Buffer out, long micros) throws IOException {
+        if (micros < 0 || micros > MICROS_PER_DAY) {
+            return false;
+        }
+        long inDay = Math.min(micros, MICROS_PER_DAY - 1);
+        out.padded((int) (inDay / 3_600_000_000L), 2);
+        out.put(':');
+        out.padded((int) (inDay / 60_000_000L % 60), 2);
+        out.put(':');
+        out.padded((int) (inDay / 1_000_000L % 60), 2);
+        out.put('.');
+        out.padded((int) (inDay % 1_000_000L), 6);
+        return true;
     }
 
     /** Microseconds since 2000-01-01 as ISO text (with the offset +00 for a timestamptz); false outside the years 1 to 9999. */

@@ -60,14 +60,15 @@ class CsvPageIT {
             column("day", LogicalType.DATE, "date"),
             column("at", LogicalType.TIMESTAMP, "timestamp without time zone"),
             column("attz", LogicalType.TIMESTAMPTZ, "timestamp with time zone"),
-            column("raw", LogicalType.BYTES, "bytea"));
+            column("raw", LogicalType.BYTES, "bytea"),
+            column("tm", LogicalType.TIME, "time without time zone"));
 
     @BeforeAll
     static void setUp() throws Exception {
         source = TestDatabase.create("csv_page");
         source.execute("CREATE TABLE vals (id integer PRIMARY KEY, i2 smallint, i8 bigint, flag boolean, f4 real,"
                 + " f8 double precision, amount numeric(12,4), price numeric(10,2), loose numeric, label text, code character(5), doc json,"
-                + " docb jsonb, ref uuid, day date, at timestamp, attz timestamptz, raw bytea)",
+                + " docb jsonb, ref uuid, day date, at timestamp, attz timestamptz, raw bytea, tm time)",
                 "INSERT INTO vals VALUES"
                         + " (1, -32768, -9223372036854775808, true, 'NaN', 'Infinity', -12345678.1234, 'NaN', 'NaN', '', '',"
                         + "  '{\"a\": [1, 2.50]}', '{\"b\": \"x\\\"y\", \"a\": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',"
@@ -86,7 +87,9 @@ class CsvPageIT {
                         + " (7, 1, 1, false, 1e-45, 2.2250738585072014e-308, 1, 2, 100000000, '\"', '\"', '1', '1.5e3', NULL,"
                         + "  '1970-01-01', '1969-12-31 23:59:59.999999', '1970-01-01 00:00:00.5+00')",
                 "UPDATE vals SET raw = CASE id WHEN 1 THEN '\\x00ff5c222c0a0d78415a'::bytea WHEN 2 THEN ''::bytea"
-                        + " WHEN 3 THEN convert_to('naïve \"a,b\"', 'UTF8') WHEN 4 THEN decode(repeat('00ff', 5000), 'hex') END",
+                        + " WHEN 3 THEN convert_to('naïve \"a,b\"', 'UTF8') WHEN 4 THEN decode(repeat('00ff', 5000), 'hex') END,"
+                        + " tm = CASE id WHEN 1 THEN '24:00:00' WHEN 2 THEN '00:00:00' WHEN 3 THEN '23:59:59.999999'"
+                        + " WHEN 4 THEN '12:34:56.789' WHEN 5 THEN '00:00:00.000001' END::time",
                 "INSERT INTO vals (id, loose, label) SELECT g, (g * 1.001)::numeric, repeat('x', g % 50) || g"
                         + " FROM generate_series(100, 5099) g");
         writer = new DuckDbWriter(dir.resolve("csv.duckdb"));
@@ -139,7 +142,7 @@ class CsvPageIT {
     void aPageWithAValueWithoutExactCsvTextIsAppendedInstead() throws Exception {
         List<Path> before = pageFiles();
         CopyRows rows = page("SELECT * FROM vals WHERE id = 3 UNION ALL SELECT 8, i2, i8, flag, f4, f8, amount, price, loose, label,"
-                + " code, doc, docb, ref, '0044-03-15 BC'::date, '0044-03-15 12:00 BC'::timestamp, attz, raw FROM vals WHERE id = 3");
+                + " code, doc, docb, ref, '0044-03-15 BC'::date, '0044-03-15 12:00 BC'::timestamp, attz, raw, tm FROM vals WHERE id = 3");
         writer.write(batch("bc_dates", rows, WriteMode.UPSERT, LoadKind.HISTORICAL, 1, true));
         assertThat(rows.isDecoded()).as("decoded for the appender: a BC date has no CSV text here").isTrue();
         assertThat(query("SELECT id, \"day\"::varchar, \"at\"::varchar FROM bc_dates ORDER BY id")).containsExactly(
