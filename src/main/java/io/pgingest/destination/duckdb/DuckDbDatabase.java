@@ -112,8 +112,8 @@ public final class DuckDbDatabase {
 
     /**
      * Where the writers put the temporary CSV files of pages ({@link CsvPage}): beside the DuckDB file, which one
-     * process at a time writes, so that files a killed process left are this process's to remove (at the open and at
-     * the close). Created when the first page is written.
+     * process at a time writes, so that files a killed process left are this process's to remove (when it opens the
+     * file; the empty directory goes at the close). Created when the first page is written.
      */
     Path pageDirectory() {
         return file.resolveSibling(file.getFileName() + PAGE_DIRECTORY_SUFFIX);
@@ -121,7 +121,10 @@ public final class DuckDbDatabase {
 
     static final String PAGE_DIRECTORY_SUFFIX = ".pgingest-pages";
 
-    /** Removes the page directory and any file left in it; a failure is logged, not thrown (only disk space is at stake). */
+    /**
+     * Removes the page directory and any file left in it, at the open (under the lock of {@link #acquire}); a failure is
+     * logged, not thrown (only disk space is at stake).
+     */
     private void removePageFiles() {
         Path directory = pageDirectory();
         if (!Files.isDirectory(directory)) {
@@ -147,6 +150,20 @@ public final class DuckDbDatabase {
             OPEN.remove(file);
         }
         root.close();
-        removePageFiles();
+        removeEmptyPageDirectory();
+    }
+
+    /**
+     * Removes the page directory when it is empty (its pages are deleted after each batch). Files in it are left alone:
+     * an instance of the same file opened again meanwhile may be writing one.
+     */
+    private void removeEmptyPageDirectory() {
+        try {
+            Files.deleteIfExists(pageDirectory());
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // removed at the next open
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(DuckDbDatabase.class).debug("could not remove {}: {}", pageDirectory(), e.toString());
+        }
     }
 }
