@@ -247,6 +247,11 @@ public final class CopyRows extends AbstractList<Object[]> implements RandomAcce
         return numbers;
     }
 
+    /** Decodes one non-null field of {@code column} found at {@code offset} ({@link #bytes()}), as the rows' values are. */
+    public Object decodeField(int column, int offset, int length) {
+        return readers[column].read(bytes, offset, length);
+    }
+
     /** Per column, the type whose binary form its fields hold ({@code format_type} text, e.g. {@code integer}). */
     public List<String> binaryTypes() {
         return binaryTypes;

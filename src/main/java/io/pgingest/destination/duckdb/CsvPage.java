@@ -20,7 +20,8 @@ import java.util.List;
  * them value by value (for 1M rows of {@code pgbench_accounts} 0.26 s in DuckDB against about 1 s through the
  * appender, see bench/README.md). Only forms that are exact are written: integers, booleans, UUIDs, floats
  * (Java's digits, checked to read back as the value; DuckDB parses them correctly rounded), numerics (PostgreSQL's own text),
- * text, json, jsonb and bytea, times, and dates and timestamps of the years 1 to 9999 and infinity. A column of any other kind
+ * text, json, jsonb and bytea, times, intervals (the appender's text of them), and dates and timestamps of the years 1
+ * to 9999 and infinity. A column of any other kind
  * ({@link #kinds} gives null), or a page holding a value this class does not write (an earlier or later year, text that
  * is not UTF-8, a numeric with more decimals than its DuckDB column, a row longer than DuckDB reads by default), is
  * appended through the appender as before ({@link #write} gives null). Text values are always quoted, so that an
@@ -29,7 +30,9 @@ import java.util.List;
 final class CsvPage {
 
     /** How a column's binary fields are written. */
-    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, BYTES, UUID, DATE, TIME, TIMESTAMP, TIMESTAMPTZ }
+    enum Kind { BOOLEAN, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, JSONB, BYTES, UUID, DATE, TIME, TIMESTAMP, TIMESTAMPTZ,
+        /** A value staged as text: decoded as for the appender and written as the appender's text of it (interval). */
+        INTERVAL }
 
     /** A written page: its file (the caller deletes it) and whether a text value holds a line break. */
     record File(Path path, boolean lineBreaks) {
@@ -88,7 +91,8 @@ final class CsvPage {
             case "uuid" -> type == LogicalType.UUID && staging.equals("UUID") ? Kind.UUID : null;
             case "date" -> type == LogicalType.DATE && staging.equals("DATE") ? Kind.DATE : null;
             // time's fields hold its binary form (microseconds since midnight), read as LocalTime (BinaryReaders)
-            case BinaryReaders.NOT_PASSED_ON -> type == LogicalType.TIME && staging.equals("TIME") ? Kind.TIME : null;
+            case BinaryReaders.NOT_PASSED_ON -> type == LogicalType.TIME && staging.equals("TIME") ? Kind.TIME
+                    : type == LogicalType.INTERVAL && varchar ? Kind.INTERVAL : null;
             case "timestamp without time zone" -> type == LogicalType.TIMESTAMP && staging.equals("TIMESTAMP")
                     ? Kind.TIMESTAMP : null;
             case "timestamp with time zone" -> type == LogicalType.TIMESTAMPTZ
@@ -130,7 +134,8 @@ final class CsvPage {
                         }
                         continue; // NULL: an empty unquoted field
                     }
-                    int result = field(out, kinds[c], scales[c], b, p, len);
+                    int result = kinds[c] == Kind.INTERVAL ? decodedText(out, rows, c, p, len)
+                            : field(out, kinds[c], scales[c], b, p, len);
                     if (result < 0) {
                         return null;
                     }
@@ -193,11 +198,19 @@ final class CsvPage {
             case TIME -> {
                 return n == 8 && time(out, long8(b, o)) ? 0 : -1;
             }
+            case INTERVAL -> throw new IllegalArgumentException("an interval is written from its decoded value");
             case TIMESTAMP, TIMESTAMPTZ -> {
                 return timestamp(out, long8(b, o), kind == Kind.TIMESTAMPTZ) ? 0 : -1;
             }
         }
         return 0;
+    }
+
+    /** The appender's text of the decoded field (its value staged as VARCHAR), quoted. */
+    private static int decodedText(Buffer out, CopyRows rows, int column, int offset, int length) throws IOException {
+        byte[] text = DuckDbAppend.text(LogicalType.INTERVAL, rows.decodeField(column, offset, length))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return text(out, text, 0, text.length);
     }
 
     /**

@@ -63,7 +63,8 @@ final class DuckDbAppend {
         }
     }
 
-    private static String text(LogicalType type, Object value) {
+    /** The text the appender writes for a value staged as VARCHAR (cast by the merge or insert). */
+    static String text(LogicalType type, Object value) {
         if (type == LogicalType.INTERVAL) {
             return IntervalText.toDuckDb(value.toString());
         }

@@ -13,6 +13,7 @@ import io.pgingest.event.RowBatch;
 import io.pgingest.event.SourceTable;
 import io.pgingest.event.WriteMode;
 import io.pgingest.mapping.BinaryReaders;
+import io.pgingest.mapping.TypeMapping;
 import io.pgingest.testsupport.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -61,14 +62,15 @@ class CsvPageIT {
             column("at", LogicalType.TIMESTAMP, "timestamp without time zone"),
             column("attz", LogicalType.TIMESTAMPTZ, "timestamp with time zone"),
             column("raw", LogicalType.BYTES, "bytea"),
-            column("tm", LogicalType.TIME, "time without time zone"));
+            column("tm", LogicalType.TIME, "time without time zone"),
+            column("span", LogicalType.INTERVAL, "interval"));
 
     @BeforeAll
     static void setUp() throws Exception {
         source = TestDatabase.create("csv_page");
         source.execute("CREATE TABLE vals (id integer PRIMARY KEY, i2 smallint, i8 bigint, flag boolean, f4 real,"
                 + " f8 double precision, amount numeric(12,4), price numeric(10,2), loose numeric, label text, code character(5), doc json,"
-                + " docb jsonb, ref uuid, day date, at timestamp, attz timestamptz, raw bytea, tm time)",
+                + " docb jsonb, ref uuid, day date, at timestamp, attz timestamptz, raw bytea, tm time, span interval)",
                 "INSERT INTO vals VALUES"
                         + " (1, -32768, -9223372036854775808, true, 'NaN', 'Infinity', -12345678.1234, 'NaN', 'NaN', '', '',"
                         + "  '{\"a\": [1, 2.50]}', '{\"b\": \"x\\\"y\", \"a\": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',"
@@ -89,7 +91,9 @@ class CsvPageIT {
                 "UPDATE vals SET raw = CASE id WHEN 1 THEN '\\x00ff5c222c0a0d78415a'::bytea WHEN 2 THEN ''::bytea"
                         + " WHEN 3 THEN convert_to('naïve \"a,b\"', 'UTF8') WHEN 4 THEN decode(repeat('00ff', 5000), 'hex') END,"
                         + " tm = CASE id WHEN 1 THEN '24:00:00' WHEN 2 THEN '00:00:00' WHEN 3 THEN '23:59:59.999999'"
-                        + " WHEN 4 THEN '12:34:56.789' WHEN 5 THEN '00:00:00.000001' END::time",
+                        + " WHEN 4 THEN '12:34:56.789' WHEN 5 THEN '00:00:00.000001' END::time,"
+                        + " span = CASE id WHEN 1 THEN '1 year 2 mons -3 days 04:05:06.5' WHEN 2 THEN '-00:00:00.000001'"
+                        + " WHEN 3 THEN '0' WHEN 4 THEN '178000000 years' WHEN 5 THEN '-1 day +01:00' END::interval",
                 "INSERT INTO vals (id, loose, label) SELECT g, (g * 1.001)::numeric, repeat('x', g % 50) || g"
                         + " FROM generate_series(100, 5099) g");
         writer = new DuckDbWriter(dir.resolve("csv.duckdb"));
@@ -142,7 +146,7 @@ class CsvPageIT {
     void aPageWithAValueWithoutExactCsvTextIsAppendedInstead() throws Exception {
         List<Path> before = pageFiles();
         CopyRows rows = page("SELECT * FROM vals WHERE id = 3 UNION ALL SELECT 8, i2, i8, flag, f4, f8, amount, price, loose, label,"
-                + " code, doc, docb, ref, '0044-03-15 BC'::date, '0044-03-15 12:00 BC'::timestamp, attz, raw, tm FROM vals WHERE id = 3");
+                + " code, doc, docb, ref, '0044-03-15 BC'::date, '0044-03-15 12:00 BC'::timestamp, attz, raw, tm, span FROM vals WHERE id = 3");
         writer.write(batch("bc_dates", rows, WriteMode.UPSERT, LoadKind.HISTORICAL, 1, true));
         assertThat(rows.isDecoded()).as("decoded for the appender: a BC date has no CSV text here").isTrue();
         assertThat(query("SELECT id, \"day\"::varchar, \"at\"::varchar FROM bc_dates ORDER BY id")).containsExactly(
@@ -259,12 +263,15 @@ class CsvPageIT {
                         + "' ORDER BY column_index"));
     }
 
+    /** The rows of {@code select} as a table source reads a page: each column through its select expression. */
     private static CopyRows page(String select) throws Exception {
         BinaryReaders.Readers readers = BinaryReaders.of(COLUMNS);
+        String expressions = COLUMNS.stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", "));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Connection c = source.connect()) {
             c.createStatement().execute("SET TimeZone TO 'UTC'");
-            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut("COPY (" + select + ") TO STDOUT (FORMAT binary)", out);
+            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + expressions + " FROM ("
+                    + select + ") AS page) TO STDOUT (FORMAT binary)", out);
         }
         byte[] bytes = out.toByteArray();
         return CopyRows.parse(bytes, bytes.length, readers.readers(), readers.binaryTypes(), 0);
