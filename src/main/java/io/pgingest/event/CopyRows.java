@@ -200,12 +200,14 @@ public final class CopyRows extends AbstractList<Object[]> implements RandomAcce
                 return true;
             }
         }
+        for (int column : columns) {
+            java.util.Objects.checkIndex(column, readers.length);
+        }
         Set<String> seen = new HashSet<>(size * 2);
         StringBuilder key = new StringBuilder();
         for (int i = 0; i < size; i++) {
             key.setLength(0);
             for (int column : columns) {
-                java.util.Objects.checkIndex(column, readers.length);
                 int p = starts[i];
                 for (int c = 0; c < column; c++) {
                     p += 4 + Math.max(int4(bytes, p), 0);

@@ -1,6 +1,7 @@
 package io.pgingest.it;
 
 import io.pgingest.PgIngest;
+import io.pgingest.testsupport.ResultRows;
 import io.pgingest.testsupport.TestDatabase;
 
 import java.io.ByteArrayOutputStream;
@@ -192,16 +193,7 @@ public final class PipelineRun {
     public static List<List<Object>> duck(Path file, String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            List<List<Object>> rows = new ArrayList<>();
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= n; i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
+            return ResultRows.of(rs);
         }
     }
 
@@ -218,16 +210,7 @@ public final class PipelineRun {
 
     public static List<List<Object>> pg(TestDatabase db, String sql) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            List<List<Object>> rows = new ArrayList<>();
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= n; i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
+            return ResultRows.of(rs);
         }
     }
 }

@@ -380,7 +380,12 @@ final class CsvPage {
         if (micros < 0 || micros > MICROS_PER_DAY) {
             return false;
         }
-        long inDay = Math.min(micros, MICROS_PER_DAY - 1);
+        clock(out, Math.min(micros, MICROS_PER_DAY - 1));
+        return true;
+    }
+
+    /** Microseconds of a day (below 24 hours) as HH:MM:SS.ffffff. */
+    private static void clock(Buffer out, long inDay) throws IOException {
         out.padded((int) (inDay / 3_600_000_000L), 2);
         out.put(':');
         out.padded((int) (inDay / 60_000_000L % 60), 2);
@@ -388,7 +393,6 @@ final class CsvPage {
         out.padded((int) (inDay / 1_000_000L % 60), 2);
         out.put('.');
         out.padded((int) (inDay % 1_000_000L), 6);
-        return true;
     }
 
     /** Microseconds since 2000-01-01 as ISO text (with the offset +00 for a timestamptz); false outside the years 1 to 9999. */
@@ -404,15 +408,8 @@ final class CsvPage {
         if (!civil(out, Math.floorDiv(epoch, MICROS_PER_DAY))) {
             return false;
         }
-        long inDay = Math.floorMod(epoch, MICROS_PER_DAY);
         out.put(' ');
-        out.padded((int) (inDay / 3_600_000_000L), 2);
-        out.put(':');
-        out.padded((int) (inDay / 60_000_000L % 60), 2);
-        out.put(':');
-        out.padded((int) (inDay / 1_000_000L % 60), 2);
-        out.put('.');
-        out.padded((int) (inDay % 1_000_000L), 6);
+        clock(out, Math.floorMod(epoch, MICROS_PER_DAY));
         if (utc) {
             out.ascii("+00");
         }

@@ -14,6 +14,7 @@ import io.pgingest.event.SourceTable;
 import io.pgingest.event.WriteMode;
 import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.mapping.TypeMapping;
+import io.pgingest.testsupport.ResultRows;
 import io.pgingest.testsupport.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -285,16 +285,7 @@ class CsvPageIT {
 
     private static List<List<Object>> query(String sql) throws Exception {
         try (Connection c = writer.database().duplicate(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            List<List<Object>> rows = new ArrayList<>();
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= n; i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
+            return ResultRows.of(rs);
         }
     }
 }

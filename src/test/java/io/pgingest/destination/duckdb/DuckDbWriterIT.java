@@ -13,6 +13,7 @@ import io.pgingest.destination.DestinationWriterContract;
 import io.pgingest.destination.TestBatches;
 import io.pgingest.event.Column;
 import io.pgingest.event.LogicalType;
+import io.pgingest.testsupport.ResultRows;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,16 +62,7 @@ class DuckDbWriterIT extends DestinationWriterContract {
     @Override
     protected List<List<Object>> query(String sql) throws Exception {
         try (Connection c = writer.database().duplicate(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            List<List<Object>> rows = new ArrayList<>();
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= n; i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
+            return ResultRows.of(rs);
         }
     }
 

@@ -19,6 +19,7 @@ import io.pgingest.event.SourceTable;
 import io.pgingest.event.WriteMode;
 import io.pgingest.mapping.BinaryReaders;
 import io.pgingest.event.LogicalType;
+import io.pgingest.testsupport.ResultRows;
 import io.pgingest.testsupport.TestDatabase;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -30,7 +31,6 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -66,16 +66,7 @@ class PostgresWriterIT extends DestinationWriterContract {
         try (Connection c = database.connect(); Statement s = c.createStatement()) {
             s.execute("SET search_path = dest");
             try (ResultSet rs = s.executeQuery(sql)) {
-                List<List<Object>> rows = new ArrayList<>();
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    List<Object> row = new ArrayList<>();
-                    for (int i = 1; i <= n; i++) {
-                        row.add(rs.getObject(i));
-                    }
-                    rows.add(row);
-                }
-                return rows;
+                return ResultRows.of(rs);
             }
         }
     }
