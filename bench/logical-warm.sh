@@ -77,8 +77,24 @@ reply   # ready: the pipeline creates its slot and publication, loads the tables
 marker() { pg_value "$SRC" "insert into lbench_latency (stamped_at) values (clock_timestamp()) returning id"; }
 vacuum_tables() {
   pg "$SRC" -c "vacuum pgbench_accounts, pgbench_tellers, pgbench_branches, pgbench_history"
+  [ "${1:-}" = destination ] || return 0
   pg "$DST" -c "vacuum $(pg_value "$DST" "select string_agg(format('%I.%I', schemaname, tablename), ', ') from pg_tables
                                          where schemaname = '$PGINGEST_LBENCH_SCHEMA'")" 2>/dev/null || true
+}
+# Before a step's changes, the slots are brought to the end of the WAL (untimed): the running pipeline reads up to
+# there, pg_recvlogical's slots are advanced. Otherwise the WAL of the previous drain's writes into the destination
+# (on this same server) lay inside the step's range and both sides decoded it, which flattered the ratio.
+settle() {
+  local target waited=0 s
+  target=$(pg_value "$SRC" "select pg_current_wal_lsn()")
+  until [ "$(pg_value postgres "select confirmed_flush_lsn >= '$target' from pg_replication_slots
+                                where slot_name = '$PIPELINE_SLOT'")" = t ]; do
+    sleep 0.5; waited=$((waited + 1))
+    [ "$waited" -lt 240 ] || die "the pipeline's slot $PIPELINE_SLOT did not reach $target within 120 s"
+  done
+  for s in "${RECV_SLOTS[@]}"; do
+    pg_value "$SRC" "select pg_replication_slot_advance('$s', pg_current_wal_lsn())" >/dev/null
+  done
 }
 change_A() { pg "$SRC" -c "update pgbench_accounts set abalance = abalance + 1"; }
 change_B() { pgbench -n -c 2 -j 2 -t 25000 "$SRC" > "$WORK/pgbench.log" 2>&1 || { cat "$WORK/pgbench.log" >&2; die "pgbench failed"; }; }
@@ -109,8 +125,9 @@ declare -A BEST_PG BEST_RECV
 for round in $(seq "$ROUNDS"); do
   for step in A B; do
     heading "($step) round $round"
+    vacuum_tables destination
+    settle
     send stop
-    vacuum_tables
     "change_$step"
     m=$(marker)
     vacuum_tables
