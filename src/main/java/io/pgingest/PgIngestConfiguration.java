@@ -26,7 +26,7 @@ public class PgIngestConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        String url = context.resolvePropertyPlaceholders("{{pgingest.state.url:" + PgIngestComponent.DEFAULT_STATE_URL + "}}");
+        String url = PgIngestComponent.stateUrl(context);
         String user = context.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}");
         String password = context.resolvePropertyPlaceholders("{{pgingest.state.password:}}");
         StateStore state = new LazyStateStore(() -> JdbcStateStore.open(url, user, password));

@@ -7,6 +7,7 @@ import io.pgingest.pipeline.RunOnce;
 import io.pgingest.state.JdbcStateStore;
 import io.pgingest.state.LazyStateStore;
 import io.pgingest.state.StateStore;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
@@ -86,14 +87,19 @@ public class PgIngestComponent extends DefaultComponent {
     public io.pgingest.source.logical.StateDatabase stateDatabase() {
         var ctx = getCamelContext();
         return new io.pgingest.source.logical.StateDatabase(
-                ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}"),
+                stateUrl(ctx),
                 ctx.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}"),
                 ctx.resolvePropertyPlaceholders("{{pgingest.state.password:}}"));
     }
 
+    /** {@code pgingest.state.url} (default {@link #DEFAULT_STATE_URL}) as pg-ingest connects to it ({@link JdbcStateStore#connectionUrl}). */
+    public static String stateUrl(CamelContext ctx) {
+        return JdbcStateStore.connectionUrl(ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}"));
+    }
+
     private StateStore openDefaultStateStore() {
         var ctx = getCamelContext();
-        String url = ctx.resolvePropertyPlaceholders("{{pgingest.state.url:" + DEFAULT_STATE_URL + "}}");
+        String url = stateUrl(ctx);
         String user = ctx.resolvePropertyPlaceholders("{{pgingest.state.user:sa}}");
         String password = ctx.resolvePropertyPlaceholders("{{pgingest.state.password:}}");
         return JdbcStateStore.open(url, user, password);

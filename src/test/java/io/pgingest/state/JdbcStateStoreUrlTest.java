@@ -1,0 +1,27 @@
+package io.pgingest.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class JdbcStateStoreUrlTest {
+
+    @Test
+    void h2FileDatabasesSkipTheCompactionAtClose() {
+        assertThat(JdbcStateStore.connectionUrl("jdbc:h2:file:./data/pg-ingest-state"))
+                .isEqualTo("jdbc:h2:file:./data/pg-ingest-state;MAX_COMPACT_TIME=0");
+        assertThat(JdbcStateStore.connectionUrl("jdbc:h2:/var/lib/state;AUTO_SERVER=TRUE"))
+                .isEqualTo("jdbc:h2:/var/lib/state;AUTO_SERVER=TRUE;MAX_COMPACT_TIME=0");
+    }
+
+    @Test
+    void aUrlThatSetsTheCompactionKeepsIt() {
+        assertThat(JdbcStateStore.connectionUrl("jdbc:h2:file:/s;max_compact_time=500")).isEqualTo("jdbc:h2:file:/s;max_compact_time=500");
+    }
+
+    @Test
+    void otherDatabasesAreLeftAlone() {
+        assertThat(JdbcStateStore.connectionUrl("jdbc:h2:mem:state")).isEqualTo("jdbc:h2:mem:state");
+        assertThat(JdbcStateStore.connectionUrl("jdbc:postgresql://db/state")).isEqualTo("jdbc:postgresql://db/state");
+    }
+}
