@@ -51,18 +51,31 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
-     * The state store's URL as pg-ingest connects to it: an H2 file database gets {@code MAX_COMPACT_TIME=0} unless
-     * the URL sets it. H2 otherwise spends up to 200 ms compacting the file whenever the database closes, which was a
-     * sixth of an {@code --once} run with nothing to do (1.2 s); the store is small and H2 reuses its free space.
-     * Every connection of one process must use the same URL: pg-ingest's own do (the state store's, Debezium's
+     * The state store's URL as pg-ingest connects to it. An H2 file database gets, unless the URL sets them:
+     * <ul>
+     * <li>{@code MAX_COMPACT_TIME=0}: H2 otherwise spends up to 200 ms compacting the file whenever the database
+     *     closes, a sixth of an {@code --once} run with nothing to do (1.2 s); the store is small and H2 reuses its
+     *     free space;</li>
+     * <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2 otherwise closes the database from a JVM shutdown hook of its own, which
+     *     on a stop by signal can run before the pipeline's last saves (seen: "Database is already closed" for the
+     *     final offsets and object states). pg-ingest closes the store itself when Camel stops.</li>
+     * </ul>
+     * Every connection of one process should use the same URL: pg-ingest's own do (the state store's, Debezium's
      * offsets').
      */
     public static String connectionUrl(String url) {
-        if (url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:")
-                && !url.toUpperCase(Locale.ROOT).contains("MAX_COMPACT_TIME")) {
-            return url + ";MAX_COMPACT_TIME=0";
+        if (!url.startsWith("jdbc:h2:") || url.startsWith("jdbc:h2:mem:")) {
+            return url;
         }
-        return url;
+        String upper = url.toUpperCase(Locale.ROOT);
+        StringBuilder out = new StringBuilder(url);
+        if (!upper.contains("MAX_COMPACT_TIME")) {
+            out.append(";MAX_COMPACT_TIME=0");
+        }
+        if (!upper.contains("DB_CLOSE_ON_EXIT")) {
+            out.append(";DB_CLOSE_ON_EXIT=FALSE");
+        }
+        return out.toString();
     }
 
     /**

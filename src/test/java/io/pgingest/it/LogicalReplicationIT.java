@@ -746,6 +746,10 @@ class LogicalReplicationIT {
                         "SELECT 1 FROM information_schema.tables WHERE table_name = 'big'").isEmpty()
                         && ((Number) PipelineRun.pg(dest, "SELECT count(*) FROM big").get(0).get(0)).longValue() > 0))
                         .as("the load began").isTrue();
+                String walSender = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'";
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> PipelineRun.pg(db, walSender).get(0).get(0) != null))
+                        .as("the engine streams while the rows load").isTrue();
+                Object senderBefore = PipelineRun.pg(db, walSender).get(0).get(0);
                 // pg-ingest's sessions on the source (the loading one among them) are terminated: 57P01
                 db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
                         + " AND backend_type = 'client backend' AND application_name = 'pg-ingest " + pipelineName + "'");
@@ -756,6 +760,10 @@ class LogicalReplicationIT {
                 assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () ->
                         PipelineRun.pg(dest, "SELECT v FROM big WHERE id = 200001").equals(List.of(List.of("after")))))
                         .as("and the pipeline streams").isTrue();
+                // While the loads waited for the source, the engine let its replication connection go (a source server
+                // shutting down waits for every logical WAL sender's client), and a new one streams now.
+                assertThat(PipelineRun.pg(db, walSender).get(0).get(0)).as("the WAL sender streaming now").isNotNull()
+                        .isNotEqualTo(senderBefore);
             }
         }
     }

@@ -34,6 +34,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
 
     /** What the handler waits for before its first batch: the batcher over every table, and the position floor. */
     record Ready(ChangeBatcher batcher, long floor) {
+        /**
+         * Given instead when the engine is let go before the loads are done: every batch is then returned without
+         * being marked processed, so that the engine commits no offset and closes at once.
+         */
+        static final Ready RELEASED = new Ready(null, 0);
     }
 
     private final String pipeline;
@@ -77,15 +82,19 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.progress = new DrainProgress(pipeline);
     }
 
-    /** Waits for {@link #ready} once. */
-    private void awaitReady() throws InterruptedException {
+    /** Waits for {@link #ready} once; false when the engine was let go ({@link Ready#RELEASED}). */
+    private boolean awaitReady() throws InterruptedException {
         if (batcher != null) {
-            return;
+            return true;
         }
         try {
             Ready r = ready.get();
+            if (r == Ready.RELEASED) {
+                return false;
+            }
             batcher = r.batcher();
             position = Math.max(position, r.floor());
+            return true;
         } catch (ExecutionException e) {
             throw new IllegalStateException("the loads before streaming failed: " + rootMessage(e.getCause()), e.getCause());
         }
@@ -101,7 +110,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
-        awaitReady();
+        if (!awaitReady()) {
+            return; // not marked: the engine is closing and commits no offset for it
+        }
         progress.lap(DrainProgress.Phase.WAIT);
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;

@@ -169,6 +169,7 @@ public final class LogicalReplicationSource {
             BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
                     backoff(settings.retryBudget()));
             CountDownLatch ended = startEngine(handler, once);
+            boolean released = false;
             LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
                     tables.size() + owed.size(), ReplicationNames.slot(settings.name()),
                     owed.isEmpty() ? "no rows to load" : owed.size() + " tables to load first");
@@ -190,6 +191,15 @@ public final class LogicalReplicationSource {
                     loaded.forEach(t -> tables.put(t.info().table().display(), t));
                     readBack.know(current, tables.values());
                     startLsn = SourceWal.currentLsn(current);
+                    if (released) {
+                        // the engine was let go while the source was away: a new one, with a new handler
+                        ready = new CompletableFuture<>();
+                        handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
+                                backoff(settings.retryBudget()));
+                        ended = startEngine(handler, once);
+                        released = false;
+                        LOG.info("pipeline {}: the source is back; streaming starts again", settings.name());
+                    }
                     if (once) {
                         markCatchUpPoint(current, handler);
                     }
@@ -203,6 +213,10 @@ public final class LogicalReplicationSource {
                                 + " {}), going on in {} s: {}", settings.name(), attempt + 1, waits.size() + 1,
                                 waits.get(attempt).toSeconds(), BatchHandler.rootMessage(e));
                         current = null;
+                        if (!released) {
+                            release(ready, ended);
+                            released = true;
+                        }
                         Thread.sleep(waits.get(attempt).toMillis());
                         continue;
                     }
@@ -237,6 +251,29 @@ public final class LogicalReplicationSource {
     }
 
     private volatile String engineError;
+    /** Set while the engine is let go on purpose ({@link #release}): its end is not a failure. */
+    private volatile boolean releasing;
+
+    /**
+     * Lets the engine go while the loads wait for the source: its replication connection would otherwise hold up a
+     * source server that is shutting down (a fast shutdown waits for every logical WAL sender's client, and
+     * Debezium keeps the connection while its batches wait for the loads), and the loads could not go on until
+     * pg-ingest gave up. Nothing was acknowledged yet: the handler returns its batches unmarked
+     * ({@link BatchHandler.Ready#RELEASED}), and a new engine starts from the same offsets once the loads are done.
+     */
+    private void release(CompletableFuture<BatchHandler.Ready> ready, CountDownLatch ended) throws InterruptedException {
+        releasing = true;
+        try {
+            ready.complete(BatchHandler.Ready.RELEASED);
+            closeEngine();
+            if (!ended.await(60, TimeUnit.SECONDS)) {
+                LOG.warn("pipeline {}: the engine did not stop within 60 s of being let go", settings.name());
+            }
+        } finally {
+            releasing = false;
+        }
+        LOG.info("pipeline {}: replication connection closed until the source is back (the loads wait for it)", settings.name());
+    }
 
     /** Connections opened again during the loads (closed at the end of the run). */
     private final List<Connection> reopened = new ArrayList<>();
@@ -289,7 +326,7 @@ public final class LogicalReplicationSource {
                 .using(DebeziumProperties.of(settings, stateDatabase, once))
                 .notifying(handler)
                 .using((success, message, error) -> {
-                    if (!success && !stopping) {
+                    if (!success && !stopping && !releasing) {
                         // Debezium's messages may print the whole configuration, passwords included: keep the first line only
                         String text = error == null ? message : BatchHandler.rootMessage(error);
                         engineError = text == null ? "the engine stopped" : text.replaceAll("\\{[^}]*password[^}]*}", "{...}");
@@ -347,6 +384,11 @@ public final class LogicalReplicationSource {
      */
     public void stop() {
         stopping = true;
+        closeEngine();
+    }
+
+    /** Closes the engine (see {@link #stop()}). */
+    private void closeEngine() {
         DebeziumEngine<?> e = engine;
         if (e == null) {
             return;
