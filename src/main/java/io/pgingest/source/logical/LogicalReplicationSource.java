@@ -191,13 +191,16 @@ public final class LogicalReplicationSource {
                     loaded.forEach(t -> tables.put(t.info().table().display(), t));
                     readBack.know(current, tables.values());
                     startLsn = SourceWal.currentLsn(current);
-                    if (released) {
+                    if (released && !stopping) {
                         // the engine was let go while the source was away: a new one, with a new handler
                         ready = new CompletableFuture<>();
                         handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
                                 backoff(settings.retryBudget()));
                         ended = startEngine(handler, once);
                         released = false;
+                        if (stopping) {
+                            closeEngine(); // stop() came while it was being made
+                        }
                         LOG.info("pipeline {}: the source is back; streaming starts again", settings.name());
                     }
                     if (once) {
