@@ -29,8 +29,8 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * Writes one batch on one connection inside the caller's transaction: evolves the table, copies
- * the rows into a temporary staging table with {@code COPY ... FROM STDIN}, then applies them with
- * one {@code INSERT ... SELECT}. Not thread-safe: one instance per batch.
+ * the rows into a temporary staging table with {@code COPY ... FROM STDIN}, then applies them (an
+ * {@code INSERT ... SELECT}; for upserts an {@code UPDATE ... FROM} first). Not thread-safe: one instance per batch.
  */
 final class PostgresBatchLoad {
 

@@ -17,11 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Writes batches into tables of one schema of a PostgreSQL database, one transaction per batch:
- * {@code COPY} into a temporary staging table, then one {@code INSERT ... ON CONFLICT} (upsert by
- * the key, guarded by {@code _pgingest_position}); appends, and historical batches whose keys are
- * new, are copied straight into the table (see {@link PostgresBatchLoad#run}). Thread-safe: batches of different tables are written in parallel
- * on pooled connections; batches of the same table are serialised so that their schema changes
- * and merges do not race.
+ * {@code COPY} into a temporary staging table, then an {@code UPDATE} of the keys that exist and an
+ * {@code INSERT} of the others (an upsert by the key, guarded by {@code _pgingest_position}); appends, and
+ * historical batches whose keys are new, are copied straight into the table (see {@link PostgresBatchLoad#run}).
+ * Thread-safe: batches of different tables are written in parallel on pooled connections; batches of the same
+ * table are serialised so that their schema changes and merges do not race.
  */
 public final class PostgresWriter implements DestinationWriter {
 
