@@ -261,6 +261,59 @@ class LogicalReplicationIT {
         }
     }
 
+    /**
+     * A server restart that takes the destination down too (here: the source's and the destination's databases refusing
+     * connections, the destination's sessions terminated, as a shutdown does): the batch that fails meanwhile must not
+     * keep the replication connection, since a server shutting down waits for its WAL senders' clients (until
+     * wal_sender_timeout, 60 s). pg-ingest lets it go, and streams again over a new one once the source is back.
+     */
+    @Test
+    void aBatchFailingWhileTheSourceIsAwayLetsTheReplicationConnectionGoAndStreamsAgainAfter() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "away_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "retrySeconds", "300");
+            try (PipelineRun.Streaming streaming = run.stream(); java.sql.Connection held = db.connect()) {
+                awaitRows(dest, "SELECT count(*) FROM items", List.of(List.of(3L)), 60);
+                Object walSender = admin("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'");
+                try {
+                    admin("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
+                    admin("ALTER DATABASE " + dest.name() + " ALLOW_CONNECTIONS false");
+                    admin("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '" + dest.name() + "'");
+                    try (java.sql.Statement s = held.createStatement()) {
+                        s.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+                    }
+                    assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> Boolean.FALSE.equals(
+                            admin("SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'"))))
+                            .as("the replication connection is let go while the batch fails and the source is away").isTrue();
+                } finally {
+                    admin("ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+                    admin("ALTER DATABASE " + dest.name() + " ALLOW_CONNECTIONS true");
+                }
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three"), List.of(4, "four")), 90);
+                assertThat(admin("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'"))
+                        .as("streaming goes on over a new replication connection").isNotNull().isNotEqualTo(walSender);
+                db.execute("UPDATE items SET name = 'FOUR' WHERE id = 4");
+                awaitRows(dest, "SELECT name FROM items WHERE id = 4", List.of(List.of("FOUR")), 30);
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+            }
+        }
+    }
+
+    /** The first value of a statement run in the server's postgres database (the test's databases may refuse connections). */
+    private static Object admin(String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(TestDatabase.url("postgres"), TestDatabase.USER,
+                TestDatabase.PASSWORD); java.sql.Statement s = c.createStatement()) {
+            if (!s.execute(sql)) {
+                return null;
+            }
+            try (java.sql.ResultSet rs = s.getResultSet()) {
+                return rs.next() ? rs.getObject(1) : null;
+            }
+        }
+    }
+
     /** Whether the pipeline's slot is (or within 30 s becomes) inactive. */
     private boolean slotReleased() throws Exception {
         return PipelineRun.eventually(java.time.Duration.ofSeconds(30), () -> PipelineRun.pg(db,

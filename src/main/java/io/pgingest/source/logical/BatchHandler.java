@@ -3,6 +3,7 @@ package io.pgingest.source.logical;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.pgingest.event.RowBatch;
+import io.pgingest.event.WriteMode;
 import io.pgingest.source.BatchSink;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -27,6 +28,16 @@ import java.util.concurrent.ExecutionException;
  * make the engine drop it) is never thrown. It also notes the newest heartbeat and the highest position
  * handled (for {@code --once}'s catch-up), and reports progress through {@link DrainProgress}. Called by
  * one engine thread at a time.
+ * <p>While a failing batch waits for its next attempt the engine keeps its replication connection, so the
+ * changes already read need not be decoded again. Not when the source cannot be reached either (its server
+ * shutting down, or a restart of a server that holds the destination too): a fast shutdown waits for every
+ * logical WAL sender's client to confirm what it was sent, which a handler stuck on its batch never does, so
+ * the server would stay in shutdown until {@code wal_sender_timeout}. The handler then lets the engine go
+ * ({@link #letGo()}): it returns the batch unmarked, and every later one, so the engine commits no offset past
+ * what the destination committed, and {@link LogicalReplicationSource} closes the engine and starts a new one
+ * with this handler once the source is back; the batch is read again from the slot. Not when the batch has
+ * appended rows already (a table without key: appending them again would duplicate them): then it waits as
+ * before. The attempts go on counting across engines, so the retry budget still ends a lasting failure.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -57,6 +68,14 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     /** The prefix of the logical decoding message that marks the end of a --once run's backlog; null when none. */
     private volatile String marker;
     private volatile boolean markerHandled;
+    /** Whether the source takes new connections (asked when a batch fails: see the class comment). */
+    private final java.util.function.BooleanSupplier sourceReachable;
+    /** Set when the engine is let go: the wait before the next attempt; null while this engine is used. */
+    private volatile Duration letGo;
+    /** Failed attempts of the batch being handled, carried to the next engine when one is let go. */
+    private int attempts;
+    /** Whether the batch being handled has appended rows (so reading it again would append them again). */
+    private boolean appended;
     /** The kind of each value schema seen (Debezium reuses one schema object per record shape). */
     private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
 
@@ -69,9 +88,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      *                a replay after a restart is taken for a newer change by the destination; the first batch
      *                waits for it (completed exceptionally: the batch fails and the engine stops)
      * @param backoff the waits between attempts; its size plus one is the number of attempts
+     * @param sourceReachable whether the source takes a new connection; asked after a failed attempt
      */
     BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables,
-                 ReadBackColumns readBack, BatchSink sink, List<Duration> backoff) {
+                 ReadBackColumns readBack, BatchSink sink, List<Duration> backoff,
+                 java.util.function.BooleanSupplier sourceReachable) {
         this.pipeline = pipeline;
         this.ready = ready;
         this.tracker = tracker;
@@ -79,6 +100,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.readBack = readBack;
         this.sink = sink;
         this.backoff = List.copyOf(backoff);
+        this.sourceReachable = sourceReachable;
         this.progress = new DrainProgress(pipeline);
     }
 
@@ -110,10 +132,21 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
-        if (!awaitReady()) {
+        if (!awaitReady() || letGo != null) {
             return; // not marked: the engine is closing and commits no offset for it
         }
+        try {
+            handle(events, committer);
+        } catch (LetGo e) {
+            // not marked, like every batch after it until the engine is closed: it is read again from the slot
+        }
+    }
+
+    private void handle(List<RecordChangeEvent<SourceRecord>> events,
+                        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException, LetGo {
         progress.lap(DrainProgress.Phase.WAIT);
+        appended = false;
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;
@@ -148,6 +181,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         progress.lap(DrainProgress.Phase.WRITE);
         markProcessed(events, committer);
         committer.markBatchFinished();
+        attempts = 0;
         handledLsn = Math.max(handledLsn, maxLsn);
         if (heartbeat > 0) {
             lastHeartbeatMillis = heartbeat;
@@ -193,28 +227,22 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return false;
     }
 
-    private void writeAll(List<RowBatch> batches) throws InterruptedException {
+    private void writeAll(List<RowBatch> batches) throws InterruptedException, LetGo {
         int next = 0;
-        for (int attempt = 0; ; attempt++) {
+        while (true) {
             try {
                 for (; next < batches.size(); next++) {
-                    sink.accept(batches.get(next));
+                    RowBatch batch = batches.get(next);
+                    sink.accept(batch);
+                    appended |= batch.writeMode() == WriteMode.APPEND || batch.writeMode() == WriteMode.REPLACE_RUN;
                 }
                 return;
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
                 RowBatch failed = batches.get(next);
-                if (attempt >= backoff.size()) {
-                    failure = "writing changes of " + failed.source().display() + " failed " + (attempt + 1)
-                            + " times; the pipeline stopped before them (nothing skipped): " + rootMessage(e);
-                    LOG.error("pipeline {}: {}", pipeline, failure, e);
-                    throw new IllegalStateException(failure, e);
-                }
-                Duration wait = backoff.get(attempt);
-                LOG.warn("pipeline {}: writing changes of {} failed (attempt {} of {}), retrying in {} s: {}", pipeline,
-                        failed.source().display(), attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
-                Thread.sleep(wait.toMillis());
+                failedAttempt("writing changes of " + failed.source().display(), e,
+                        " times; the pipeline stopped before them (nothing skipped): ");
             }
         }
     }
@@ -223,7 +251,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      * The row batches of the records, retried like a write: describing a table again after its columns changed reads the
      * source's catalog, which may be briefly unreachable (a restart).
      */
-    private List<RowBatch> converted(List<SourceRecord> records) throws InterruptedException {
+    private List<RowBatch> converted(List<SourceRecord> records) throws InterruptedException, LetGo {
         List<List<RowBatch>> out = new ArrayList<>(1);
         retrying("converting the changes", () -> {
             out.clear();
@@ -238,26 +266,67 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     }
 
     /** Runs a step of the batch before it is acknowledged, with the same retries as a write. */
-    private void retrying(String what, Step step) throws InterruptedException {
-        for (int attempt = 0; ; attempt++) {
+    private void retrying(String what, Step step) throws InterruptedException, LetGo {
+        while (true) {
             try {
                 step.run();
                 return;
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
-                if (attempt >= backoff.size()) {
-                    failure = what + " failed " + (attempt + 1)
-                            + " times; the pipeline stopped before acknowledging the changes that led to it: " + rootMessage(e);
-                    LOG.error("pipeline {}: {}", pipeline, failure, e);
-                    throw new IllegalStateException(failure, e);
-                }
-                Duration wait = backoff.get(attempt);
-                LOG.warn("pipeline {}: {} failed (attempt {} of {}), retrying in {} s: {}", pipeline, what,
-                        attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
-                Thread.sleep(wait.toMillis());
+                failedAttempt(what, e, " times; the pipeline stopped before acknowledging the changes that led to it: ");
             }
         }
+    }
+
+    /**
+     * After a failed attempt: throws when the retries are exhausted (the engine stops, the pipeline fails), lets the
+     * engine go when the source cannot be reached either and the batch appended nothing yet (see the class comment),
+     * otherwise waits before the next attempt.
+     */
+    private void failedAttempt(String what, Exception e, String stopped) throws InterruptedException, LetGo {
+        int attempt = attempts++;
+        if (attempt >= backoff.size()) {
+            failure = what + " failed " + (attempt + 1) + stopped + rootMessage(e);
+            LOG.error("pipeline {}: {}", pipeline, failure, e);
+            throw new IllegalStateException(failure, e);
+        }
+        Duration wait = backoff.get(attempt);
+        LOG.warn("pipeline {}: {} failed (attempt {} of {}), retrying in {} s: {}", pipeline, what,
+                attempt + 1, backoff.size() + 1, wait.toSeconds(), rootMessage(e));
+        if (!appended && !sourceReachable.getAsBoolean()) {
+            LOG.warn("pipeline {}: the source cannot be reached either: the replication connection is closed until it is"
+                    + " back (a server shutting down waits for it); the changes not acknowledged are read again", pipeline);
+            letGo = wait;
+            throw new LetGo();
+        }
+        Thread.sleep(wait.toMillis());
+    }
+
+    /** Ends the handling of a batch whose engine is let go. */
+    private static final class LetGo extends Exception {
+        LetGo() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The wait before the next attempt when the engine was let go (see the class comment), null while it is used. */
+    Duration letGo() {
+        return letGo;
+    }
+
+    /** The failed attempts so far of the batch being handled (carried across engines). */
+    int attempts() {
+        return attempts;
+    }
+
+    /**
+     * Before the handler is given to a new engine, once the one it let go has stopped.
+     * @param failedAttempts the failed attempts so far, including those spent waiting for the source
+     */
+    void resume(int failedAttempts) {
+        attempts = failedAttempts;
+        letGo = null;
     }
 
     /** The error that stopped the handler, or null. */

@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code snapshot.mode=no_data}) from the slot, and its batches wait for the loads.
  * {@link #run} blocks: streaming, until {@link #stop()} or a failure; with {@code once}, until the
  * loads are done and the stream has caught up with the WAL position current at the start.
- * A failure marks the objects FAILED and returns false; the engine is not restarted. Tables new to the
+ * A failure marks the objects FAILED and returns false; the engine is not restarted. It is let go and started
+ * again, with nothing acknowledged past what the destination committed, while the source is away: during the loads
+ * ({@link #release}), and while a batch fails ({@link BatchHandler}, {@link #resumeWhenSourceIsBack}), since a source
+ * server shutting down waits for its WAL senders' clients. Tables new to the
  * pipeline are handled by {@link TablePlanner} (before the engine starts) and {@link NewTables} (while streaming).
  */
 public final class LogicalReplicationSource {
@@ -91,6 +94,7 @@ public final class LogicalReplicationSource {
     private final StateDatabase stateDatabase;
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile boolean stopping;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
 
     public LogicalReplicationSource(PipelineSettings settings, StateStore state, StateDatabase stateDatabase) {
         this.settings = settings;
@@ -167,7 +171,7 @@ public final class LogicalReplicationSource {
             CompletableFuture<BatchHandler.Ready> ready = new CompletableFuture<>();
             ReadBackColumns readBack = new ReadBackColumns(settings);
             BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
-                    backoff(settings.retryBudget()));
+                    backoff(settings.retryBudget()), this::sourceReachable);
             CountDownLatch ended = startEngine(handler, once);
             boolean released = false;
             LOG.info("pipeline {}: logical replication of {} tables (slot and publication {}, {})", settings.name(),
@@ -195,7 +199,7 @@ public final class LogicalReplicationSource {
                         // the engine was let go while the source was away: a new one, with a new handler
                         ready = new CompletableFuture<>();
                         handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
-                                backoff(settings.retryBudget()));
+                                backoff(settings.retryBudget()), this::sourceReachable);
                         ended = startEngine(handler, once);
                         released = false;
                         if (stopping) {
@@ -232,7 +236,21 @@ public final class LogicalReplicationSource {
             boolean caughtUp = false;
             if (failure == null) {
                 try (SlotMonitor slotMonitor = SlotMonitor.start(settings, state)) { // WAL retained by the slot: logged, recorded, warned
-                    caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(ended);
+                    while (true) {
+                        caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(handler, ended);
+                        if (caughtUp || stopping || handler.letGo() == null) {
+                            break;
+                        }
+                        // the handler let the engine go: a failing batch, and the source away too (BatchHandler)
+                        failure = resumeWhenSourceIsBack(handler, ended);
+                        if (failure != null || stopping) {
+                            break;
+                        }
+                        ended = startEngine(handler, once);
+                        if (stopping) {
+                            closeEngine(); // stop() came while it was being made
+                        }
+                    }
                 }
             }
             stop();
@@ -278,6 +296,54 @@ public final class LogicalReplicationSource {
         LOG.info("pipeline {}: replication connection closed until the source is back (the loads wait for it)", settings.name());
     }
 
+    /**
+     * The handler let the engine go (see {@link BatchHandler}): closes it, then waits until the source takes
+     * connections again, each wait counted as an attempt of the failing batch, and readies the handler for a new
+     * engine. Returns the failure when the attempts ran out first, else null (also when stopped meanwhile).
+     */
+    private String resumeWhenSourceIsBack(BatchHandler handler, CountDownLatch ended) throws InterruptedException {
+        releasing = true;
+        try {
+            closeEngine();
+            if (!ended.await(60, TimeUnit.SECONDS)) {
+                LOG.warn("pipeline {}: the engine did not stop within 60 s of being let go", settings.name());
+            }
+        } finally {
+            releasing = false;
+        }
+        LOG.info("pipeline {}: replication connection closed until the source is back", settings.name());
+        List<Duration> waits = backoff(settings.retryBudget());
+        int attempts = handler.attempts();
+        Duration wait = handler.letGo();
+        while (!stopSignal.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (sourceReachable()) {
+                handler.resume(attempts);
+                LOG.info("pipeline {}: the source is back; streaming starts again", settings.name());
+                return null;
+            }
+            if (attempts >= waits.size()) {
+                String failure = "the source stayed unreachable while a batch was failing (" + (attempts + 1)
+                        + " attempts); the pipeline stopped before the batch (nothing skipped)";
+                LOG.error("pipeline {}: {}", settings.name(), failure);
+                return failure;
+            }
+            wait = waits.get(attempts++);
+            LOG.warn("pipeline {}: the source cannot be reached yet (attempt {} of {}), trying again in {} s", settings.name(),
+                    attempts, waits.size() + 1, wait.toSeconds());
+        }
+        return null;
+    }
+
+    /** Whether the source takes a new connection now. */
+    private boolean sourceReachable() {
+        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+            return true;
+        } catch (SQLException e) {
+            LOG.debug("pipeline {}: the source takes no connection: {}", settings.name(), e.getMessage());
+            return false;
+        }
+    }
+
     /** Connections opened again during the loads (closed at the end of the run). */
     private final List<Connection> reopened = new ArrayList<>();
 
@@ -296,14 +362,19 @@ public final class LogicalReplicationSource {
     }
 
     private static void closeAll(List<Connection> connections) {
-        for (Connection connection : connections) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // the run is over: nothing depends on it
-            }
-        }
+        connections.forEach(LogicalReplicationSource::closeQuietly);
         connections.clear();
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // nothing depends on it any more
+        }
     }
 
     /**
@@ -341,8 +412,11 @@ public final class LogicalReplicationSource {
         return ended;
     }
 
-    private boolean awaitEnd(CountDownLatch ended) throws InterruptedException {
-        ended.await();
+    /** Waits until the engine ended, or its handler let it go. */
+    private boolean awaitEnd(BatchHandler handler, CountDownLatch ended) throws InterruptedException {
+        while (!ended.await(100, TimeUnit.MILLISECONDS) && handler.letGo() == null) {
+            // the engine streams
+        }
         return false;
     }
 
@@ -357,13 +431,26 @@ public final class LogicalReplicationSource {
      */
     private boolean awaitCatchUp(BatchHandler handler, CountDownLatch ended, long target) throws InterruptedException {
         long readAt = 0;
-        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+        Connection c = null;
+        try {
             // the handler's progress is looked at every 10 ms, the server's every 50 ms
-            for (int round = 0; !ended.await(10, TimeUnit.MILLISECONDS); round++) {
+            for (int round = 0; !ended.await(10, TimeUnit.MILLISECONDS) && handler.letGo() == null; round++) {
                 boolean marker = handler.markerHandled();
                 boolean exact = marker || handler.handledLsn() >= target;
-                if (readAt == 0 && round % 5 == 4 && SourceWal.readPast(c, ReplicationNames.slot(settings.name()), target)) {
-                    readAt = System.currentTimeMillis();
+                if (readAt == 0 && round % 5 == 4) {
+                    try {
+                        if (c == null) {
+                            c = SourceConnections.open(settings.source(), settings.name());
+                        }
+                        if (SourceWal.readPast(c, ReplicationNames.slot(settings.name()), target)) {
+                            readAt = System.currentTimeMillis();
+                        }
+                    } catch (SQLException e) {
+                        // the source restarting: the engine rides it out, and the marker still tells
+                        LOG.debug("pipeline {}: cannot watch the replication progress now: {}", settings.name(), e.getMessage());
+                        closeQuietly(c);
+                        c = null;
+                    }
                 }
                 if (exact || readAt > 0 && handler.lastHeartbeatMillis() > readAt + 1) {
                     LOG.info("pipeline {}: caught up with the WAL position at start ({}); stopping (--once)", settings.name(),
@@ -373,8 +460,8 @@ public final class LogicalReplicationSource {
                     return true;
                 }
             }
-        } catch (SQLException e) {
-            LOG.error("pipeline {}: cannot watch the replication progress: {}", settings.name(), e.getMessage(), e);
+        } finally {
+            closeQuietly(c);
         }
         return false;
     }
@@ -387,6 +474,7 @@ public final class LogicalReplicationSource {
      */
     public void stop() {
         stopping = true;
+        stopSignal.countDown();
         closeEngine();
     }
 
