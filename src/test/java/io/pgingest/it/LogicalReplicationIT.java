@@ -371,6 +371,71 @@ class LogicalReplicationIT {
                 .contains(List.of(7, "seven"));
     }
 
+    /**
+     * The slot dropped while the pipeline was stopped (by hand, or not carried over by a failover): the changes made
+     * meanwhile are nowhere to read, so the next start loads every table again instead of streaming from a new slot
+     * as if nothing had happened.
+     */
+    @Test
+    void aSlotLostWhileStoppedMakesTheNextStartLoadTheTablesAgain() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", "UPDATE items SET name = 'ONE' WHERE id = 1");
+        db.execute("SELECT pg_drop_replication_slot('pgingest_" + pipelineName + "')");
+        db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
+
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, name FROM items WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("the changes made before the slot was lost arrive too")
+                .containsExactly(List.of(1, "ONE"), List.of(2, "two"), List.of(3, "three"), List.of(4, "four"), List.of(5, "five"));
+        assertThat(PipelineRun.pg(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgingest_" + pipelineName + "'"))
+                .as("a new slot").containsExactly(List.of(1L));
+        try (StateStore state = stateStore()) {
+            assertThat(state.object(pipelineName, "public.items").orElseThrow().progress()).isEqualTo(ObjectProgress.STREAMING);
+        }
+        db.execute("UPDATE items SET name = 'TWO' WHERE id = 2");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT name FROM items WHERE id = 2")).as("streaming goes on from the new slot")
+                .containsExactly(List.of("TWO"));
+    }
+
+    /**
+     * The slot lost under a streaming pipeline (its WAL sender ended, the slot dropped before Debezium reconnects: what
+     * a failover of the source server does): Debezium would make a new slot and go on; the pipeline fails instead,
+     * saying so, and its next start loads the tables again.
+     */
+    @Test
+    void aSlotLostWhileStreamingFailsThePipelineAndTheNextStartLoadsTheTablesAgain() throws Exception {
+        pipeline();
+        try (PipelineRun.Streaming streaming = run.stream()) {
+            String slot = "pgingest_" + pipelineName;
+            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> !PipelineRun.pg(db,
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").isEmpty()))
+                    .as("streaming").isTrue();
+            db.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(5), () -> !PipelineRun.pg(db,
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND NOT active").isEmpty())).isTrue();
+            db.execute("SELECT pg_drop_replication_slot('" + slot + "')",
+                    "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+            // Debezium reconnects after its retry wait (10 s)
+            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> {
+                try (StateStore state = stateStore()) {
+                    return state.object(pipelineName, "public.items").orElseThrow().progress() == ObjectProgress.FAILED;
+                }
+            })).as("the pipeline fails").isTrue();
+            try (StateStore state = stateStore()) {
+                assertThat(state.object(pipelineName, "public.items").orElseThrow().message()).contains("replication slot")
+                        .contains("is gone");
+            }
+            assertThat(PipelineRun.pg(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+                    .as("no slot made behind the pipeline's back").containsExactly(List.of(0L));
+        }
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, name FROM items WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("the next start loads the table again").containsExactly(List.of(1, "one"), List.of(2, "two"),
+                        List.of(3, "three"), List.of(4, "four"));
+    }
+
     @Test
     void withoutHistoricalDataOnlyChangesAfterTheStartArrive() throws Exception {
         pipeline("loadHistoricalData", "false");

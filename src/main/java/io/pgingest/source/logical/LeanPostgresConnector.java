@@ -2,7 +2,10 @@ package io.pgingest.source.logical;
 
 import io.debezium.config.CommonConnectorConfig.EventConvertingFailureHandlingMode;
 import io.debezium.config.Configuration;
+import io.debezium.DebeziumException;
 import io.debezium.connector.postgresql.PostgresConnector;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.connector.postgresql.connection.PostgresConnection;
 import io.debezium.connector.postgresql.PostgresConnectorTask;
 import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.connector.postgresql.PostgresPartition;
@@ -18,6 +21,8 @@ import io.debezium.relational.RelationalDatabaseSchema;
 import io.debezium.relational.TableSchemaBuilder;
 import io.debezium.spi.schema.DataCollectionId;
 import java.lang.reflect.Field;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.connect.connector.Task;
@@ -68,6 +73,7 @@ public final class LeanPostgresConnector extends PostgresConnector {
 
         @Override
         public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
+            requireSlot(config);
             ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
             try {
                 Object metrics = field(ChangeEventSourceCoordinator.class, "streamingMetrics").get(coordinator);
@@ -76,6 +82,32 @@ public final class LeanPostgresConnector extends PostgresConnector {
                 LOG.info("Debezium's streaming metrics keep their per-change summary ({}); streaming is unchanged, only slower", e.toString());
             }
             return coordinator;
+        }
+    }
+
+    /**
+     * Stops the task when the pipeline's slot is gone. pg-ingest creates the slot before it starts an engine, so a slot
+     * missing when the task starts (again, after a lost connection: a failover of the source server, or the slot
+     * dropped by hand) was lost while the pipeline ran, and with it the changes since the last committed batch.
+     * Debezium would create a new slot and stream from it as if nothing had been missed; the pipeline FAILS instead,
+     * saying why, and its next start loads every table again ({@code LogicalReplicationSource}). A source that cannot be
+     * reached is left to Debezium's own start, which fails on it and is retried.
+     */
+    static void requireSlot(Configuration config) {
+        PostgresConnectorConfig connectorConfig = new PostgresConnectorConfig(config);
+        String slot = connectorConfig.slotName();
+        boolean exists;
+        try (PostgresConnection connection = new PostgresConnection(connectorConfig.getJdbcConfig(), "pg-ingest slot check")) {
+            exists = connection.prepareQueryAndMap("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?",
+                    ps -> ps.setString(1, slot), ResultSet::next);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("cannot check that replication slot {} exists: {}", slot, e.getMessage());
+            return;
+        }
+        if (!exists) {
+            throw new DebeziumException("the replication slot " + slot + " is gone (dropped, or lost in a failover of the"
+                    + " source server): the changes made since the last committed batch cannot be read; start the pipeline"
+                    + " again (restart pg-ingest): it loads every table again");
         }
     }
 

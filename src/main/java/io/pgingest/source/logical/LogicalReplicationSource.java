@@ -523,6 +523,9 @@ public final class LogicalReplicationSource {
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
         boolean firstRun = known.isEmpty();
+        if (!firstRun && !SourceWal.slotExists(c, ReplicationNames.slot(settings.name()))) {
+            known = reloadAfterLostSlot(known, planner);
+        }
         java.util.Set<String> present = new java.util.HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
         known.values().stream().filter(r -> !present.contains(r.object())).forEach(planner::noteDropped);
@@ -532,6 +535,29 @@ public final class LogicalReplicationSource {
                     .ifPresent(included::add);
         }
         return included;
+    }
+
+    /**
+     * The pipeline ran before but its slot is gone (dropped by hand, or not carried over by a failover of the source
+     * server: before PostgreSQL 17 logical slots stay on the old primary): the changes made since the last committed
+     * batch cannot be read from anywhere, so every table streamed or being loaded is owed its load again (by key,
+     * upserting every current row; a table without key is replaced). Returns the object records as they are now.
+     */
+    private Map<String, ObjectRecord> reloadAfterLostSlot(Map<String, ObjectRecord> known, TablePlanner planner) {
+        String note = "the replication slot " + ReplicationNames.slot(settings.name()) + " was missing at the start of "
+                + Instant.now() + " (dropped, or lost in a failover of the source server)";
+        int reloads = 0;
+        for (ObjectRecord r : known.values()) {
+            if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(TablePlanner.DROPPED))) {
+                NewTables.forgetLoadCursor(state, r.pipeline(), NewTables.cursorKey(r.object(), r.tableOid()));
+                state.saveObject(r.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": " + note));
+                reloads++;
+            }
+        }
+        LOG.warn("pipeline {}: {}: the changes made since it last streamed cannot be read, so its {} tables are loaded"
+                + " again (rows deleted at the source meanwhile stay in the destination); a new slot is created",
+                settings.name(), note, reloads);
+        return planner.known();
     }
 
     private void finish(TablePlanner planner, NewTables newTables, Map<String, LogicalTable> tables, String failure) {

@@ -49,6 +49,16 @@ final class SourceWal {
         }
     }
 
+    /** Whether the replication slot exists on the server. */
+    static boolean slotExists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /**
      * Creates the pipeline's replication slot (pgoutput) when it is missing; returns whether it did. A slot that
      * exists is kept (Debezium checks its plugin). Creating waits for the transactions running at that moment to
@@ -56,13 +66,8 @@ final class SourceWal {
      * committed after those reads is then in the slot.
      */
     static boolean ensureSlot(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return false;
-                }
-            }
+        if (slotExists(c, slot)) {
+            return false;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
