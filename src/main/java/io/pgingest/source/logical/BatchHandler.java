@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Debezium's batch consumer for one pipeline: converts each Debezium batch into row batches, sends
@@ -69,7 +70,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private volatile String marker;
     private volatile boolean markerHandled;
     /** Whether the source takes new connections (asked when a batch fails: see the class comment). */
-    private final java.util.function.BooleanSupplier sourceReachable;
+    private final BooleanSupplier sourceReachable;
     /** Set when the engine is let go: the wait before the next attempt; null while this engine is used. */
     private volatile Duration letGo;
     /** Failed attempts of the batch being handled, carried to the next engine when one is let go. */
@@ -92,7 +93,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      */
     BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables,
                  ReadBackColumns readBack, BatchSink sink, List<Duration> backoff,
-                 java.util.function.BooleanSupplier sourceReachable) {
+                 BooleanSupplier sourceReachable) {
         this.pipeline = pipeline;
         this.ready = ready;
         this.tracker = tracker;

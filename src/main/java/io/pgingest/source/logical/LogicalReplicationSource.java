@@ -238,7 +238,7 @@ public final class LogicalReplicationSource {
                 try (SlotMonitor slotMonitor = SlotMonitor.start(settings, state)) { // WAL retained by the slot: logged, recorded, warned
                     while (true) {
                         caughtUp = once ? awaitCatchUp(handler, ended, startLsn) : awaitEnd(handler, ended);
-                        if (caughtUp || stopping || handler.letGo() == null) {
+                        if (caughtUp || stopping || handler.letGo() == null || engineError != null) {
                             break;
                         }
                         // the handler let the engine go: a failing batch, and the source away too (BatchHandler)
