@@ -283,9 +283,14 @@ public final class LogicalReplicationSource {
      * ({@link BatchHandler.Ready#RELEASED}), and a new engine starts from the same offsets once the loads are done.
      */
     private void release(CompletableFuture<BatchHandler.Ready> ready, CountDownLatch ended) throws InterruptedException {
+        ready.complete(BatchHandler.Ready.RELEASED);
+        letEngineGo(ended, " (the loads wait for it)");
+    }
+
+    /** Closes the engine on purpose (its end is not a failure) and waits for it to stop. */
+    private void letEngineGo(CountDownLatch ended, String meanwhile) throws InterruptedException {
         releasing = true;
         try {
-            ready.complete(BatchHandler.Ready.RELEASED);
             closeEngine();
             if (!ended.await(60, TimeUnit.SECONDS)) {
                 LOG.warn("pipeline {}: the engine did not stop within 60 s of being let go", settings.name());
@@ -293,7 +298,7 @@ public final class LogicalReplicationSource {
         } finally {
             releasing = false;
         }
-        LOG.info("pipeline {}: replication connection closed until the source is back (the loads wait for it)", settings.name());
+        LOG.info("pipeline {}: replication connection closed until the source is back{}", settings.name(), meanwhile);
     }
 
     /**
@@ -302,16 +307,7 @@ public final class LogicalReplicationSource {
      * engine. Returns the failure when the attempts ran out first, else null (also when stopped meanwhile).
      */
     private String resumeWhenSourceIsBack(BatchHandler handler, CountDownLatch ended) throws InterruptedException {
-        releasing = true;
-        try {
-            closeEngine();
-            if (!ended.await(60, TimeUnit.SECONDS)) {
-                LOG.warn("pipeline {}: the engine did not stop within 60 s of being let go", settings.name());
-            }
-        } finally {
-            releasing = false;
-        }
-        LOG.info("pipeline {}: replication connection closed until the source is back", settings.name());
+        letEngineGo(ended, "");
         List<Duration> waits = backoff(settings.retryBudget());
         int attempts = handler.attempts();
         Duration wait = handler.letGo();
