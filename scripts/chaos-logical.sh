@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Robustness checks of logical replication (issue 3, "How it will be checked"):
-#   kill9    concurrent writers (inserts, updates, deletes); pg-ingest streaming into DuckDB killed with
-#            kill -9 at random moments (during the historical load and during streaming) and restarted N times;
+#   kill9    concurrent writers (inserts, updates, deletes; COPYs into a table without key once streaming);
+#            pg-ingest streaming into DuckDB killed with kill -9 at random moments (during the historical
+#            load and during streaming) and restarted N times;
 #            then the writers stop, one --once catches up, and the destination must equal the source.
 #   restart  pg-ingest streaming into PostgreSQL while the source PostgreSQL is restarted
 #            (pg_ctlcluster ... restart): the same process must resume by itself and catch up.
@@ -112,6 +113,9 @@ create table parts_2025 partition of parts for values from ('2025-01-01') to ('2
 alter table parts alter column doc set storage external, alter column nums set storage external;
 insert into parts select g, '2024-01-01'::date + g % 300, 0, repeat(md5(g::text), 100), array(select g + k from generate_series(1, 700) k)
 from generate_series(1, 2000) g;
+-- a table without key (an append log at the destination), filled by COPY (rows of one page share a WAL record)
+create table audit (n bigint, note text);
+alter table audit replica identity full;
 vacuum analyze;
 SQL
   # Every statement its own transaction: inserts, updates and deletes on all three tables, keys reused.
@@ -138,7 +142,24 @@ start_writers() {
   pgbench -n -c 2 -j 2 --rate 100 -T 100000 -f "$WORK/writer.sql" "$SRC" >> "$WORK/writers.log" 2>&1 &
   WRITERS=$!; PIDS+=("$WRITERS")
 }
-stop_writers() { kill "$WRITERS" 2>/dev/null || true; wait "$WRITERS" 2>/dev/null || true; }
+stop_writers() {
+  kill "$WRITERS" 2>/dev/null || true; wait "$WRITERS" 2>/dev/null || true
+  if [ -n "$COPIER" ]; then kill "$COPIER" 2>/dev/null || true; wait "$COPIER" 2>/dev/null || true; COPIER=""; fi
+}
+
+# COPYs 300 rows into the table without key every 0.3 s (n unique), from the moment the pipeline streams: rows
+# written while a table without key is loaded may arrive twice, once loaded and once streamed (README, Limits).
+COPIER=""
+start_copier() {
+  [ -z "$COPIER" ] || return 0
+  ( n=0
+    while :; do
+      seq $((n + 1)) $((n + 300)) | awk '{ print $1 "\tcopied " $1 }' | psql -X -q -d "$SRC" -c '\copy audit from stdin' \
+        >/dev/null 2>&1 || true
+      n=$((n + 300)); sleep 0.3
+    done ) &
+  COPIER=$!; PIDS+=("$COPIER")
+}
 
 # Starts pg-ingest streaming (no --once) for one pipeline; sets INGEST. Log appended to $WORK/<pipeline>.log.
 start_ingest() {
@@ -179,8 +200,8 @@ wait_for_phase() {
 # soft-deleted; no key twice. Values are compared as text, timestamps as epoch microseconds.
 
 declare -A COLS=([big]="id, grp, val, EPOCH(updated_at)" [hot]="id, counter, note" [events]="id, big_id, payload"
-                 [parts]="id, d, n, md5(doc), md5(ARRAYJSON(nums))")
-declare -A KEYS=([big]="id" [hot]="id" [events]="id" [parts]="id, d")
+                 [parts]="id, d, n, md5(doc), md5(ARRAYJSON(nums))" [audit]="n, note")
+declare -A KEYS=([big]="id" [hot]="id" [events]="id" [parts]="id, d" [audit]="n")
 
 source_rows() {
   local cols="${COLS[$1]}"
@@ -207,7 +228,7 @@ dest_sql() {
 compare() {
   local dest="$1" scenario="$2" t ok=0 dups src_only dst_only
   local ev="$WORK/$scenario.evidence"
-  for t in big hot events parts; do
+  for t in big hot events parts audit; do
     source_rows "$t" > "$WORK/$t.src"
     dest_sql "$dest" "select ${COLS[$t]} from $t where not _pgingest_deleted" | sed 's/\r$//' | LC_ALL=C sort > "$WORK/$t.dst"
     dups=$(dest_sql "$dest" "select count(*) from (select ${KEYS[$t]} from $t group by ${KEYS[$t]} having count(*) > 1) g")
@@ -249,6 +270,7 @@ scenario_kill9() {
       sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.1f", (s % 5) / 10 }')"
     else
       wait_for_phase chaos_duckdb streaming
+      start_copier
       sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.1f", 1 + (s % 80) / 10 }')"
     fi
     phase=$(phase_of chaos_duckdb)
@@ -272,6 +294,7 @@ scenario_restart() {
   start_writers
   start_ingest chaos_postgres
   wait_for_phase chaos_postgres streaming
+  start_copier
   # streaming for real: a marker row arrives
   marker=$(pg_value "$SRC" "insert into hot values (100001, 1, 'before-restart') returning id")
   for i in $(seq 1 120); do
@@ -294,6 +317,7 @@ scenario_restart() {
   for i in $(seq 1 60); do pg_isready -q && break; sleep 1; done
   stop_writers   # their connections died with the server
   start_writers
+  start_copier
   sleep 10
   stop_writers
   marker=$(pg_value "$SRC" "insert into hot values (100002, 2, 'after-restart') returning id")

@@ -122,6 +122,35 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
         return values;
     }
 
+    /**
+     * For an append batch whose rows carry {@link Metadata#CHANGE} (log-based, table without key): the condition, on
+     * the staged row {@code s}, that the table {@code target} (aliased {@code t}) holds no row of the same change (of the
+     * same source database under Merge Tables), so that a change read again after a restart is not appended twice.
+     * Such a row was written with a {@code _pgingest_position} at least its change's LSN, which bounds what is
+     * searched. Empty for other batches.
+     */
+    public java.util.Optional<String> notYetAppended(String target) {
+        int index = batch.columnIndex(Metadata.CHANGE);
+        if (index < 0 || batch.writeMode() != io.pgingest.event.WriteMode.APPEND) {
+            return java.util.Optional.empty();
+        }
+        java.math.BigInteger lowest = null;
+        for (Object[] row : batch.rows()) {
+            if (row[index] instanceof java.math.BigDecimal change) {
+                java.math.BigInteger lsn = change.toBigInteger().shiftRight(16);
+                lowest = lowest == null || lsn.compareTo(lowest) < 0 ? lsn : lowest;
+            }
+        }
+        if (lowest == null) {
+            return java.util.Optional.empty();
+        }
+        String change = Sql.quote(Metadata.CHANGE);
+        String sameDatabase = batch.constants().containsKey(Metadata.DATABASE)
+                ? " AND t." + Sql.quote(Metadata.DATABASE) + " IS NOT DISTINCT FROM s." + Sql.quote(Metadata.DATABASE) : "";
+        return java.util.Optional.of("NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change
+                + sameDatabase + " AND t." + Sql.quote(Metadata.POSITION) + " >= " + lowest + ")");
+    }
+
     /** Whether the key has a column {@code name}. */
     public boolean isKey(String name) {
         return key.contains(name);

@@ -14,6 +14,12 @@ public final class Metadata {
     public static final String POSITION = "_pgingest_position";
     /** BIGINT: generated row id of tables without a key (append-only). */
     public static final String ID = "_pgingest_id";
+    /**
+     * DECIMAL(38,0): which change a row of a table without key is, in log-based pipelines: the change's LSN times
+     * 65,536 plus its number among the changes of that LSN (the rows of one COPY page share a WAL record). A change
+     * read again after a restart is not appended again when a row has its number.
+     */
+    public static final String CHANGE = "_pgingest_change";
 
     /**
      * {@link Column#sourceType()} of a metadata column a source adds to its batches (e.g. {@link #DELETED}):
@@ -23,6 +29,21 @@ public final class Metadata {
 
     /** The {@link #DELETED} column of log-based batches. */
     public static final Column DELETED_COLUMN = new Column(DELETED, COLUMN_SOURCE_TYPE, LogicalType.BOOLEAN, -1, -1, false);
+
+    /** The {@link #CHANGE} column of log-based batches of tables without key. */
+    public static final Column CHANGE_COLUMN = new Column(CHANGE, COLUMN_SOURCE_TYPE, LogicalType.DECIMAL, 38, 0, true);
+
+    /** How many changes may share one LSN in {@link #CHANGE} (a heap page holds at most 291 rows at 8 kB). */
+    public static final int CHANGES_PER_LSN = 65_536;
+
+    /** The {@link #CHANGE} value of the {@code ordinal}-th change (from 0) at WAL position {@code lsn}. */
+    public static java.math.BigDecimal change(long lsn, int ordinal) {
+        if (ordinal < 0 || ordinal >= CHANGES_PER_LSN) {
+            throw new IllegalArgumentException("change number " + ordinal + " at one LSN is outside 0.." + (CHANGES_PER_LSN - 1));
+        }
+        java.math.BigInteger unsigned = lsn >= 0 ? java.math.BigInteger.valueOf(lsn) : new java.math.BigInteger(Long.toUnsignedString(lsn));
+        return new java.math.BigDecimal(unsigned.shiftLeft(16).or(java.math.BigInteger.valueOf(ordinal)));
+    }
 
     /** Whether {@code c} is a metadata column a source added (not a source table column). */
     public static boolean isMetadata(Column c) {

@@ -157,6 +157,35 @@ public abstract class DestinationWriterContract {
                 .doesNotHaveDuplicates();
     }
 
+    /**
+     * Streamed rows of a table without key carry their change's number: a batch read again after a restart (here its
+     * first two changes, written before, and a third one) appends only the changes the table does not hold, also when
+     * their values repeat, and per source database under Merge Tables.
+     */
+    @Test
+    void appendedChangesReadAgainAreNotAppendedTwice() throws Exception {
+        List<Column> columns = List.of(column("msg", LogicalType.TEXT), Metadata.CHANGE_COLUMN);
+        long lsn = 0x3C15D540L;
+        Object[] first = row("a", Metadata.change(lsn, 0));
+        Object[] second = row("a", Metadata.change(lsn, 1)); // the same values, one COPY page later in the same WAL record
+        Object[] third = row("b", Metadata.change(lsn + 200, 0));
+        writer().write(append("changelog", columns, lsn, first, second));
+        writer().write(append("changelog", columns, lsn + 200, first, second, third));
+        writer().write(append("changelog", columns, lsn + 200, row("unnumbered", null), row("unnumbered", null)));
+
+        assertThat(query("SELECT msg, _pgingest_change FROM changelog ORDER BY _pgingest_id")).as("each change once")
+                .containsExactly(List.of("a", Metadata.change(lsn, 0)), List.of("a", Metadata.change(lsn, 1)),
+                        List.of("b", Metadata.change(lsn + 200, 0)), java.util.Arrays.asList("unnumbered", null),
+                        java.util.Arrays.asList("unnumbered", null));
+
+        writer().write(batch("mchangelog", WriteMode.APPEND, columns, List.of(), lsn, false, Map.of(Metadata.DATABASE, "db1"), first));
+        writer().write(batch("mchangelog", WriteMode.APPEND, columns, List.of(), lsn, false, Map.of(Metadata.DATABASE, "db2"), first));
+        writer().write(batch("mchangelog", WriteMode.APPEND, columns, List.of(), lsn, false, Map.of(Metadata.DATABASE, "db1"), first));
+        assertThat(query("SELECT _pgingest_database, msg FROM mchangelog ORDER BY _pgingest_database"))
+                .as("the same change number from another database is another change")
+                .containsExactly(List.of("db1", "a"), List.of("db2", "a"));
+    }
+
     @Test
     void replaceRunDeletesEarlierRunsOnlyAtEndOfRun() throws Exception {
         List<Column> columns = List.of(column("v", LogicalType.TEXT));

@@ -262,6 +262,48 @@ class LogicalReplicationIT {
     }
 
     /**
+     * A table without key is an append log at the destination, and a run that stops inside a transaction (here: a
+     * destination trigger fails the batch holding row 4,500, so the run fails after committing the batches before it)
+     * has the next run read that whole transaction again. Its changes already written must not be appended twice: the
+     * first run's rows were all appended a second time before rows carried their change's number. The rows of a COPY
+     * share WAL records (one per heap page), so several changes carry one LSN and are numbered within it.
+     */
+    @Test
+    void changesOfATableWithoutKeyReadAgainAfterAFailedRunAreNotAppendedTwice() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            db.execute("CREATE TABLE copied (id int, v text)", "ALTER TABLE copied REPLICA IDENTITY FULL",
+                    "INSERT INTO copied VALUES (0, 'first')");
+            pipelineName = "copy_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "objects", "public.copied", "batchSize", "1000", "retrySeconds", "1");
+            assertThat(run.once().exitCode()).isZero();
+            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                    "CREATE TRIGGER refuse BEFORE INSERT ON copied FOR EACH ROW WHEN (NEW.id = 4500) EXECUTE FUNCTION refuse()");
+            try (java.sql.Connection c = db.connect()) {
+                StringBuilder rows = new StringBuilder();
+                for (int id = 1; id <= 6000; id++) {
+                    rows.append(id).append("\trow ").append(id).append('\n');
+                }
+                new org.postgresql.copy.CopyManager(c.unwrap(org.postgresql.core.BaseConnection.class))
+                        .copyIn("COPY copied FROM STDIN", new java.io.StringReader(rows.toString()));
+            }
+            assertThat(PipelineRun.pg(db, "SELECT count(DISTINCT lsn) < 100 FROM pg_logical_slot_peek_binary_changes('pgingest_"
+                    + pipelineName + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'pgingest_" + pipelineName + "')"))
+                    .as("the COPY's rows share LSNs").containsExactly(List.of(true));
+            assertThat(run.once().exitCode()).as("the batch with row 4500 fails the run").isNotZero();
+            assertThat((Long) PipelineRun.pg(dest, "SELECT count(*) FROM copied").get(0).get(0))
+                    .as("the batches before the failing one were written").isBetween(1000L, 4500L);
+
+            dest.execute("DROP TRIGGER refuse ON copied");
+            assertThat(run.once().exitCode()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT count(*), count(DISTINCT id), min(id), max(id), count(DISTINCT _pgingest_change),"
+                    + " count(_pgingest_change) FROM copied"))
+                    .as("every row of the COPY once, each with its own change number")
+                    .containsExactly(List.of(6001L, 6001L, 0, 6000, 6000L, 6000L));
+        }
+    }
+
+    /**
      * A server restart that takes the destination down too (here: the source's and the destination's databases refusing
      * connections, the destination's sessions terminated, as a shutdown does): the batch that fails meanwhile must not
      * keep the replication connection, since a server shutting down waits for its WAL senders' clients (until

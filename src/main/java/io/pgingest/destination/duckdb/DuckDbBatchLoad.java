@@ -445,8 +445,9 @@ final class DuckDbBatchLoad {
         String source = stagedRows();
         String sql;
         if (appends()) {
+            String fresh = table.notYetAppended(target).map(condition -> " WHERE " + condition).orElse("");
             sql = "INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.quote(Metadata.ID) + ") SELECT *, nextval('"
-                    + table.name() + "__pgingest_id_seq') FROM (" + source + " ORDER BY s." + SEQ + ")";
+                    + table.name() + "__pgingest_id_seq') FROM (" + source + fresh + " ORDER BY s." + SEQ + ")";
         } else {
             // Collapsing rows per key costs a window; skip it when the batch has no repeated key.
             String collapse = table.keysKnownUnique() ? "" : " QUALIFY row_number() OVER (PARTITION BY "

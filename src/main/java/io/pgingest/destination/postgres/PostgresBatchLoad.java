@@ -43,6 +43,8 @@ final class PostgresBatchLoad {
     private final BatchTable table;
     private final String target;
     private final LinkedHashMap<String, String> wanted;
+    /** For appended rows numbered by their change: the condition that the table holds no row of it yet. */
+    private final java.util.Optional<String> notYetAppended;
     /** The table's column types once {@link #ensureTable()} created or evolved it. */
     private Map<String, String> columnTypes = Map.of();
 
@@ -52,6 +54,7 @@ final class PostgresBatchLoad {
         this.table = table;
         this.target = Sql.quote(schema) + "." + Sql.quote(table.name());
         this.wanted = wantedTypes(table);
+        this.notYetAppended = table.notYetAppended(target);
     }
 
     /**
@@ -68,8 +71,9 @@ final class PostgresBatchLoad {
         boolean keyPending = ensureTable();
         boolean direct = false;
         if (!table.batch().rows().isEmpty()) {
-            // A key repeated inside the batch also fails the copy on the primary key, and falls back.
-            direct = (appends() || keyPending || tryDirect) && copyDirect(!keyPending && !appends());
+            // A key repeated inside the batch also fails the copy on the primary key, and falls back. Rows numbered by
+            // their change are staged: those the table holds already (a replay after a restart) are not appended again.
+            direct = notYetAppended.isEmpty() && (appends() || keyPending || tryDirect) && copyDirect(!keyPending && !appends());
             if (!direct) {
                 stage();
                 apply();
@@ -184,6 +188,7 @@ final class PostgresBatchLoad {
         try (Statement s = connection.createStatement()) {
             if (existing.isEmpty()) {
                 s.execute(createTable());
+                indexChanges(s);
                 columnTypes = wanted;
                 return defersKey();
             }
@@ -201,10 +206,20 @@ final class PostgresBatchLoad {
             if (!alterations.isEmpty()) {
                 s.execute("ALTER TABLE " + target + " " + String.join(", ", alterations));
             }
+            if (!existing.containsKey(Metadata.CHANGE)) {
+                indexChanges(s);
+            }
             if (!appends()) {
                 return !ensurePrimaryKey(s);
             }
             return false;
+        }
+    }
+
+    /** Indexes {@link Metadata#CHANGE} once the table has it: every appended row is looked up by it. */
+    private void indexChanges(Statement s) throws SQLException {
+        if (wanted.containsKey(Metadata.CHANGE)) {
+            s.execute("CREATE INDEX ON " + target + " (" + Sql.quote(Metadata.CHANGE) + ")");
         }
     }
 
@@ -451,7 +466,7 @@ final class PostgresBatchLoad {
         try (Statement s = connection.createStatement()) {
             if (appends()) {
                 s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM pg_temp." + STAGE
-                        + " s ORDER BY s." + SEQ);
+                        + " s" + notYetAppended.map(condition -> " WHERE " + condition).orElse("") + " ORDER BY s." + SEQ);
                 return;
             }
             // Collapsing rows per key costs a sort; skip it when the batch has no repeated key.

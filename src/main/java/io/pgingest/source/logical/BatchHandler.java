@@ -36,8 +36,9 @@ import java.util.function.BooleanSupplier;
  * the server would stay in shutdown until {@code wal_sender_timeout}. The handler then lets the engine go
  * ({@link #letGo()}): it returns the batch unmarked, and every later one, so the engine commits no offset past
  * what the destination committed, and {@link LogicalReplicationSource} closes the engine and starts a new one
- * with this handler once the source is back; the batch is read again from the slot. Not when the batch has
- * appended rows already (a table without key: appending them again would duplicate them): then it waits as
+ * with this handler once the source is back; the batch is read again from the slot (the destinations skip the
+ * changes of tables without key they already hold, by {@link io.pgingest.event.Metadata#CHANGE}). Not when the
+ * batch has appended rows that carry no such number (a column re-load of a table without key): then it waits as
  * before. The attempts go on counting across engines, so the retry budget still ends a lasting failure.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
@@ -155,7 +156,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         for (RecordChangeEvent<SourceRecord> e : events) {
             SourceRecord r = e.record();
             records.add(r);
-            maxLsn = Math.max(maxLsn, lsnOf(r));
+            maxLsn = Math.max(maxLsn, ChangeBatcher.lsnOf(r));
             if (r.value() instanceof Struct v) {
                 Kind kind = kindOf(v.schema());
                 if (kind == Kind.HEARTBEAT) {
@@ -235,7 +236,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                 for (; next < batches.size(); next++) {
                     RowBatch batch = batches.get(next);
                     sink.accept(batch);
-                    appended |= batch.writeMode() == WriteMode.APPEND || batch.writeMode() == WriteMode.REPLACE_RUN;
+                    appended |= appendsAgainWhenReplayed(batch);
                 }
                 return;
             } catch (InterruptedException e) {
@@ -246,6 +247,15 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                         " times; the pipeline stopped before them (nothing skipped): ");
             }
         }
+    }
+
+    /**
+     * Whether writing the batch again would append its rows again: rows of a table without key, unless they carry their
+     * change's number ({@link io.pgingest.event.Metadata#CHANGE}), by which the destinations skip the changes they hold.
+     */
+    static boolean appendsAgainWhenReplayed(RowBatch batch) {
+        return (batch.writeMode() == WriteMode.APPEND || batch.writeMode() == WriteMode.REPLACE_RUN)
+                && batch.columnIndex(io.pgingest.event.Metadata.CHANGE) < 0;
     }
 
     /**
@@ -328,6 +338,10 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     void resume(int failedAttempts) {
         attempts = failedAttempts;
         letGo = null;
+        ChangeBatcher b = batcher;
+        if (b != null) {
+            b.streamRestarted(); // the new engine starts at the beginning of a transaction
+        }
     }
 
     /** The error that stopped the handler, or null. */
@@ -356,11 +370,6 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     /** Creation time (engine clock) of the newest heartbeat whose batch was fully handled, or 0. */
     long lastHeartbeatMillis() {
         return lastHeartbeatMillis;
-    }
-
-    private static long lsnOf(SourceRecord r) {
-        Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
-        return lsn instanceof Number n ? n.longValue() : 0;
     }
 
     private Kind kindOf(Schema schema) {

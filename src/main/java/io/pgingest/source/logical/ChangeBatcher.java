@@ -12,6 +12,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -112,8 +113,36 @@ final class ChangeBatcher {
         return out;
     }
 
-    /** One change after decoding: the row (columns + deleted flag; null for a truncate), its table (and name) and kind. */
-    private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
+    /**
+     * One change after decoding: the row (columns + deleted flag; null for a truncate), its table (and name) and kind;
+     * for a table without key its {@link Metadata#CHANGE} value, otherwise null.
+     */
+    private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created,
+                          java.math.BigDecimal id) {
+        Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
+            this(name, table, row, deleted, kind, created, null);
+        }
+
+        Change withId(java.math.BigDecimal changeId) {
+            return new Change(name, table, row, deleted, kind, created, changeId);
+        }
+    }
+
+    /**
+     * The WAL position of the last streamed change, and how many changes before it had the same one: the rows of one
+     * COPY page (a multi-insert WAL record) share an LSN, and are told apart by their number in it.
+     */
+    private long lastLsn = -1;
+    private int sameLsn;
+
+    /**
+     * Forgets the last change's LSN: the next record begins a new stream. A new engine starts at the beginning of a
+     * transaction (the server sends every transaction not confirmed whole), so a group of changes sharing an LSN is
+     * never continued from an earlier engine's.
+     */
+    void streamRestarted() {
+        lastLsn = -1;
+        sameLsn = 0;
     }
 
     /**
@@ -139,10 +168,21 @@ final class ChangeBatcher {
     List<RowBatch> batches(List<SourceRecord> records, long position) {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
         List<LogicalTable> truncated = new ArrayList<>(0);
+        // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
+        long last = lastLsn;
+        int same = sameLsn;
         for (SourceRecord record : records) {
             Change change = decode(record);
             if (change == null) {
                 continue;
+            }
+            if (change.row() != null && change.kind() == LoadKind.INCREMENTAL) {
+                long lsn = lsnOf(record);
+                same = lsn == last ? same + 1 : 0;
+                last = lsn;
+                if (change.table().writeMode() == WriteMode.APPEND) {
+                    change = change.withId(Metadata.change(lsn, same));
+                }
             }
             if (change.row() == null) {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
@@ -172,7 +212,15 @@ final class ChangeBatcher {
             out.addAll(group(table, adapted, position, now));
             noteMissing(table, adapted);
         });
+        lastLsn = last;
+        sameLsn = same;
         return out;
+    }
+
+    /** The WAL position of a change record (its offset's {@code lsn}), 0 when it has none. */
+    static long lsnOf(SourceRecord r) {
+        Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
+        return lsn instanceof Number n ? n.longValue() : 0;
     }
 
     /** Notes the inserted rows of a keyed table that lack values (see {@link Missing}). */
@@ -228,7 +276,7 @@ final class ChangeBatcher {
             row[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.row()[from];
         }
         row[n] = c.deleted();
-        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created());
+        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id());
     }
 
     /**
@@ -405,9 +453,15 @@ final class ChangeBatcher {
     private List<RowBatch> group(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
         Map<GroupKey, List<Object[]>> rows = new LinkedHashMap<>();
         Masks m = masks(table);
+        boolean numbered = table.writeMode() == WriteMode.APPEND;
         for (Change c : changes) {
             BitSet kept = kept(table, m, c);
-            rows.computeIfAbsent(new GroupKey(c.kind(), kept), k -> new ArrayList<>()).add(project(c.row(), kept));
+            Object[] row = project(c.row(), kept);
+            if (numbered) {
+                row = Arrays.copyOf(row, row.length + 1);
+                row[row.length - 1] = c.id();
+            }
+            rows.computeIfAbsent(new GroupKey(c.kind(), kept), k -> new ArrayList<>()).add(row);
         }
         List<RowBatch> out = new ArrayList<>();
         for (Map.Entry<GroupKey, List<Object[]>> e : rows.entrySet()) {
@@ -417,6 +471,9 @@ final class ChangeBatcher {
                 columns.add(table.columns().get(i));
             }
             columns.add(Metadata.DELETED_COLUMN);
+            if (numbered) {
+                columns.add(Metadata.CHANGE_COLUMN);
+            }
             out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), e.getValue(),
                     e.getKey().kind(), table.writeMode(), position, now, Map.of(), false));
         }

@@ -61,6 +61,10 @@ class ChangeBatcherTest {
     }
 
     private SourceRecord change(String op, String table, Integer id, String name, String doc) {
+        return change(op, table, id, name, doc, 1L);
+    }
+
+    private SourceRecord change(String op, String table, Integer id, String name, String doc, long lsn) {
         boolean isItems = table.equals("items");
         Schema rowSchema = isItems ? itemsRow : logRow;
         Struct row = new Struct(rowSchema).put("id", id).put("name", name).put("doc", doc);
@@ -68,7 +72,7 @@ class ChangeBatcherTest {
                 .put(op.equals("d") ? "before" : "after", row)
                 .put("source", new Struct(source).put("schema", "public").put("table", table))
                 .put("op", op);
-        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", 1L), "p.public." + table, null, value.schema(), value);
+        return new SourceRecord(Map.of("server", "p"), Map.of("lsn", lsn), "p.public." + table, null, value.schema(), value);
     }
 
     /** A TRUNCATE as Debezium sends it: the table's envelope with neither row. */
@@ -149,9 +153,45 @@ class ChangeBatcherTest {
                 change("d", "log", 1, "a", "x")), 1);
         assertThat(batches).singleElement().satisfies(b -> {
             assertThat(b.writeMode()).isEqualTo(WriteMode.APPEND);
-            assertThat(rows(b)).containsExactly(List.of(1, "a", "x", false), List.of(1, "a", "x", false),
-                    List.of(1, "a", "x", true));
+            assertThat(names(b)).containsExactly("id", "name", "doc", Metadata.DELETED, Metadata.CHANGE);
+            assertThat(rows(b)).containsExactly(List.of(1, "a", "x", false, Metadata.change(1, 0)),
+                    List.of(1, "a", "x", false, Metadata.change(1, 1)), List.of(1, "a", "x", true, Metadata.change(1, 2)));
         });
+    }
+
+    /**
+     * Appended changes are numbered by LSN and their place among the changes of that LSN (a COPY page's rows share one
+     * WAL record), across batches; changes of keyed tables count too but carry no number; a new stream starts counting
+     * again, and converting a batch twice (a retry) numbers it the same.
+     */
+    @Test
+    void appendedChangesAreNumberedByTheirLsnAndTheirPlaceAmongTheChangesOfThatLsn() {
+        List<SourceRecord> first = List.of(change("c", "log", 1, "a", null, 100), change("c", "log", 2, "b", null, 100));
+        List<SourceRecord> second = List.of(change("c", "log", 3, "c", null, 100), change("u", "items", 1, "i", null, 140),
+                change("c", "log", 4, "d", null, 150));
+        batcher.batches(first, 100);
+        assertThat(column(batcher.batches(second, 150), "log")).as("numbers go on across batches")
+                .containsExactly(Metadata.change(100, 2), Metadata.change(150, 0));
+        assertThat(batcher.batches(second, 150)).as("a keyed table's rows carry no number")
+                .filteredOn(b -> b.source().table().equals("items")).singleElement()
+                .satisfies(b -> assertThat(names(b)).doesNotContain(Metadata.CHANGE));
+
+        batcher.streamRestarted();
+        assertThat(column(batcher.batches(first, 100), "log")).as("a new stream, read again from a transaction's start")
+                .containsExactly(Metadata.change(100, 0), Metadata.change(100, 1));
+        assertThat(column(batcher.batches(second, 150), "log")).containsExactly(Metadata.change(100, 2), Metadata.change(150, 0));
+    }
+
+    /** The {@link Metadata#CHANGE} values of the rows of {@code table} in {@code batches}. */
+    private static List<Object> column(List<RowBatch> batches, String table) {
+        List<Object> out = new ArrayList<>();
+        for (RowBatch b : batches) {
+            if (b.source().table().equals(table)) {
+                int index = b.columnIndex(Metadata.CHANGE);
+                b.rows().forEach(r -> out.add(r[index]));
+            }
+        }
+        return out;
     }
 
     @Test
@@ -187,7 +227,7 @@ class ChangeBatcherTest {
         assertThat(batches).extracting(RowBatch::writeMode, b -> b.source().table(), ChangeBatcherTest::rows)
                 .as("one truncate of items first; of items only the change after the last truncate; log untouched")
                 .containsExactly(tuple(WriteMode.TRUNCATE, "items", List.of()),
-                        tuple(WriteMode.APPEND, "log", List.of(List.of(7, "l", "d", false))),
+                        tuple(WriteMode.APPEND, "log", List.of(List.of(7, "l", "d", false, Metadata.change(1, 1)))),
                         tuple(WriteMode.UPSERT, "items", List.of(List.of(3, "c", "z", false))));
         assertThat(batches.get(0).position()).isEqualTo(42);
         assertThat(names(batches.get(0))).containsExactly("id", "name", "doc", Metadata.DELETED);
