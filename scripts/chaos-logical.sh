@@ -152,7 +152,9 @@ stop_writers() {
 COPIER=""
 start_copier() {
   [ -z "$COPIER" ] || return 0
-  ( n=0
+  local first
+  first=$(pg_value "$SRC" "select coalesce(max(n), 0) from audit")
+  ( n=$first
     while :; do
       seq $((n + 1)) $((n + 300)) | awk '{ print $1 "\tcopied " $1 }' | psql -X -q -d "$SRC" -c '\copy audit from stdin' \
         >/dev/null 2>&1 || true

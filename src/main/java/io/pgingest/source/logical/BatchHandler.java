@@ -78,6 +78,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private int attempts;
     /** Whether the batch being handled has appended rows (so reading it again would append them again). */
     private boolean appended;
+    /** The pipeline's slot, and how many Debezium tasks of it had started at the last batch. */
+    private final String slot;
+    private long taskStarts = -1;
     /** The kind of each value schema seen (Debezium reuses one schema object per record shape). */
     private final Map<Schema, Kind> kinds = new IdentityHashMap<>();
 
@@ -96,6 +99,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
                  ReadBackColumns readBack, BatchSink sink, List<Duration> backoff,
                  BooleanSupplier sourceReachable) {
         this.pipeline = pipeline;
+        this.slot = ReplicationNames.slot(pipeline);
         this.ready = ready;
         this.tracker = tracker;
         this.newTables = newTables;
@@ -149,6 +153,11 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             throws InterruptedException, LetGo {
         progress.lap(DrainProgress.Phase.WAIT);
         appended = false;
+        long starts = LeanPostgresConnector.taskStarts(slot);
+        if (starts != taskStarts) {
+            taskStarts = starts;
+            batcher.streamRestarted(); // a new task streams from the beginning of a transaction
+        }
         List<SourceRecord> records = new ArrayList<>(events.size());
         long heartbeat = 0;
         long maxLsn = 0;
@@ -338,10 +347,6 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     void resume(int failedAttempts) {
         attempts = failedAttempts;
         letGo = null;
-        ChangeBatcher b = batcher;
-        if (b != null) {
-            b.streamRestarted(); // the new engine starts at the beginning of a transaction
-        }
     }
 
     /** The error that stopped the handler, or null. */

@@ -136,9 +136,9 @@ final class ChangeBatcher {
     private int sameLsn;
 
     /**
-     * Forgets the last change's LSN: the next record begins a new stream. A new engine starts at the beginning of a
-     * transaction (the server sends every transaction not confirmed whole), so a group of changes sharing an LSN is
-     * never continued from an earlier engine's.
+     * Forgets the last change's LSN: the next record begins a new stream. A Debezium task that starts (again) streams
+     * from the beginning of a transaction (the server sends every transaction not confirmed whole), so a group of
+     * changes sharing an LSN is never continued from an earlier task's ({@link LeanPostgresConnector#taskStarts}).
      */
     void streamRestarted() {
         lastLsn = -1;

@@ -25,6 +25,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Struct;
 import org.slf4j.Logger;
@@ -74,6 +76,7 @@ public final class LeanPostgresConnector extends PostgresConnector {
         @Override
         public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
             requireSlot(config);
+            TASK_STARTS.computeIfAbsent(new PostgresConnectorConfig(config).slotName(), s -> new AtomicLong()).incrementAndGet();
             ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
             try {
                 Object metrics = field(ChangeEventSourceCoordinator.class, "streamingMetrics").get(coordinator);
@@ -83,6 +86,19 @@ public final class LeanPostgresConnector extends PostgresConnector {
             }
             return coordinator;
         }
+    }
+
+    /** How many tasks were started per slot in this JVM (see {@link #taskStarts}). */
+    private static final ConcurrentHashMap<String, AtomicLong> TASK_STARTS = new ConcurrentHashMap<>();
+
+    /**
+     * How many tasks of the slot's engine(s) have started in this JVM. A task that starts again (Debezium restarts it
+     * after a lost connection, or pg-ingest starts a new engine) streams from the last committed offset, at the beginning
+     * of a transaction: the batch handler compares this count before each batch to know that a new stream began.
+     */
+    static long taskStarts(String slot) {
+        AtomicLong starts = TASK_STARTS.get(slot);
+        return starts == null ? 0 : starts.get();
     }
 
     /**
