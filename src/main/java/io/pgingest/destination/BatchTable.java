@@ -123,32 +123,46 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
     }
 
     /**
-     * For an append batch whose rows carry {@link Metadata#CHANGE} (log-based, table without key): the condition, on
-     * the staged row {@code s}, that the table {@code target} (aliased {@code t}) holds no row of the same change (of the
-     * same source database under Merge Tables), so that a change read again after a restart is not appended twice.
-     * Such a row was written with a {@code _pgingest_position} at least its change's LSN, which bounds what is
-     * searched. Empty for other batches.
+     * For an append batch whose rows carry {@link Metadata#CHANGE} (log-based, table without key): the lowest of
+     * their numbers; empty for other batches.
      */
-    public java.util.Optional<String> notYetAppended(String target) {
+    public java.util.Optional<java.math.BigDecimal> lowestChange() {
         int index = batch.columnIndex(Metadata.CHANGE);
         if (index < 0 || batch.writeMode() != io.pgingest.event.WriteMode.APPEND) {
             return java.util.Optional.empty();
         }
-        java.math.BigInteger lowest = null;
+        java.math.BigDecimal lowest = null;
         for (Object[] row : batch.rows()) {
-            if (row[index] instanceof java.math.BigDecimal change) {
-                java.math.BigInteger lsn = change.toBigInteger().shiftRight(16);
-                lowest = lowest == null || lsn.compareTo(lowest) < 0 ? lsn : lowest;
+            if (row[index] instanceof java.math.BigDecimal change && (lowest == null || change.compareTo(lowest) < 0)) {
+                lowest = change;
             }
         }
-        if (lowest == null) {
-            return java.util.Optional.empty();
-        }
-        String change = Sql.quote(Metadata.CHANGE);
-        String sameDatabase = batch.constants().containsKey(Metadata.DATABASE)
-                ? " AND t." + Sql.quote(Metadata.DATABASE) + " IS NOT DISTINCT FROM s." + Sql.quote(Metadata.DATABASE) : "";
-        return java.util.Optional.of("NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change
-                + sameDatabase + " AND t." + Sql.quote(Metadata.POSITION) + " >= " + lowest + ")");
+        return java.util.Optional.ofNullable(lowest);
+    }
+
+    /**
+     * For an append batch whose rows carry {@link Metadata#CHANGE}: the condition, on the staged row {@code s}, that the
+     * table {@code target} (aliased {@code t}) holds no row of the same change (of the same source database under
+     * Merge Tables), so that a change read again after a restart is not appended twice. Such a row was written with a
+     * {@code _pgingest_position} at least its change's LSN, which bounds what is searched. Empty for other batches.
+     */
+    public java.util.Optional<String> notYetAppended(String target) {
+        return lowestChange().map(lowest -> "NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.CHANGE)
+                + " = s." + Sql.quote(Metadata.CHANGE) + (batch.constants().containsKey(Metadata.DATABASE) ? " AND t."
+                + Sql.quote(Metadata.DATABASE) + " IS NOT DISTINCT FROM s." + Sql.quote(Metadata.DATABASE) : "")
+                + " AND t." + Sql.quote(Metadata.POSITION) + " >= " + lowest.toBigInteger().shiftRight(16) + ")");
+    }
+
+    /**
+     * For an append batch whose rows carry {@link Metadata#CHANGE}: the query of the highest number {@code target}
+     * holds (of the batch's source database under Merge Tables). When it is lower than the batch's lowest number
+     * ({@link #lowestChange}), or NULL, none of the batch's changes is there. Empty for other batches.
+     */
+    public java.util.Optional<String> highestChangeQuery(String target) {
+        Object database = batch.constants().get(Metadata.DATABASE);
+        return lowestChange().map(lowest -> "SELECT max(" + Sql.quote(Metadata.CHANGE) + ") FROM " + target
+                + (batch.constants().containsKey(Metadata.DATABASE) ? " WHERE " + Sql.quote(Metadata.DATABASE)
+                + (database == null ? " IS NULL" : " = " + Sql.literal(database.toString())) : ""));
     }
 
     /** Whether the key has a column {@code name}. */

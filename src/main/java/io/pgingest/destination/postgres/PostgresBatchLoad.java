@@ -72,8 +72,9 @@ final class PostgresBatchLoad {
         boolean direct = false;
         if (!table.batch().rows().isEmpty()) {
             // A key repeated inside the batch also fails the copy on the primary key, and falls back. Rows numbered by
-            // their change are staged: those the table holds already (a replay after a restart) are not appended again.
-            direct = notYetAppended.isEmpty() && (appends() || keyPending || tryDirect) && copyDirect(!keyPending && !appends());
+            // their change are staged when the table may hold some of them (a replay after a restart): those it holds
+            // are not appended again.
+            direct = !mayHoldChanges() && (appends() || keyPending || tryDirect) && copyDirect(!keyPending && !appends());
             if (!direct) {
                 stage();
                 apply();
@@ -216,7 +217,24 @@ final class PostgresBatchLoad {
         }
     }
 
-    /** Indexes {@link Metadata#CHANGE} once the table has it: every appended row is looked up by it. */
+    /**
+     * Whether the table may hold some of the batch's changes: its highest {@link Metadata#CHANGE} (one look at the end of
+     * the column's index) is at least the batch's lowest. Only after a restart, while the changes written before it
+     * are read again.
+     */
+    private boolean mayHoldChanges() throws SQLException {
+        java.util.Optional<String> query = table.highestChangeQuery(target);
+        if (query.isEmpty()) {
+            return false;
+        }
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(query.get())) {
+            rs.next();
+            java.math.BigDecimal highest = rs.getBigDecimal(1);
+            return highest != null && highest.compareTo(table.lowestChange().orElseThrow()) >= 0;
+        }
+    }
+
+    /** Indexes {@link Metadata#CHANGE} once the table has it: a batch looks up its lowest number in it. */
     private void indexChanges(Statement s) throws SQLException {
         if (wanted.containsKey(Metadata.CHANGE)) {
             s.execute("CREATE INDEX ON " + target + " (" + Sql.quote(Metadata.CHANGE) + ")");
