@@ -4,9 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
+import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.LogicalType;
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
+import io.pgingest.event.SourceTable;
+import io.pgingest.event.WriteMode;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +56,21 @@ class BatchHandlerTest {
         BatchHandler.markProcessed(List.of(event("a", 1), event("a", 2), event("b", 3), event("a", 4), event("b", 5),
                 event("a", 6)), marks);
         assertThat(marks.marked).as("the offset the engine keeps per partition: the last one").containsExactly(5L, 6L);
+    }
+
+    /** Only rows appended without their change's number would be appended twice when a let-go batch is read again. */
+    @Test
+    void appendedRowsWithoutTheirChangesNumberAreTheOnlyOnesAReplayAppendsAgain() {
+        Column v = new Column("v", "text", LogicalType.TEXT, -1, -1, true);
+        BiFunction<WriteMode, List<Column>, RowBatch> batch =
+                (mode, columns) -> new RowBatch("p", new SourceTable("db", "public", "t"), null,
+                        columns, mode == WriteMode.UPSERT ? List.of("v") : List.of(), List.of(),
+                        LoadKind.INCREMENTAL, mode, 1, Instant.EPOCH, Map.of(), false);
+        List<Column> numbered = List.of(v, Metadata.CHANGE_COLUMN);
+        assertThat(BatchHandler.appendsAgainWhenReplayed(batch.apply(WriteMode.APPEND, numbered))).isFalse();
+        assertThat(BatchHandler.appendsAgainWhenReplayed(batch.apply(WriteMode.APPEND, List.of(v)))).isTrue();
+        assertThat(BatchHandler.appendsAgainWhenReplayed(batch.apply(WriteMode.REPLACE_RUN, List.of(v)))).isTrue();
+        assertThat(BatchHandler.appendsAgainWhenReplayed(batch.apply(WriteMode.UPSERT, List.of(v)))).isFalse();
     }
 
     @Test
