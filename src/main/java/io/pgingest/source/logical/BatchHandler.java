@@ -38,8 +38,8 @@ import java.util.function.BooleanSupplier;
  * what the destination committed, and {@link LogicalReplicationSource} closes the engine and starts a new one
  * with this handler once the source is back; the batch is read again from the slot (the destinations skip the
  * changes of tables without key they already hold, by {@link io.pgingest.event.Metadata#CHANGE}). Not when the
- * batch has appended rows that carry no such number (a column re-load of a table without key): then it waits as
- * before. The attempts go on counting across engines, so the retry budget still ends a lasting failure.
+ * batch has appended rows that carry no such number (none does now; the check stays for one that would): then it
+ * waits as before. The attempts go on counting across engines, so the retry budget still ends a lasting failure.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 

@@ -84,6 +84,21 @@ final class ChangeBatcher {
         return new LinkedHashMap<>(tables);
     }
 
+    /** Per table without key, the snapshot of its last whole-table read ({@link LoadSnapshot}). */
+    private final Map<String, LoadSnapshot> loadSnapshots = new HashMap<>();
+
+    /**
+     * The snapshot the rows of the table (without key) were last read in; null when none is known. Its changes of the
+     * transactions the snapshot sees are in the loaded rows already and are not appended again.
+     */
+    void loaded(String name, LoadSnapshot snapshot) {
+        if (snapshot == null) {
+            loadSnapshots.remove(name);
+        } else {
+            loadSnapshots.put(name, snapshot);
+        }
+    }
+
     /** Streams a table added while streaming (or a re-created one in place of its old version). */
     void add(LogicalTable table) {
         String name = table.info().table().display();
@@ -181,6 +196,11 @@ final class ChangeBatcher {
                 same = lsn == last ? same + 1 : 0;
                 last = lsn;
                 if (change.table().writeMode() == WriteMode.APPEND) {
+                    LoadSnapshot read = loadSnapshots.get(change.name());
+                    if (read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
+                            && read.sees(xid.longValue())) {
+                        continue; // committed before the table's rows were read: in them already
+                    }
                     change = change.withId(Metadata.change(lsn, same));
                 }
             }

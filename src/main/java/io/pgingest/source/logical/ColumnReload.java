@@ -48,6 +48,16 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
 
     /** Reads and sends the pages; returns the number of rows re-loaded. */
     long run(Connection c, String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
+        return run(c, pipeline, sink, position, pageSize, null);
+    }
+
+    /**
+     * Reads and sends the pages; returns the number of rows re-loaded. With {@code snapshot} (a table without key, on a
+     * connection in auto-commit), the rows are read in a repeatable-read transaction whose snapshot is given to it
+     * first ({@link LoadSnapshot}).
+     */
+    long run(Connection c, String pipeline, BatchSink sink, long position, int pageSize,
+             java.util.function.Consumer<LoadSnapshot> snapshot) throws Exception {
         TableInfo info = table.info();
         List<Column> raw = new ArrayList<>();
         List<Column> resolved = new ArrayList<>();
@@ -67,6 +77,9 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
         List<Column> written = new ArrayList<>(resolved);
         if (wholeRow) {
             written.add(Metadata.DELETED_COLUMN);
+        }
+        if (table.keys().isEmpty() && snapshot != null) {
+            return inSnapshot(c, snapshot, () -> readUnkeyed(c, query, readers, written, pipeline, sink, position, pageSize));
         }
         if (table.keys().isEmpty()) {
             return readUnkeyed(c, query, readers, written, pipeline, sink, position, pageSize);
@@ -145,6 +158,36 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
      * A table without key has no page boundary: one statement, sent in chunks, the last one ending the run. A binary
      * COPY stream when every column has a binary reader ({@link CopyPages#stream}), else a server-side cursor.
      */
+    /** A read of the rows. */
+    private interface Read {
+        long run() throws Exception;
+    }
+
+    /**
+     * Runs {@code read} in one repeatable-read transaction (rolled back after: it only reads), giving {@code snapshot}
+     * that transaction's snapshot first: the rows read are exactly the changes of the transactions it sees.
+     */
+    private static long inSnapshot(Connection c, java.util.function.Consumer<LoadSnapshot> snapshot, Read read) throws Exception {
+        int isolation = c.getTransactionIsolation();
+        boolean autoCommit = c.getAutoCommit();
+        if (!autoCommit) {
+            c.rollback(); // nothing of the caller's is open: its work is committed before a load
+        }
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            try (java.sql.Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current_snapshot()::text")) {
+                rs.next();
+                snapshot.accept(LoadSnapshot.parse(rs.getString(1)));
+            }
+            return read.run();
+        } finally {
+            c.rollback();
+            c.setTransactionIsolation(isolation);
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
     private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
                              String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
         BinaryReaders.Readers binary = wholeRow ? BinaryReaders.of(binaryColumns(written)) : null;

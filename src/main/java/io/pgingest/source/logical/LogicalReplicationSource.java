@@ -210,7 +210,14 @@ public final class LogicalReplicationSource {
                     if (once) {
                         markCatchUpPoint(current, handler);
                     }
-                    ready.complete(new BatchHandler.Ready(new ChangeBatcher(settings.name(), tables, tracker), startLsn));
+                    ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker);
+                    for (LogicalTable t : tables.values()) {
+                        if (t.keys().isEmpty()) {
+                            String name = t.info().table().display();
+                            NewTables.loadSnapshot(state, settings.name(), name).ifPresent(read -> batcher.loaded(name, read));
+                        }
+                    }
+                    ready.complete(new BatchHandler.Ready(batcher, startLsn));
                     break;
                 } catch (Exception e) {
                     loaded.forEach(t -> tables.put(t.info().table().display(), t));

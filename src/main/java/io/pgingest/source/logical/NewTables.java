@@ -107,6 +107,7 @@ final class NewTables {
             long position = load(c, owed, sink, loaded);
             for (LogicalTable t : loaded) {
                 batcher.add(t);
+                batcher.loaded(t.info().table().display(), loadSnapshot(state, settings.name(), t.info().table().display()).orElse(null));
                 dropped.remove(t.info().table().display());
             }
             return position;
@@ -141,8 +142,10 @@ final class NewTables {
             long rows;
             if (t.keyColumns().isEmpty()) {
                 long runPosition = keylessRunPosition(cursorKey, position);
+                LoadSnapshot[] read = new LoadSnapshot[1];
                 rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition,
-                        Math.max(keyOrder.pageSize(c, t), 1));
+                        Math.max(keyOrder.pageSize(c, t), 1), s -> read[0] = s);
+                state.saveCursor(settings.name(), snapshotKey(t.table().display()), read[0].toString());
             } else {
                 rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
             }
@@ -170,6 +173,16 @@ final class NewTables {
     }
 
     static final String KEYLESS_RUN = "keyless load at position ";
+
+    /** Where the snapshot of a keyless table's last load is kept ({@link LoadSnapshot}). */
+    static String snapshotKey(String table) {
+        return table + " #load snapshot";
+    }
+
+    /** The snapshot of the keyless table's last load, if one was kept. */
+    static java.util.Optional<LoadSnapshot> loadSnapshot(StateStore state, String pipeline, String table) {
+        return state.cursor(pipeline, snapshotKey(table)).map(LoadSnapshot::parse);
+    }
 
     /** Drops a table's load cursor so that its next load starts from the first key; a keyless table's position stays. */
     static void forgetLoadCursor(StateStore state, String pipeline, String cursorKey) {

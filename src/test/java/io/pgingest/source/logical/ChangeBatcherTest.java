@@ -182,6 +182,30 @@ class ChangeBatcherTest {
         assertThat(column(batcher.batches(second, 150), "log")).containsExactly(Metadata.change(100, 2), Metadata.change(150, 0));
     }
 
+    /**
+     * A change of a table without key whose transaction the table's last load saw is in the loaded rows already: not
+     * appended; it still counts for the numbers of the changes after it.
+     */
+    @Test
+    void changesOfTransactionsTheLoadSawAreNotAppended() {
+        batcher.loaded("public.log", LoadSnapshot.parse("100:110:105"));
+        SourceRecord seen = withTx(change("c", "log", 1, "seen", null, 300), 101);
+        SourceRecord running = withTx(change("c", "log", 2, "running", null, 300), 105);
+        SourceRecord later = withTx(change("c", "log", 3, "later", null, 310), 111);
+        List<RowBatch> batches = batcher.batches(List.of(seen, running, later), 310);
+        assertThat(batches).singleElement().satisfies(b -> assertThat(rows(b)).extracting(r -> r.get(1))
+                .containsExactly("running", "later"));
+        assertThat(column(batches, "log")).containsExactly(Metadata.change(300, 1), Metadata.change(310, 0));
+        batcher.loaded("public.log", null);
+        assertThat(column(batcher.batches(List.of(seen), 310), "log")).as("without a snapshot every change")
+                .hasSize(1);
+    }
+
+    private static SourceRecord withTx(SourceRecord r, long txId) {
+        return new SourceRecord(r.sourcePartition(), Map.of("lsn", r.sourceOffset().get("lsn"), "txId", txId), r.topic(), null,
+                r.valueSchema(), r.value());
+    }
+
     /** The {@link Metadata#CHANGE} values of the rows of {@code table} in {@code batches}. */
     private static List<Object> column(List<RowBatch> batches, String table) {
         List<Object> out = new ArrayList<>();

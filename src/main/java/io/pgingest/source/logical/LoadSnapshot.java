@@ -1,0 +1,46 @@
+package io.pgingest.source.logical;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The snapshot a whole-table read of a table without key ran in, as {@code txid_current_snapshot()} prints it
+ * ({@code xmin:xmax:xip,...}, transaction ids with their epoch). The read holds every change of the transactions the
+ * snapshot sees, and the slot may still hold some of them (committed after the slot was made, or before the read of
+ * a table loaded again): such a change, streamed after the read, is in the loaded copy already and is not appended.
+ *
+ * @param xmin       the oldest transaction still running at the snapshot: every older one had ended
+ * @param xmax       the first transaction id not yet assigned: this one and newer ones had not ended
+ * @param inProgress transactions between the two still running
+ */
+record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress) {
+
+    /** Parses {@code txid_current_snapshot()}'s text; fails saying what it got. */
+    static LoadSnapshot parse(String text) {
+        String[] parts = text == null ? new String[0] : text.trim().split(":", -1);
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("not a transaction snapshot (xmin:xmax:xip,...): '" + text + "'");
+        }
+        Set<Long> running = new HashSet<>();
+        for (String xid : parts[2].split(",")) {
+            if (!xid.isBlank()) {
+                running.add(Long.parseLong(xid.trim()));
+            }
+        }
+        return new LoadSnapshot(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Set.copyOf(running));
+    }
+
+    /**
+     * Whether the snapshot sees the changes of the committed transaction {@code xid}, given as logical decoding gives
+     * it (32 bits, no epoch): it is placed within 2^31 of {@code xmax}, as the server compares transaction ids.
+     */
+    boolean sees(long xid) {
+        long full = xmax + (int) ((xid & 0xFFFF_FFFFL) - (xmax & 0xFFFF_FFFFL));
+        return full < xmin || full < xmax && !inProgress.contains(full);
+    }
+
+    @Override
+    public String toString() {
+        return xmin + ":" + xmax + ":" + String.join(",", inProgress.stream().sorted().map(String::valueOf).toList());
+    }
+}
