@@ -154,10 +154,6 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
                 mode, position, Instant.now(), Map.of(), endOfRun);
     }
 
-    /**
-     * A table without key has no page boundary: one statement, sent in chunks, the last one ending the run. A binary
-     * COPY stream when every column has a binary reader ({@link CopyPages#stream}), else a server-side cursor.
-     */
     /** A read of the rows. */
     private interface Read {
         long run() throws Exception;
@@ -188,6 +184,10 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
         }
     }
 
+    /**
+     * A table without key has no page boundary: one statement, sent in chunks, the last one ending the run. A binary
+     * COPY stream when every column has a binary reader ({@link CopyPages#stream}), else a server-side cursor.
+     */
     private long readUnkeyed(Connection c, TableQuery query, List<TypeMapping.ValueReader> readers, List<Column> written,
                              String pipeline, BatchSink sink, long position, int pageSize) throws Exception {
         BinaryReaders.Readers binary = wholeRow ? BinaryReaders.of(binaryColumns(written)) : null;
