@@ -141,28 +141,28 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
     }
 
     /**
-     * For an append batch whose rows carry {@link Metadata#CHANGE}: the condition, on the staged row {@code s}, that the
-     * table {@code target} (aliased {@code t}) holds no row of the same change (of the same source database under
-     * Merge Tables), so that a change read again after a restart is not appended twice. Such a row was written with a
-     * {@code _pgingest_position} at least its change's LSN, which bounds what is searched. Empty for other batches.
+     * For an append batch whose rows carry {@link Metadata#CHANGE}, with its {@link #lowestChange}: the condition, on the
+     * staged row {@code s}, that the table {@code target} (aliased {@code t}) holds no row of the same change (of the
+     * same source database under Merge Tables), so that a change read again after a restart is not appended twice.
+     * Such a row was written with a {@code _pgingest_position} at least its change's LSN, which bounds what is searched.
      */
-    public java.util.Optional<String> notYetAppended(String target) {
-        return lowestChange().map(lowest -> "NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.CHANGE)
-                + " = s." + Sql.quote(Metadata.CHANGE) + (batch.constants().containsKey(Metadata.DATABASE) ? " AND t."
+    public String notYetAppended(String target, java.math.BigDecimal lowest) {
+        return "NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.CHANGE) + " = s."
+                + Sql.quote(Metadata.CHANGE) + (batch.constants().containsKey(Metadata.DATABASE) ? " AND t."
                 + Sql.quote(Metadata.DATABASE) + " IS NOT DISTINCT FROM s." + Sql.quote(Metadata.DATABASE) : "")
-                + " AND t." + Sql.quote(Metadata.POSITION) + " >= " + lowest.toBigInteger().shiftRight(16) + ")");
+                + " AND t." + Sql.quote(Metadata.POSITION) + " >= " + lowest.toBigInteger().shiftRight(16) + ")";
     }
 
     /**
-     * For an append batch whose rows carry {@link Metadata#CHANGE}: the query of the highest number {@code target}
-     * holds (of the batch's source database under Merge Tables). When it is lower than the batch's lowest number
-     * ({@link #lowestChange}), or NULL, none of the batch's changes is there. Empty for other batches.
+     * The query of the highest {@link Metadata#CHANGE} {@code target} holds (of the batch's source database under Merge
+     * Tables). When it is lower than the batch's lowest number ({@link #lowestChange}), or NULL, none of the batch's
+     * changes is there.
      */
-    public java.util.Optional<String> highestChangeQuery(String target) {
+    public String highestChangeQuery(String target) {
         Object database = batch.constants().get(Metadata.DATABASE);
-        return lowestChange().map(lowest -> "SELECT max(" + Sql.quote(Metadata.CHANGE) + ") FROM " + target
+        return "SELECT max(" + Sql.quote(Metadata.CHANGE) + ") FROM " + target
                 + (batch.constants().containsKey(Metadata.DATABASE) ? " WHERE " + Sql.quote(Metadata.DATABASE)
-                + (database == null ? " IS NULL" : " = " + Sql.literal(database.toString())) : ""));
+                + (database == null ? " IS NULL" : " = " + Sql.literal(database.toString())) : "");
     }
 
     /** Whether the key has a column {@code name}. */

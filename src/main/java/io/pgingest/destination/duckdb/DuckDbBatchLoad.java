@@ -445,7 +445,7 @@ final class DuckDbBatchLoad {
         String source = stagedRows();
         String sql;
         if (appends()) {
-            String fresh = table.notYetAppended(target).map(condition -> " WHERE " + condition).orElse("");
+            String fresh = table.lowestChange().map(lowest -> " WHERE " + table.notYetAppended(target, lowest)).orElse("");
             sql = "INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.quote(Metadata.ID) + ") SELECT *, nextval('"
                     + table.name() + "__pgingest_id_seq') FROM (" + source + fresh + " ORDER BY s." + SEQ + ")";
         } else {

@@ -43,8 +43,8 @@ final class PostgresBatchLoad {
     private final BatchTable table;
     private final String target;
     private final LinkedHashMap<String, String> wanted;
-    /** For appended rows numbered by their change: the condition that the table holds no row of it yet. */
-    private final java.util.Optional<String> notYetAppended;
+    /** For appended rows numbered by their change: the lowest number ({@link BatchTable#lowestChange}). */
+    private final java.util.Optional<java.math.BigDecimal> lowestChange;
     /** The table's column types once {@link #ensureTable()} created or evolved it. */
     private Map<String, String> columnTypes = Map.of();
 
@@ -54,7 +54,7 @@ final class PostgresBatchLoad {
         this.table = table;
         this.target = Sql.quote(schema) + "." + Sql.quote(table.name());
         this.wanted = wantedTypes(table);
-        this.notYetAppended = table.notYetAppended(target);
+        this.lowestChange = table.lowestChange();
     }
 
     /**
@@ -223,14 +223,13 @@ final class PostgresBatchLoad {
      * are read again.
      */
     private boolean mayHoldChanges() throws SQLException {
-        java.util.Optional<String> query = table.highestChangeQuery(target);
-        if (query.isEmpty()) {
+        if (lowestChange.isEmpty()) {
             return false;
         }
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(query.get())) {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(table.highestChangeQuery(target))) {
             rs.next();
             java.math.BigDecimal highest = rs.getBigDecimal(1);
-            return highest != null && highest.compareTo(table.lowestChange().orElseThrow()) >= 0;
+            return highest != null && highest.compareTo(lowestChange.get()) >= 0;
         }
     }
 
@@ -484,7 +483,7 @@ final class PostgresBatchLoad {
         try (Statement s = connection.createStatement()) {
             if (appends()) {
                 s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM pg_temp." + STAGE
-                        + " s" + notYetAppended.map(condition -> " WHERE " + condition).orElse("") + " ORDER BY s." + SEQ);
+                        + " s" + lowestChange.map(lowest -> " WHERE " + table.notYetAppended(target, lowest)).orElse("") + " ORDER BY s." + SEQ);
                 return;
             }
             // Collapsing rows per key costs a sort; skip it when the batch has no repeated key.
