@@ -43,14 +43,20 @@ import java.util.Set;
  *                         WARN line is logged (see {@code SlotMonitor})
  * @param skipObjectsAtStart the first run records every selected object SKIPPED (the pipeline runs, nothing is
  *                         ingested until an operator includes objects)
+ * @param concurrentObjects how many objects are read at the same time, each on a source connection of its own: the
+ *                         historical loads of a log-based pipeline, a table-mode run's objects
+ *                         ({@code io.pgingest.source.ConcurrentObjects})
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
                                Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
                                Duration lateCommitWait, boolean loadHistoricalData, Duration retryBudget,
-                               String heartbeatQuery, int walRetentionWarningMb, boolean skipObjectsAtStart) {
+                               String heartbeatQuery, int walRetentionWarningMb, boolean skipObjectsAtStart,
+                               int concurrentObjects) {
 
     public static final int MAX_NAME_LENGTH = 255;
+    /** Objects read at the same time unless {@code concurrentObjects} says otherwise. */
+    public static final int DEFAULT_CONCURRENT_OBJECTS = 4;
 
     /** Every option a {@code pgingest:} endpoint accepts, besides the pipeline name in the path. */
     public static final Set<String> KEYS = Set.of("mode", "host", "port", "database", "user", "password",
@@ -58,7 +64,7 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
             "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
             "sslClientKeyFile", "sslVerifyHostname", "sshHost", "sshPort", "sshUser", "sshPrivateKeyFile",
-            "sshKnownHostsFile", "skipObjectsAtStart", "passwordFile");
+            "sshKnownHostsFile", "skipObjectsAtStart", "passwordFile", "concurrentObjects");
 
     /**
      * How to reach the source; {@code ssl} is null for the driver's default (ssl: prefer), {@code ssh} when there is no SSH tunnel
@@ -117,7 +123,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 o.integer("fullLoadLimit", 25_000_000, 1, Integer.MAX_VALUE),
                 Duration.ofSeconds(o.integer("lateCommitWaitSeconds", 60, 0, 86_400)), o.bool("loadHistoricalData", true),
                 Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
-                o.integer("walRetentionWarningMb", 1024, 1, 100_000_000), o.bool("skipObjectsAtStart", false));
+                o.integer("walRetentionWarningMb", 1024, 1, 100_000_000), o.bool("skipObjectsAtStart", false),
+                o.integer("concurrentObjects", DEFAULT_CONCURRENT_OBJECTS, 1, 64));
     }
 
     /**

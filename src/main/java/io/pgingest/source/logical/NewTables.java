@@ -4,6 +4,7 @@ import io.pgingest.catalog.Catalog;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.ConcurrentObjects;
 import io.pgingest.source.ObjectOperations;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.event.Metadata;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +36,8 @@ import java.util.Set;
  * changes from then on in the existing slot, (2) the WAL position P is read, (3) its existing rows are
  * loaded by key with table mode's Full Load pages as HISTORICAL batches carrying P, so that every change
  * streamed afterwards (position at least P) wins, and (4) it is handed to the batcher. Tables gone from
- * the catalog get a note; their destination rows stay. Used by the engine thread only.
+ * the catalog get a note; their destination rows stay. Used by the engine thread only (the loads of step 3 run on
+ * threads of their own, up to {@code concurrentObjects} tables at a time, while it waits).
  */
 final class NewTables {
 
@@ -121,7 +124,9 @@ final class NewTables {
      * written with a position at least the one returned and so win over the loaded ones.
      * <p>A keyed table is loaded in key order by {@link KeyOrderLoad}: a load stopped by a crash goes on from the
      * key it reached, with the position it started with (lower than any the stream uses afterwards). A table
-     * without key (REPLICA IDENTITY FULL) is read in one statement and appended.
+     * without key (REPLICA IDENTITY FULL) is read in one statement and appended. Up to {@code concurrentObjects}
+     * tables are loaded at the same time, each on a connection of its own ({@link ConcurrentObjects}); when one fails,
+     * the tables loaded by then are in {@code out} before the failure is thrown.
      */
     long load(Connection c, List<TableInfo> tables, BatchSink sink, List<LogicalTable> out) throws Exception {
         String publication = ReplicationNames.slot(settings.name());
@@ -130,32 +135,45 @@ final class NewTables {
         }
         // read after the publication changed: every change the stream does not bring is older and in the load
         long position = SourceWal.currentLsn(c);
+        // described here, one after the other (the schema tracker is not shared between threads); loaded in parallel
+        Map<TableInfo, LogicalTable> described = new LinkedHashMap<>();
         for (TableInfo t : tables) {
-            String cursorKey = cursorKey(t);
-            boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(cursorKey);
-            planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": "
-                    + (resuming ? "load resumed at " : "loading since ") + Instant.now());
             planner.forgetColumns(t); // a re-created table's column list starts anew
-            LogicalTable table = tracker.initial(c, t);
-            LOG.info("pipeline {}: {}: {} the existing rows", settings.name(), t.table().display(),
-                    resuming ? "resuming the load of" : "loading");
-            long rows;
-            if (t.keyColumns().isEmpty()) {
-                long runPosition = keylessRunPosition(cursorKey, position);
-                LoadSnapshot[] read = new LoadSnapshot[1];
-                rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition,
-                        Math.max(keyOrder.pageSize(c, t), 1), s -> read[0] = s);
-                state.saveCursor(settings.name(), snapshotKey(t.table().display()), read[0].toString());
-            } else {
-                rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
-            }
-            LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
-                    resuming ? " (load resumed)" : "");
-            planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded at %s; streaming",
-                    rows, Instant.now()));
-            out.add(table);
+            described.put(t, tracker.initial(c, t));
+        }
+        List<TableInfo> done = new ArrayList<>();
+        try {
+            ConcurrentObjects.run(tables, settings.concurrentObjects(), c,
+                    () -> SourceConnections.open(settings.source(), settings.name()), "pgingest-load-" + settings.name(),
+                    (connection, t) -> loadOne(connection, t, described.get(t), position, sink), done);
+        } finally {
+            done.forEach(t -> out.add(described.get(t)));
         }
         return position;
+    }
+
+    /** Loads one table's rows with {@code position} (see {@link #load}) and marks it STREAMING. */
+    private void loadOne(Connection c, TableInfo t, LogicalTable table, long position, BatchSink sink) throws Exception {
+        String cursorKey = cursorKey(t);
+        boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(cursorKey);
+        planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": "
+                + (resuming ? "load resumed at " : "loading since ") + Instant.now());
+        LOG.info("pipeline {}: {}: {} the existing rows", settings.name(), t.table().display(),
+                resuming ? "resuming the load of" : "loading");
+        long rows;
+        if (t.keyColumns().isEmpty()) {
+            long runPosition = keylessRunPosition(cursorKey, position);
+            LoadSnapshot[] read = new LoadSnapshot[1];
+            rows = ColumnReload.wholeTable(table).run(c, settings.name(), sink, runPosition,
+                    Math.max(keyOrder.pageSize(c, t), 1), s -> read[0] = s);
+            state.saveCursor(settings.name(), snapshotKey(t.table().display()), read[0].toString());
+        } else {
+            rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
+        }
+        LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
+                resuming ? " (load resumed)" : "");
+        planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded at %s; streaming",
+                rows, Instant.now()));
     }
 
     /**

@@ -10,6 +10,7 @@ import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.ConcurrentObjects;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.StateStore;
@@ -23,10 +24,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The table ingestion mode: one run polls every included object of a pipeline in turn
- * with its query mode, historical load first and incremental afterwards. One failing object
+ * The table ingestion mode: one run polls every included object of a pipeline with its query mode, historical load
+ * first and incremental afterwards, {@code concurrentObjects} objects at a time. One failing object
  * is marked FAILED and the others still run; the run reports which objects failed.
  */
 public final class TableSource {
@@ -92,20 +95,33 @@ public final class TableSource {
                 + java.time.Instant.now()));
     }
 
-    /** One pass over all included objects. Batches go to {@code sink} one at a time. */
+    /**
+     * One pass over all included objects, up to {@code concurrentObjects} at a time, each on a source connection of its
+     * own ({@link ConcurrentObjects}). The failures are listed in the objects' order.
+     */
     public RunResult run(BatchSink sink) throws SQLException, InterruptedException {
-        List<String> failures = new ArrayList<>();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> tables = Catalog.listTables(c, settings.source().database(), settings.schemas());
             List<ObjectPlanner.Planned> planned = ObjectPlanner.plan(settings, tables, state);
-            ObjectLoader loader = new ObjectLoader(settings, c, state, sink);
+            Map<ObjectPlanner.Planned, String> failed = new ConcurrentHashMap<>();
+            try {
+                ConcurrentObjects.run(planned, settings.concurrentObjects(), c,
+                        () -> SourceConnections.open(settings.source(), settings.name()), "pgingest-run-" + settings.name(),
+                        (connection, p) -> {
+                            String failure = runObject(connection, new ObjectLoader(settings, connection, state, sink), p);
+                            if (failure != null) {
+                                failed.put(p, failure);
+                            }
+                        }, new ArrayList<>());
+            } catch (InterruptedException | SQLException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e); // runObject throws nothing else
+            }
+            List<String> failures = new ArrayList<>();
             for (ObjectPlanner.Planned p : planned) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedException("pipeline " + settings.name() + " stopped");
-                }
-                String failure = runObject(c, loader, p);
-                if (failure != null) {
-                    failures.add(p.table().table().display() + ": " + failure);
+                if (failed.containsKey(p)) {
+                    failures.add(p.table().table().display() + ": " + failed.get(p));
                 }
             }
             return new RunResult(planned.size(), failures);
