@@ -75,7 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-table_name() { printf 'mt_%04d' "$1"; }
+table_name() { printf 'mt_%04d\n' "$1"; }
 
 prepare_source() {
   if ! $FRESH && database_exists "$SRC" && [ "$(pg_value "$SRC" "select count(*) || '/' || coalesce(sum(n_live_tup), 0)
@@ -126,22 +126,25 @@ time_copy_pipes() {
   printf -v "BASELINE_$at_once" '%s' "$best"
 }
 
-# Rows in the destination tables pg-ingest made (names may carry a prefix; soft-deleted rows would count too: none).
+# Rows in the destination tables pg-ingest made (names may carry a prefix; soft-deleted rows would count too: none),
+# counted 50 tables per query (DuckDB's parser crashes on a UNION ALL of hundreds).
 destination_rows() {
-  local dest="$1" duckdb="$2" tables
+  local dest="$1" duckdb="$2" tables total=0 n chunk
   if [ "$dest" = postgres ]; then
-    tables=$(pg_value "$DST" "select quote_ident(table_name) from information_schema.tables
+    tables=$(pg_value "$DST" "select '$PGINGEST_MTBENCH_SCHEMA.' || quote_ident(table_name) from information_schema.tables
              where table_schema = '$PGINGEST_MTBENCH_SCHEMA' and table_name like '%mt\_%'")
-    [ -n "$tables" ] || { echo 0; return; }
-    pg_value "$DST" "select sum(n) from ($(echo "$tables" | sed "s/.*/select count(*) n from $PGINGEST_MTBENCH_SCHEMA.&/" \
-      | paste -sd'|' | sed 's/|/ union all /g')) s"
   else
     tables=$(duckdb_tsv "$duckdb" "select '\"' || table_schema || '\".\"' || table_name || '\"' from information_schema.tables
              where table_catalog = current_database() and table_name like '%mt\_%' escape '\\'")
-    [ -n "$tables" ] || { echo 0; return; }
-    duckdb_tsv "$duckdb" "select sum(n) from ($(echo "$tables" | sed 's/.*/select count(*) n from &/' \
-      | paste -sd'|' | sed 's/|/ union all /g')) s"
   fi
+  [ -n "$tables" ] || { echo 0; return; }
+  while read -r chunk; do
+    chunk="select sum(n) from ($(echo "$chunk" | tr ' ' '\n' | sed 's/.*/select count(*) n from &/' | paste -sd'|' \
+      | sed 's/|/ union all /g')) s"
+    if [ "$dest" = postgres ]; then n=$(pg_value "$DST" "$chunk"); else n=$(duckdb_tsv "$duckdb" "$chunk"); fi
+    total=$((total + n))
+  done < <(echo "$tables" | xargs -n 50 echo)
+  echo "$total"
 }
 
 # One pg-ingest --once run from nothing (destination, state store, slot); prints the seconds. Log in $WORK.
@@ -174,7 +177,8 @@ prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; work dir $WORK"
 info "java: $(launcher_java_version) ($(launcher_java); set JAVA_HOME to choose another)"
 # scripts/pg-ingest makes its class-data-sharing archive in its first run after a build: that run is made here, untimed
-info "untimed first run (makes the launcher's class-data-sharing archive when the jar changed): $(time_pg_ingest table duckdb 4 warmup) s"
+WARMUP=$(time_pg_ingest table duckdb 4 warmup)
+info "untimed first run (makes the launcher's class-data-sharing archive when the jar changed): $WARMUP s"
 
 heading "Baselines: COPY pipes, best of 2"
 time_copy_pipes 1

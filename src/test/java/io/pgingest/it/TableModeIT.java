@@ -293,6 +293,53 @@ class TableModeIT {
     }
 
     /**
+     * Objects run several at a time (concurrentObjects), each on a connection of its own, into PostgreSQL (which writes
+     * tables in parallel): every object of every shape loads, and one the destination rejects fails alone; the others'
+     * rows, state and billing are whole, and the run lists the failed object.
+     */
+    @Test
+    void objectsRunSeveralAtATimeAndOneTheDestinationRejectsFailsAlone() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            List<String> ddl = new java.util.ArrayList<>();
+            for (int i = 1; i <= 10; i++) {
+                String t = String.format("t%02d", i);
+                ddl.add(i % 3 == 0 ? "CREATE TABLE " + t + " (v text)" : "CREATE TABLE " + t + " (id int PRIMARY KEY, v text)");
+                ddl.add("INSERT INTO " + t + (i % 3 == 0 ? " SELECT 'r' || g" : " SELECT g, 'r' || g")
+                        + " FROM generate_series(1, 1000 * " + i + ") g");
+            }
+            db.execute(ddl.toArray(new String[0]));
+            run.pipelineTo("many", db, PipelineRun.postgresDestination(dest), "batchSize", "700", "concurrentObjects", "4");
+
+            assertThat(run.once().exitCode()).isZero();
+            for (int i = 1; i <= 10; i++) {
+                assertThat(PipelineRun.pg(dest, String.format("SELECT count(*), count(DISTINCT v) FROM t%02d", i)).get(0))
+                        .as("t%02d", i).containsExactly(1000L * i, 1000L * i);
+            }
+
+            dest.execute("ALTER TABLE t05 ADD CONSTRAINT no_r3 CHECK (v <> 'r3') NOT VALID");
+            db.execute("INSERT INTO t01 VALUES (100000, 'new')", "INSERT INTO t09 VALUES ('new')");
+            PipelineRun.Output second = run.command("--once");
+
+            assertThat(second.exitCode()).as("an object failed: exit code 1").isEqualTo(1);
+            assertThat(second.stdout()).contains("1 of 10 objects failed: public.t05: ");
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM t01").get(0).get(0)).isEqualTo(1001L);
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM t09").get(0).get(0)).isEqualTo(9001L);
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FROM t10").get(0).get(0)).isEqualTo(10000L);
+            try (StateStore state = JdbcStateStore.open("jdbc:h2:file:" + tmp.resolve("state"), "sa", "")) {
+                for (int i = 1; i <= 10; i++) {
+                    String object = String.format("public.t%02d", i);
+                    assertThat(state.object("many", object).orElseThrow().progress()).as(object)
+                            .isEqualTo(i == 5 ? ObjectProgress.FAILED : ObjectProgress.SCHEDULED);
+                }
+                StateStore.Counters t10 = state.counters("many").stream().filter(r -> r.object().equals("public.t10"))
+                        .map(StateStore.CounterRow::counters).reduce(StateStore.Counters.ZERO, StateStore.Counters::plus);
+                assertThat(t10).as("a historical load, then a Full Load run: every batch counted once")
+                        .isEqualTo(new StateStore.Counters(20_000, 20_000, 0, 10_000));
+            }
+        }
+    }
+
+    /**
      * A keyless Full Load is one COPY stream: when the destination rejects one of its batches, the rest of the stream is
      * read and dropped, so the next object of the run reads from the same source connection as usual.
      */
@@ -301,7 +348,8 @@ class TableModeIT {
         try (TestDatabase dest = TestDatabase.create("dest")) {
             db.execute("CREATE TABLE logs (msg text)", "INSERT INTO logs SELECT 'ok' || g FROM generate_series(1, 30) g",
                     "CREATE TABLE zz_after (id int PRIMARY KEY)", "INSERT INTO zz_after VALUES (1)");
-            run.pipelineTo("logs", db, PipelineRun.postgresDestination(dest), "batchSize", "4");
+            // one object at a time: zz_after is read on the connection the failed stream used
+            run.pipelineTo("logs", db, PipelineRun.postgresDestination(dest), "batchSize", "4", "concurrentObjects", "1");
             assertThat(run.once().exitCode()).isZero();
             // the stream's first batch (rows ok1 to ok4) is rejected: the rest of the stream is still unread
             dest.execute("ALTER TABLE logs ADD CONSTRAINT no_ok2 CHECK (msg <> 'ok2') NOT VALID");
