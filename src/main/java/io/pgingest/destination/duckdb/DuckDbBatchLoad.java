@@ -163,11 +163,28 @@ final class DuckDbBatchLoad {
     }
 
     /**
-     * The table's columns after {@link #run}, as DuckDB's catalog names their types, to remember once committed;
-     * null when this batch created or altered the table (the next batch looks them up).
+     * The table's columns after {@link #run}, as DuckDB's catalog names their types, to remember once committed: when
+     * this batch created or altered the table, read back from the catalog ({@link #readColumns}).
      */
-    Map<String, String> columns() {
-        return changedTable ? null : existing;
+    Map<String, String> columns() throws SQLException {
+        return changedTable ? readColumns() : existing;
+    }
+
+    /**
+     * The columns of the table as DuckDB's catalog has them now, read by the table's name ({@code pragma_table_info}),
+     * which, unlike {@code duckdb_columns()}, does not scan every table of the file.
+     */
+    private Map<String, String> readColumns() throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT name, type FROM pragma_table_info(?) ORDER BY cid")) {
+            ps.setString(1, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return columns;
     }
 
     /** Creates or evolves the table; returns whether it was created. */
@@ -205,7 +222,9 @@ final class DuckDbBatchLoad {
             definitions.add(Sql.quote(Metadata.ID) + " BIGINT");
         }
         wanted.forEach((name, type) -> definitions.add(Sql.quote(name) + " " + type));
-        return "CREATE TABLE IF NOT EXISTS " + target + " (" + String.join(", ", definitions) + ")";
+        // without IF NOT EXISTS: a table the writers took for absent (made through another connection since they read the
+        // catalog) fails the batch, which is written again with the table looked up (DuckDbWriter#write)
+        return "CREATE TABLE " + target + " (" + String.join(", ", definitions) + ")";
     }
 
     private Map<String, String> existingColumns() throws SQLException {

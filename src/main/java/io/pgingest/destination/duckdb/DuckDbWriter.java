@@ -76,13 +76,11 @@ public final class DuckDbWriter implements DestinationWriter {
         BatchTable table = BatchTable.of(batch);
         database.writeLock().lock();
         try {
-            Map<String, String> known = database.columns(table.name());
+            Map<String, String> known = database.columns(table.name(), connection);
             try {
                 writeOnce(table, known);
             } catch (Exception e) {
-                if (known == null) {
-                    throw e;
-                }
+                // the table as the writers know it (or known absent) may not be the table as it is: looked up once more
                 writeOnce(table, null);
             }
         } finally {
@@ -94,8 +92,9 @@ public final class DuckDbWriter implements DestinationWriter {
         try {
             DuckDbBatchLoad load = new DuckDbBatchLoad(connection, table, known, database.pageDirectory());
             boolean loading = load.run(loadingTables.contains(table.name()));
+            Map<String, String> columns = load.columns(); // in the batch's transaction: the table as it commits
             connection.commit();
-            database.rememberColumns(table.name(), load.columns());
+            database.rememberColumns(table.name(), columns);
             if (loading) {
                 loadingTables.add(table.name());
             } else {

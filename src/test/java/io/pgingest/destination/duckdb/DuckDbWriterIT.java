@@ -303,4 +303,26 @@ class DuckDbWriterIT extends DestinationWriterContract {
         assertThat(query("SELECT _pgingest_id, id, name FROM elsewhere_log")).as("the dropped table and its sequence were made again")
                 .containsExactly(List.of(1L, 3, "cid"));
     }
+
+    /**
+     * The writers read the catalog's tables once; a table created through another connection afterwards is taken for
+     * absent, its creation fails, and the batch is written again with the table looked up: merged into the existing
+     * table by key, a historical batch too (which goes straight into a table its batch created).
+     */
+    @Test
+    void aTableCreatedThroughAnotherConnectionAfterTheCatalogWasReadIsMergedInto() throws Exception {
+        List<Column> columns = List.of(column("id", LogicalType.INT32), column("name", LogicalType.TEXT));
+        writer.write(upsert("catalog_first", columns, List.of("id"), 1, row(1, "ann"))); // the catalog is read by now
+        try (Connection c = writer.database().duplicate(); Statement s = c.createStatement()) {
+            // as the writer would make it
+            s.execute("CREATE TABLE made_elsewhere (id INTEGER, name VARCHAR, _pgingest_ingested_at TIMESTAMPTZ,"
+                    + " _pgingest_loaded_at TIMESTAMPTZ, _pgingest_position BIGINT)");
+            s.execute("INSERT INTO made_elsewhere (id, name, _pgingest_position) VALUES (1, 'old', 1), (7, 'kept', 1)");
+        }
+
+        writer.write(TestBatches.historical("made_elsewhere", columns, List.of("id"), 2, false, row(1, "bob")));
+
+        assertThat(query("SELECT id, name FROM made_elsewhere ORDER BY id")).as("merged by key: one row per id")
+                .containsExactly(List.of(1, "bob"), List.of(7, "kept"));
+    }
 }
