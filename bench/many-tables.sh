@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: the first load of a database of many tables (default 32 tables of 31,250 rows, 1M rows in all, each
 # like pgbench_accounts) by pg-ingest, one table at a time and several at once (concurrentObjects), against COPY
-# pipes measured in the same run, one table at a time and as many at once:
+# pipes measured in the same run, one table at a time and as many at once, and one pg_dump | psql for all tables:
 #   psql -c "COPY <table> TO STDOUT" | psql -c "COPY <table> FROM STDIN"
+#   pg_dump --data-only <source> | psql <destination>
 # Into PostgreSQL and DuckDB, with table mode's Full Load and a logical-replication pipeline's historical load.
 # See bench/README.md.
 set -euo pipefail
@@ -126,6 +127,26 @@ time_copy_pipes() {
   printf -v "BASELINE_$at_once" '%s' "$best"
 }
 
+# pg_dump --data-only of every table piped into psql: one pair of processes and sessions for all tables (the COPY
+# pipes start two psql per table, which dominates them when the tables are small); best of 2 into BASELINE_DUMP.
+time_dump_pipe() {
+  local best="" run started ended t copied
+  for run in 1 2; do
+    pg "$DST" -c "truncate $(seq 1 "$TABLES" | while read -r i; do table_name "$i"; done | paste -sd,)"
+    checkpoint
+    started=$(now)
+    pg_dump --data-only --no-owner "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null
+    ended=$(now)
+    t=$(elapsed "$started" "$ended")
+    info "pg_dump --data-only | psql, run $run: $t s"
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
+  done
+  copied=$(pg_value "$DST" "select sum(n) from ($(seq 1 "$TABLES" | while read -r i; do
+    echo "select count(*) n from $(table_name "$i")"; done | paste -sd'|' | sed 's/|/ union all /g')) s")
+  [ "$copied" = "$TOTAL" ] || die "pg_dump | psql copied $copied rows, expected $TOTAL"
+  BASELINE_DUMP="$best"
+}
+
 # Rows in the destination tables pg-ingest made (names may carry a prefix; soft-deleted rows would count too: none),
 # counted 50 tables per query (DuckDB's parser crashes on a UNION ALL of hundreds).
 destination_rows() {
@@ -180,9 +201,10 @@ info "java: $(launcher_java_version) ($(launcher_java); set JAVA_HOME to choose 
 WARMUP=$(time_pg_ingest table duckdb 4 warmup)
 info "untimed first run (makes the launcher's class-data-sharing archive when the jar changed): $WARMUP s"
 
-heading "Baselines: COPY pipes, best of 2"
+heading "Baselines: COPY pipes and pg_dump | psql, best of 2"
 time_copy_pipes 1
 if [ "$PARALLEL" -gt 1 ]; then time_copy_pipes "$PARALLEL"; fi
+time_dump_pipe
 
 RESULTS=()
 for mode in "${MODE_LIST[@]}"; do
@@ -205,15 +227,15 @@ heading "Summary: $TABLES tables of $ROWS_PER_TABLE rows ($TOTAL rows)"
 BASE_1="$BASELINE_1"
 BASE_P="${BASELINE_1}"
 if [ "$PARALLEL" -gt 1 ]; then BASE_P=$(eval echo "\$BASELINE_$PARALLEL"); fi
-printf '%-44s %8s %10s %10s   %s\n' "run (each best of 2)" "seconds" "vs pipes 1" "vs pipes $PARALLEL" "both runs"
-printf '%-44s %8s %10s %10s   %s\n' "COPY pipes, one table at a time" "$BASE_1" "1.00" "$(ratio "$BASE_1" "$BASE_P")" ""
-if [ "$PARALLEL" -gt 1 ]; then
-  printf '%-44s %8s %10s %10s   %s\n' "COPY pipes, $PARALLEL tables at a time" "$BASE_P" "$(ratio "$BASE_P" "$BASE_1")" "1.00" ""
-fi
+printf '%-52s %8s %10s %10s %10s   %s\n' "run (each best of 2)" "seconds" "vs pipes 1" "vs pipes $PARALLEL" "vs dump" "both runs"
+row() { printf '%-52s %8s %10s %10s %10s   %s\n' "$1" "$2" "$(ratio "$2" "$BASE_1")" "$(ratio "$2" "$BASE_P")" \
+  "$(ratio "$2" "$BASELINE_DUMP")" "$3"; }
+row "COPY pipes, one table at a time" "$BASE_1" ""
+if [ "$PARALLEL" -gt 1 ]; then row "COPY pipes, $PARALLEL tables at a time" "$BASE_P" ""; fi
+row "pg_dump --data-only | psql" "$BASELINE_DUMP" ""
 for r in "${RESULTS[@]}"; do
   IFS='|' read -r mode dest c best runs <<< "$r"
-  printf '%-44s %8s %10s %10s   %s\n' "pg-ingest $mode -> $dest, $c at a time" "$best" "$(ratio "$best" "$BASE_1")" \
-    "$(ratio "$best" "$BASE_P")" "$runs"
+  row "pg-ingest $mode -> $dest, $c at a time" "$best" "$runs"
 done
 echo
 echo "pg-ingest times are the wall clock of 'scripts/pg-ingest --once' from nothing (JVM and Camel start, the loads, for"
@@ -221,4 +243,5 @@ echo "logical replication the slot's creation and the catch-up check, shutdown);
 echo "beforehand. java: $(launcher_java_version) ($(launcher_java))"
 echo "commands:"
 echo "  pipes:     psql -d $SRC -c \"COPY <table> TO STDOUT\" | psql -d $DST -c \"COPY <table> FROM STDIN\"   (xargs -P <n>)"
+echo "  dump:      pg_dump --data-only --no-owner $SRC | psql -d $DST"
 echo "  pg-ingest: PGINGEST_MTBENCH_MODE=<mode> PGINGEST_MTBENCH_CONCURRENT=<n> scripts/pg-ingest $HEAP -Dcamel.main.routes-include-pattern=file:bench/routes/many-tables-<dest>.camel.yaml -Dpgingest.state.url=jdbc:h2:file:<dir>/state --once"

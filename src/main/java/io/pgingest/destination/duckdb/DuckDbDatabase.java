@@ -78,12 +78,13 @@ public final class DuckDbDatabase {
     }
 
     /**
-     * The columns of {@code table} as the writers of this instance last committed them; an empty map when the table is
-     * known not to exist; null when not known. Looking them up in DuckDB's catalog before every batch cost about 4 ms per
-     * table and batch (a tenth of a backlog drain's writing into DuckDB); the writers keep this instead. Only writers
-     * change destination tables, under {@link #writeLock()}. Should a table change otherwise (created, dropped or altered
-     * through another connection), the batch written with the stale columns fails, the writer {@link #forgetColumns
-     * forgets} them all and writes the batch once more with the table looked up. Call under {@link #writeLock()}.
+     * The columns of {@code table} as the writers of this instance last committed them, or as the catalog had them when
+     * it was read; an empty map when the table was not in it (taken for absent). Looking them up in DuckDB's catalog
+     * before every batch cost about 4 ms per table and batch (a tenth of a backlog drain's writing into DuckDB); the
+     * writers keep this instead. Only writers change destination tables, under {@link #writeLock()}. Should a table
+     * change otherwise (created, dropped or altered through another connection), the batch written with the stale
+     * columns fails, the writer {@link #forgetColumns forgets} them all and writes the batch once more with the table
+     * looked up. Call under {@link #writeLock()}.
      * <p>The first lookup reads every table of schema {@code main} in one query ({@link #loadColumns}): DuckDB lists
      * columns by scanning its whole catalog, so one query per table cost a first load of 400 small tables a third of
      * its writing time.
