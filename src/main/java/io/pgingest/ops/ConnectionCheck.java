@@ -90,10 +90,43 @@ final class ConnectionCheck {
             if (settings.mode() == IngestionMode.LOGICAL_REPLICATION) {
                 logical(c, user, version, superuser);
             }
+            connections(c, user, superuser);
             objects(c, user, superuser);
         } catch (SQLException e) {
             fail("checking the source failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether the source lets pg-ingest open {@code concurrentObjects} connections to read objects in parallel: the
+     * server's free connections (non-superusers cannot use the reserved ones), the role's and the database's
+     * {@code CONNECTION LIMIT}. This check's connection counts as the pipeline's first. Fewer only slow the loads down
+     * (the objects are read on the connections the server gives), so a shortfall is a warning.
+     */
+    private void connections(Connection c, String user, boolean superuser) throws SQLException {
+        int wanted = settings.concurrentObjects();
+        int server = intValue(c, "SELECT current_setting('max_connections')::int"
+                + (superuser ? "" : " - current_setting('superuser_reserved_connections')::int")
+                + " - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend')");
+        int role = intValue(c, "SELECT CASE WHEN r.rolconnlimit < 0 THEN 2147483647 ELSE r.rolconnlimit"
+                + " - (SELECT count(*)::int FROM pg_stat_activity WHERE usename = current_user) END"
+                + " FROM pg_roles r WHERE r.rolname = current_user");
+        int database = intValue(c, "SELECT CASE WHEN d.datconnlimit < 0 THEN 2147483647 ELSE d.datconnlimit"
+                + " - (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database()) END"
+                + " FROM pg_database d WHERE d.datname = current_database()");
+        int room = Math.min(server, Math.min(superuser ? Integer.MAX_VALUE - 1 : role, database)) + 1;
+        if (room >= wanted) {
+            ok("connections: concurrentObjects " + wanted + " reads up to " + wanted + " object(s) at once, each on a"
+                    + " connection of its own; the source allows " + (room > 10_000 ? "that" : room + ""));
+            return;
+        }
+        String limit = server + 1 == room ? "max_connections (" + (server + 1) + " free now)"
+                : role + 1 == room ? "the CONNECTION LIMIT of role " + user + " (" + (role + 1) + " free now)"
+                : "the CONNECTION LIMIT of database " + settings.source().database() + " (" + (database + 1) + " free now)";
+        warn("connections: concurrentObjects " + wanted + " reads up to " + wanted + " object(s) at once, each on a connection"
+                + " of its own, but " + limit + " allows " + Math.max(room, 1) + "; the objects are then read on the"
+                + " connections the server gives, more slowly; fix: lower concurrentObjects to " + Math.max(room, 1)
+                + ", or raise the limit");
     }
 
     /** How the connection is protected, and what the CA file trusts. */

@@ -54,6 +54,7 @@ class ConnectionCheckIT {
         assertThat(out.stdout()).contains("pipeline " + name + " (logical-replication, ")
                 .contains("ok    wal_level = logical").contains("ok    user " + TestDatabase.USER + " may replicate")
                 .contains("will be created").contains("ok    2 table(s) selected").contains("check passed")
+                .contains("ok    connections: concurrentObjects 4 reads up to 4 object(s) at once")
                 .doesNotContain("FAIL");
         assertThat(PipelineRun.pg(db, "SELECT count(*) FROM pg_replication_slots WHERE database = '" + db.name() + "'"))
                 .as("the check creates no slot").containsExactly(java.util.List.of(0L));
@@ -81,6 +82,22 @@ class ConnectionCheckIT {
         PipelineRun.Output fixed = run.command("--check", name);
         assertThat(fixed.exitCode()).as(fixed.stdout() + fixed.stderr()).isZero();
         assertThat(fixed.stdout()).contains("ok    publication " + ReplicationNames.slot(name) + " exists");
+    }
+
+    /** A role allowed fewer connections than concurrentObjects: a warning with the number to set (loads still run). */
+    @Test
+    void aConnectionLimitBelowConcurrentObjectsIsAWarningThatSaysWhatToSet() throws Exception {
+        db.execute("GRANT SELECT ON items, secret TO " + role, "ALTER ROLE " + role + " CONNECTION LIMIT 2");
+        String name = "limited_" + db.suffix();
+        run.pipeline(name, db, "user", role, "password", "", "concurrentObjects", "4");
+        PipelineRun.Output out = run.command("--check", name);
+        assertThat(out.exitCode()).as("a warning only: " + out.stdout() + out.stderr()).isZero();
+        assertThat(out.stdout()).contains("WARN  connections: concurrentObjects 4 reads up to 4 object(s) at once, each on a"
+                + " connection of its own, but the CONNECTION LIMIT of role " + role + " (2 free now) allows 2")
+                .contains("fix: lower concurrentObjects to 2");
+
+        run.pipeline(name, db, "user", role, "password", "", "concurrentObjects", "2");
+        assertThat(run.command("--check", name).stdout()).contains("ok    connections: concurrentObjects 2");
     }
 
     @Test
