@@ -129,8 +129,9 @@ public final class ConcurrentObjects {
                     try {
                         own = more.open();
                     } catch (SQLException | RuntimeException e) {
-                        LOG.warn("cannot open source connection {} to load objects in parallel ({}); the others load them",
-                                worker + 1, e.getMessage());
+                        LOG.warn("{}: cannot open source connection {} to read objects in parallel ({}); the other"
+                                + " connections read them (lower concurrentObjects to stop this warning)",
+                                Thread.currentThread().getName(), worker + 1, e.getMessage());
                         return;
                     }
                 }
