@@ -130,9 +130,7 @@ final class NewTables {
      */
     long load(Connection c, List<TableInfo> tables, BatchSink sink, List<LogicalTable> out) throws Exception {
         String publication = ReplicationNames.slot(settings.name());
-        for (TableInfo t : tables) {
-            Publication.add(c, publication, t);
-        }
+        Publication.add(c, publication, tables);
         // read after the publication changed: every change the stream does not bring is older and in the load
         long position = SourceWal.currentLsn(c);
         // described here, one after the other (the schema tracker is not shared between threads); loaded in parallel

@@ -77,13 +77,18 @@ final class Publication {
         }
     }
 
-    /** Adds one table (nothing when it is a member already, e.g. renamed). */
-    static void add(Connection c, String name, TableInfo table) throws SQLException {
-        if (table.partitioned() && c.getMetaData().getDatabaseMajorVersion() >= 13) {
+    /**
+     * Adds the tables that are not members yet (a member already: e.g. renamed), with one look at the members and one
+     * {@code ALTER PUBLICATION} for all of them: a first start of a pipeline over thousands of tables adds them all.
+     */
+    static void add(Connection c, String name, Collection<TableInfo> tables) throws SQLException {
+        if (tables.stream().anyMatch(TableInfo::partitioned) && c.getMetaData().getDatabaseMajorVersion() >= 13) {
             publishViaRoot(c, name);
         }
-        if (!members(c, name).contains(qualified(table))) {
-            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " ADD TABLE " + qualified(table));
+        Set<String> present = members(c, name);
+        List<String> add = tables.stream().map(Publication::qualified).filter(t -> !present.contains(t)).distinct().toList();
+        if (!add.isEmpty()) {
+            execute(c, "ALTER PUBLICATION " + SourceTable.quote(name) + " ADD TABLE " + String.join(", ", add));
         }
     }
 
