@@ -106,45 +106,37 @@ prepare_destination() {
 
 checkpoint() { pg postgres -c "checkpoint" 2>/dev/null || true; }
 
-# COPY pipes of every table, $1 at a time (xargs -P); best of 2 into BASELINE_<n>.
-time_copy_pipes() {
-  local at_once="$1" best="" run started ended t copied
-  for run in 1 2; do
-    pg "$DST" -c "truncate $(seq 1 "$TABLES" | while read -r i; do table_name "$i"; done | paste -sd,)"
-    checkpoint
-    started=$(now)
-    seq 1 "$TABLES" | while read -r i; do table_name "$i"; done \
-      | xargs -P "$at_once" -I{} sh -c "psql -X -q -v ON_ERROR_STOP=1 -d $SRC -c 'COPY {} TO STDOUT' \
-          | psql -X -q -v ON_ERROR_STOP=1 -d $DST -c 'COPY {} FROM STDIN'"
-    ended=$(now)
-    t=$(elapsed "$started" "$ended")
-    info "COPY pipes, $at_once at a time, run $run: $t s"
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
-  done
-  copied=$(pg_value "$DST" "select sum(n) from ($(seq 1 "$TABLES" | while read -r i; do
-    echo "select count(*) n from $(table_name "$i")"; done | paste -sd'|' | sed 's/|/ union all /g')) s")
-  [ "$copied" = "$TOTAL" ] || die "the COPY pipes copied $copied rows, expected $TOTAL"
-  printf -v "BASELINE_$at_once" '%s' "$best"
+all_tables() { seq 1 "$TABLES" | while read -r i; do table_name "$i"; done; }
+
+# COPY pipes of every table, $1 at a time (xargs -P).
+copy_pipes() {
+  all_tables | xargs -P "$1" -I{} sh -c "psql -X -q -v ON_ERROR_STOP=1 -d $SRC -c 'COPY {} TO STDOUT' \
+    | psql -X -q -v ON_ERROR_STOP=1 -d $DST -c 'COPY {} FROM STDIN'"
 }
 
 # pg_dump --data-only of every table piped into psql: one pair of processes and sessions for all tables (the COPY
-# pipes start two psql per table, which dominates them when the tables are small); best of 2 into BASELINE_DUMP.
-time_dump_pipe() {
-  local best="" run started ended t copied
+# pipes start two psql per table, which dominates them when the tables are small).
+dump_pipe() { pg_dump --data-only --no-owner "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null; }
+
+# usage: time_baseline <what> <command...>: the command copies every table into the emptied tables of $DST; best of 2
+# into BEST, after checking that every row arrived.
+time_baseline() {
+  local what="$1" run started ended t copied
+  shift
+  BEST=""
   for run in 1 2; do
-    pg "$DST" -c "truncate $(seq 1 "$TABLES" | while read -r i; do table_name "$i"; done | paste -sd,)"
+    pg "$DST" -c "truncate $(all_tables | paste -sd,)"
     checkpoint
     started=$(now)
-    pg_dump --data-only --no-owner "$SRC" | psql -X -q -v ON_ERROR_STOP=1 -d "$DST" >/dev/null
+    "$@"
     ended=$(now)
     t=$(elapsed "$started" "$ended")
-    info "pg_dump --data-only | psql, run $run: $t s"
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best="$t"; fi
+    info "$what, run $run: $t s"
+    if [ -z "$BEST" ] || awk -v a="$t" -v b="$BEST" 'BEGIN { exit !(a < b) }'; then BEST="$t"; fi
   done
-  copied=$(pg_value "$DST" "select sum(n) from ($(seq 1 "$TABLES" | while read -r i; do
-    echo "select count(*) n from $(table_name "$i")"; done | paste -sd'|' | sed 's/|/ union all /g')) s")
-  [ "$copied" = "$TOTAL" ] || die "pg_dump | psql copied $copied rows, expected $TOTAL"
-  BASELINE_DUMP="$best"
+  copied=$(pg_value "$DST" "select sum(n) from ($(all_tables | sed 's/.*/select count(*) n from &/' | paste -sd'|' \
+    | sed 's/|/ union all /g')) s")
+  [ "$copied" = "$TOTAL" ] || die "$what copied $copied rows, expected $TOTAL"
 }
 
 # Rows in the destination tables pg-ingest made (names may carry a prefix; soft-deleted rows would count too: none),
@@ -202,9 +194,14 @@ WARMUP=$(time_pg_ingest table duckdb 4 warmup)
 info "untimed first run (makes the launcher's class-data-sharing archive when the jar changed): $WARMUP s"
 
 heading "Baselines: COPY pipes and pg_dump | psql, best of 2"
-time_copy_pipes 1
-if [ "$PARALLEL" -gt 1 ]; then time_copy_pipes "$PARALLEL"; fi
-time_dump_pipe
+time_baseline "COPY pipes, 1 at a time" copy_pipes 1
+BASE_1="$BEST" BASE_P="$BEST"
+if [ "$PARALLEL" -gt 1 ]; then
+  time_baseline "COPY pipes, $PARALLEL at a time" copy_pipes "$PARALLEL"
+  BASE_P="$BEST"
+fi
+time_baseline "pg_dump --data-only | psql" dump_pipe
+BASELINE_DUMP="$BEST"
 
 RESULTS=()
 for mode in "${MODE_LIST[@]}"; do
@@ -224,9 +221,6 @@ for mode in "${MODE_LIST[@]}"; do
 done
 
 heading "Summary: $TABLES tables of $ROWS_PER_TABLE rows ($TOTAL rows)"
-BASE_1="$BASELINE_1"
-BASE_P="${BASELINE_1}"
-if [ "$PARALLEL" -gt 1 ]; then BASE_P=$(eval echo "\$BASELINE_$PARALLEL"); fi
 printf '%-52s %8s %10s %10s %10s   %s\n' "run (each best of 2)" "seconds" "vs pipes 1" "vs pipes $PARALLEL" "vs dump" "both runs"
 row() { printf '%-52s %8s %10s %10s %10s   %s\n' "$1" "$2" "$(ratio "$2" "$BASE_1")" "$(ratio "$2" "$BASE_P")" \
   "$(ratio "$2" "$BASELINE_DUMP")" "$3"; }
