@@ -31,7 +31,8 @@ import java.util.Set;
  * <ul>
  * <li>inserts, updates and snapshot reads: every column plus {@code _pgingest_deleted = false};</li>
  * <li>deletes: the key columns plus {@code _pgingest_deleted = true} (the destination keeps the row's
- *     other values: an upsert of a subset of columns updates only those);</li>
+ *     other values: an upsert of a subset of columns updates only those); a delete after an earlier change of the key
+ *     in the batch carries the values that change left, so the result does not depend on where batches end;</li>
  * <li>rows still holding the placeholder: the columns without it, so the destination keeps its value.</li>
  * </ul>
  * Tables without key append every change (deletes as the old row marked deleted).
@@ -69,8 +70,8 @@ final class ChangeBatcher {
     private record Layout(LogicalTable table, Field[] fields) {
     }
 
-    /** Per table version: key columns, every column, only the key (both with the deleted flag, the last index). */
-    private record Masks(boolean[] key, BitSet all, BitSet keyOnly) {
+    /** Per table version: key columns, and every column with the deleted flag (the last index). */
+    private record Masks(boolean[] key, BitSet all) {
     }
 
     ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker) {
@@ -391,6 +392,16 @@ final class ChangeBatcher {
             }
         }
         row[columns.size()] = deleted;
+        if (deleted && table.writeMode() == WriteMode.UPSERT) {
+            // the key and the flag: the destination keeps the row's other values (the old row holds only the key
+            // under REPLICA IDENTITY DEFAULT)
+            boolean[] key = masks(table).key();
+            for (int i = 0; i < key.length; i++) {
+                if (!key[i]) {
+                    row[i] = DebeziumValues.UNAVAILABLE;
+                }
+            }
+        }
         return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
                 op.equals("c"));
     }
@@ -416,15 +427,12 @@ final class ChangeBatcher {
             int n = table.columns().size();
             boolean[] key = new boolean[n];
             BitSet all = new BitSet(n + 1);
-            BitSet keyOnly = new BitSet(n + 1);
             for (int i = 0; i < n; i++) {
                 key[i] = table.keys().contains(table.columns().get(i).name());
                 all.set(i);
-                keyOnly.set(i, key[i]);
             }
             all.set(n);
-            keyOnly.set(n);
-            m = new Masks(key, all, keyOnly);
+            m = new Masks(key, all);
             masks.put(table, m);
         }
         return m;
@@ -457,6 +465,12 @@ final class ChangeBatcher {
 
     /** The later change, with placeholders filled from the earlier one when it was not a delete. */
     private static Change merge(Change earlier, Change later) {
+        if (later.deleted() && !earlier.deleted()) {
+            // as if written one after the other: the deleted row keeps the values the earlier change gave it
+            Object[] row = earlier.row().clone();
+            row[row.length - 1] = true;
+            return new Change(later.name(), later.table(), row, true, later.kind(), earlier.created() || later.created());
+        }
         if (later.deleted() || earlier.deleted()) {
             return later;
         }
@@ -506,9 +520,6 @@ final class ChangeBatcher {
 
     /** Which columns (indexes of the row) a change writes; the deleted flag (last index) always. */
     private static BitSet kept(LogicalTable table, Masks m, Change c) {
-        if (c.deleted() && table.writeMode() == WriteMode.UPSERT) {
-            return m.keyOnly();
-        }
         Object[] row = c.row();
         int n = table.columns().size();
         BitSet kept = null;

@@ -139,12 +139,33 @@ class ChangeBatcherTest {
     }
 
     @Test
-    void aDeleteWritesTheKeyAndTheDeletedFlagOnlyAndWinsOverEarlierChanges() {
-        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "x"), change("d", "items", 1, null, null)), 1);
-        assertThat(batches).singleElement().satisfies(b -> {
+    void aDeleteWritesTheKeyAndTheDeletedFlagOnly() {
+        List<RowBatch> batches = batcher.batches(List.of(change("d", "items", 1, null, null), change("d", "items", 2, "old", "row")), 1);
+        assertThat(batches).as("also when the old row carries values (REPLICA IDENTITY FULL)").singleElement().satisfies(b -> {
             assertThat(names(b)).containsExactly("id", Metadata.DELETED);
-            assertThat(rows(b)).containsExactly(List.of(1, true));
+            assertThat(rows(b)).containsExactly(List.of(1, true), List.of(2, true));
         });
+    }
+
+    /**
+     * A delete after other changes of its key in the batch wins and keeps the values they left, as when each change is
+     * written on its own: the result does not depend on where the batches end (a row inserted and deleted in one batch
+     * is not left with only its key).
+     */
+    @Test
+    void aDeleteAfterEarlierChangesOfItsKeyWinsAndKeepsTheValuesTheyLeft() {
+        List<RowBatch> batches = batcher.batches(List.of(change("c", "items", 1, "a", "x"), change("u", "items", 1, "b", UNAVAILABLE),
+                change("d", "items", 1, null, null), change("u", "items", 2, "c", UNAVAILABLE), change("d", "items", 2, null, null)), 1);
+        assertThat(batches).hasSize(2);
+        assertThat(names(batches.get(0))).containsExactly("id", "name", "doc", Metadata.DELETED);
+        assertThat(rows(batches.get(0))).containsExactly(List.of(1, "b", "x", true));
+        assertThat(names(batches.get(1))).as("a placeholder still keeps the destination's value")
+                .containsExactly("id", "name", Metadata.DELETED);
+        assertThat(rows(batches.get(1))).containsExactly(List.of(2, "c", true));
+
+        List<RowBatch> reinserted = batcher.batches(List.of(change("d", "items", 3, null, null), change("c", "items", 3, "new", "n")), 1);
+        assertThat(reinserted).as("an insert after a delete is the row again").singleElement()
+                .satisfies(b -> assertThat(rows(b)).containsExactly(List.of(3, "new", "n", false)));
     }
 
     @Test
