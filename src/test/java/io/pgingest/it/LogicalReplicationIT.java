@@ -649,6 +649,64 @@ class LogicalReplicationIT {
                 .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
     }
 
+    /**
+     * Changes made while the pipeline was stopped, then the table dropped: the slot still holds them (pgoutput decodes
+     * them with the catalog of their time), and they reach the destination table.
+     */
+    @Test
+    void aTableDroppedWhileThePipelineWasStoppedGetsTheChangesMadeBeforeTheDrop() throws Exception {
+        pipeline();
+        db.execute("CREATE TABLE orders (id int PRIMARY KEY, item text, qty int)", "INSERT INTO orders VALUES (1, 'apple', 1)",
+                "CREATE TABLE notes (n int, body text)", "ALTER TABLE notes REPLICA IDENTITY FULL",
+                "INSERT INTO notes VALUES (1, 'first')");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("INSERT INTO orders VALUES (2, 'pear', 2), (3, 'plum', 3)", "UPDATE orders SET qty = 10 WHERE id = 1",
+                "DELETE FROM orders WHERE id = 3", "INSERT INTO notes VALUES (2, 'second')",
+                "DROP TABLE orders", "DROP TABLE notes", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, item, qty, _pgingest_deleted FROM orders ORDER BY id"))
+                .as("the changes made before the drop arrived: insert, update, soft delete")
+                .containsExactly(List.of(1, "apple", 10, false), List.of(2, "pear", 2, false), List.of(3, "plum", 3, true));
+        assertThat(run.duck("SELECT n, body FROM notes ORDER BY n")).as("and into the table without key")
+                .containsExactly(List.of(1, "first"), List.of(2, "second"));
+        assertThat(objectMessage("public.orders")).as("the object says the table was dropped").startsWith("dropped at the source");
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other tables keep streaming")
+                .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+
+        db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
+        assertThat(run.once().exitCode()).as("a later run, the tables still gone").isZero();
+        assertThat(run.duck("SELECT count(*) FROM orders")).as("nothing more for the dropped table").containsExactly(List.of(3L));
+        assertThat(run.duck("SELECT id FROM items ORDER BY id")).containsExactly(List.of(1), List.of(2), List.of(3),
+                List.of(4), List.of(5));
+    }
+
+    /**
+     * A table renamed while the pipeline was stopped: the changes made before the rename arrive under the old name (as
+     * when it is renamed while streaming), a column added before the rename too; the table under its new name is
+     * loaded whole and streams.
+     */
+    @Test
+    void aTableRenamedWhileThePipelineWasStoppedKeepsTheChangesBeforeTheRenameUnderItsOldName() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("UPDATE items SET name = 'ONE' WHERE id = 1", "ALTER TABLE items ADD COLUMN note text DEFAULT 'n/a'",
+                "UPDATE items SET note = 'two''s note' WHERE id = 2", "ALTER TABLE items RENAME TO goods",
+                "UPDATE goods SET name = 'THREE' WHERE id = 3");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, name, note FROM items ORDER BY id"))
+                .as("the old name's table got the changes made before the rename, the added column included (its DEFAULT"
+                        + " is not re-loaded into the old name's other rows: the new name holds them)")
+                .containsExactly(java.util.Arrays.asList(1, "ONE", null), List.of(2, "two", "two's note"),
+                        java.util.Arrays.asList(3, "three", null));
+        assertThat(run.duck("SELECT id, name, note FROM goods ORDER BY id")).as("the new name is loaded whole")
+                .containsExactly(List.of(1, "ONE", "n/a"), List.of(2, "two", "two's note"), List.of(3, "THREE", "n/a"));
+        db.execute("UPDATE goods SET name = 'TWO' WHERE id = 2");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT name FROM goods WHERE id = 2")).as("and streams").containsExactly(List.of("TWO"));
+    }
+
     private String objectMessage(String object) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("state"), "sa", "");
              java.sql.PreparedStatement ps = c.prepareStatement("SELECT message FROM pgingest_object WHERE object = ?")) {

@@ -11,6 +11,7 @@ import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
+import io.pgingest.source.ObjectOperations;
 import io.pgingest.source.SourceConnections;
 import io.pgingest.state.ObjectProgress;
 import io.pgingest.state.ObjectRecord;
@@ -142,7 +143,8 @@ public final class LogicalReplicationSource {
         }
         try (c) {
             try {
-                for (TablePlanner.Decision d : plan(c, planner)) {
+                List<ObjectRecord> gone = new ArrayList<>();
+                for (TablePlanner.Decision d : plan(c, planner, gone)) {
                     if (d.loadOwed()) {
                         owed.add(d.info());
                     } else {
@@ -156,6 +158,7 @@ public final class LogicalReplicationSource {
                 if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
                     LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
                 }
+                streamGone(gone, tracker, newTables, tables);
             } catch (Exception e) {
                 LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
                 return Optional.of("cannot prepare the tables to stream: " + BatchHandler.rootMessage(e));
@@ -520,8 +523,36 @@ public final class LogicalReplicationSource {
     /** How long {@link #stop()} waits for a starting engine (Debezium itself waits 40 s for a task to start). */
     static final long STOP_WAIT_MS = 60_000;
 
-    /** Decides every table of the selected schemas (object states are recorded); returns the included ones. */
-    private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner) throws SQLException {
+    /**
+     * Tables streamed before that are no longer in the catalog (dropped, or renamed, while the pipeline was stopped):
+     * the slot may still hold changes made to them before, which pgoutput decodes with the catalog of their time. Each
+     * one whose description was kept ({@link SchemaTracker#lastStreamed}) is streamed under its old name, so those
+     * changes reach its destination table; nothing new arrives for it after them. Paused or skipped ones stay out.
+     */
+    private void streamGone(List<ObjectRecord> gone, SchemaTracker tracker, NewTables newTables, Map<String, LogicalTable> tables) {
+        for (ObjectRecord r : gone) {
+            if (r.status() != ObjectStatus.INCLUDED || ObjectOperations.held(r) || tables.containsKey(r.object())) {
+                continue;
+            }
+            Optional<LogicalTable> last = tracker.lastStreamed(r.object());
+            if (last.isPresent()) {
+                tables.put(r.object(), last.get());
+                newTables.noteGone(r.object());
+                LOG.info("pipeline {}: {} is no longer at the source (dropped or renamed); the changes made to it before"
+                        + " that, still in the slot, are written to its destination table", settings.name(), r.object());
+            } else {
+                LOG.warn("pipeline {}: {} is no longer at the source (dropped or renamed); changes made to it before that"
+                        + " while the pipeline was stopped are not written (its description was not kept by the pg-ingest"
+                        + " version that streamed it)", settings.name(), r.object());
+            }
+        }
+    }
+
+    /**
+     * Decides every table of the selected schemas (object states are recorded); returns the included ones. Known
+     * objects no longer in the catalog are noted as dropped and added to {@code gone}.
+     */
+    private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner, List<ObjectRecord> gone) throws SQLException {
         List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
@@ -531,7 +562,10 @@ public final class LogicalReplicationSource {
         }
         java.util.Set<String> present = new java.util.HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
-        known.values().stream().filter(r -> !present.contains(r.object())).forEach(planner::noteDropped);
+        known.values().stream().filter(r -> !present.contains(r.object())).forEach(r -> {
+            planner.noteDropped(r);
+            gone.add(r);
+        });
         List<TablePlanner.Decision> included = new ArrayList<>();
         for (TableInfo t : all) {
             planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), firstRun)

@@ -230,6 +230,11 @@ final class NewTables {
         }
     }
 
+    /** Notes a table found gone from the catalog at the start (noted in its state already), streamed for its last changes. */
+    void noteGone(String table) {
+        dropped.add(table);
+    }
+
     /** Whether the table was seen dropped (its state must not be overwritten at the end of the run). */
     boolean isDropped(String table) {
         return dropped.contains(table);

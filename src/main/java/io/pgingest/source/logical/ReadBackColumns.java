@@ -10,6 +10,8 @@ import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -24,6 +26,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -47,6 +50,8 @@ import java.util.stream.Collectors;
  * Not thread-safe.
  */
 final class ReadBackColumns implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReadBackColumns.class);
 
     /** The columns read back of the tables whose OIDs are the parameter (see the class comment). */
     private static final String COLUMNS = "SELECT a.attrelid::int8, a.attname FROM pg_attribute a"
@@ -105,10 +110,22 @@ final class ReadBackColumns implements AutoCloseable {
      */
     void fill(List<ChangeBatcher.Missing> missing, BatchSink sink, long position) throws Exception {
         try {
+            List<LogicalTable> unknown = missing.stream().map(ChangeBatcher.Missing::table).filter(t -> !byTable.containsKey(t))
+                    .distinct().toList();
+            if (!unknown.isEmpty()) {
+                know(connection(), unknown);
+            }
             for (ChangeBatcher.Missing m : missing) {
                 List<String> columns = new ArrayList<>(m.columns());
                 columns.removeAll(byTable.getOrDefault(m.table(), List.of())); // read by refresh already
-                if (!columns.isEmpty()) {
+                if (columns.isEmpty()) {
+                    continue;
+                }
+                if (gone.contains(m.table())) {
+                    LOG.warn("pipeline {}: {} is no longer at the source under that name: {} rows inserted by a change of"
+                            + " their key lack the values of {} (unchanged TOAST values the WAL does not carry)",
+                            settings.name(), m.table().info().table().display(), m.keys().size(), columns);
+                } else {
                     readBack(m.table(), columns, m.keys(), sink, position);
                 }
             }
@@ -118,7 +135,11 @@ final class ReadBackColumns implements AutoCloseable {
         }
     }
 
-    /** Asks the source (through {@code c}) which columns of these tables are read back. */
+    /**
+     * Asks the source (through {@code c}) which columns of these tables are read back. A table no longer in the catalog
+     * under its name (dropped, or renamed: its changes made before still arrive under the old name) has none: there is
+     * nothing to read back from.
+     */
     void know(Connection c, Collection<LogicalTable> tables) throws SQLException {
         Map<Long, List<String>> byOid = new HashMap<>();
         for (LogicalTable t : tables) {
@@ -127,10 +148,20 @@ final class ReadBackColumns implements AutoCloseable {
         if (byOid.isEmpty()) {
             return;
         }
+        Map<Long, SourceTable> names = new HashMap<>();
+        Array oids = c.createArrayOf("int8", byOid.keySet().toArray());
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.oid::int8, n.nspname, c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid::int8 = ANY(?)")) {
+            ps.setArray(1, oids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.put(rs.getLong(1), new SourceTable(settings.source().database(), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
         // generated columns exist since PostgreSQL 12
         String sql = c.getMetaData().getDatabaseMajorVersion() >= 12 ? COLUMNS : COLUMNS.replace("a.attgenerated = 's'", "false");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            Array oids = c.createArrayOf("int8", byOid.keySet().toArray());
             ps.setArray(1, oids);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -139,9 +170,17 @@ final class ReadBackColumns implements AutoCloseable {
             }
         }
         for (LogicalTable t : tables) {
-            byTable.put(t, byOid.get(t.info().oid()));
+            SourceTable now = names.get(t.info().oid());
+            boolean there = now != null && now.schema().equals(t.info().table().schema()) && now.table().equals(t.info().table().table());
+            byTable.put(t, there ? byOid.get(t.info().oid()) : List.of());
+            if (!there) {
+                gone.add(t);
+            }
         }
     }
+
+    /** Table versions no longer in the catalog under their name (see {@link #know}). */
+    private final Set<LogicalTable> gone = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     private void readBack(LogicalTable table, List<String> names, List<Object[]> keyValues, BatchSink sink,
                           long position) throws Exception {

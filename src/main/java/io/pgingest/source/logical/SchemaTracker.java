@@ -3,6 +3,7 @@ package io.pgingest.source.logical;
 import io.pgingest.catalog.Catalog;
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.event.Column;
+import io.pgingest.event.SourceTable;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.BatchSink;
 import io.pgingest.source.SourceConnections;
@@ -11,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,15 +25,21 @@ import java.util.Optional;
  * table changes, the table is described again from the catalog; columns added with values for the
  * existing rows (a DEFAULT or a generated column, which the WAL does not carry for those rows) are
  * queued as {@link ColumnReload}s, which the batch handler runs before it acknowledges the batch.
- * The column names a table was last streamed with are kept in the state store (as the object's
- * cursor, unused otherwise in this mode), so that a column added while the pipeline was stopped, or
- * before a crash, is still detected and re-loaded. Used by the engine thread only.
+ * The description a table was last streamed with (its columns, their types and its key) is kept in the state
+ * store (as the object's cursor, unused otherwise in this mode), so that a column added while the pipeline was
+ * stopped, or before a crash, is still detected and re-loaded, and so that the changes the slot holds of a table
+ * dropped or renamed while the pipeline was stopped can still be written ({@link #lastStreamed}). Pipelines of
+ * earlier versions kept only the column names ({@code columns:}); those are still read. Used by the engine thread
+ * only.
  */
 final class SchemaTracker {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaTracker.class);
+    /** The older form of the kept description: the column names only. */
     private static final String PREFIX = "columns:";
     private static final String SEPARATOR = "\u001f";
+    /** The kept description: {@link #describe}. */
+    private static final String TABLE_PREFIX = "table:";
 
     private final PipelineSettings settings;
     private final StateStore state;
@@ -55,21 +64,52 @@ final class SchemaTracker {
         return table;
     }
 
-    /** The table described again from the catalog; queues a re-load of added columns that have values. */
+    /**
+     * The table described again from the catalog; queues a re-load of added columns that have values. A table renamed
+     * since (found by its OID) is described under its new name and keeps the old one: its changes made before the
+     * rename still go to the old name's destination table, without the re-load (the table under its new name is
+     * loaded whole). A table dropped since keeps its old description: columns it lacks are not written (warned).
+     */
     LogicalTable refresh(LogicalTable old) {
         TableInfo info = old.info();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
-            TableInfo fresh = Catalog.describe(c, info.table().database(), info.table().schema(), info.table().table());
+            Optional<SourceTable> now = nameOf(c, info.oid());
+            if (now.isEmpty()) {
+                LOG.warn("pipeline {}: {} changed its columns before it was dropped at the source; its changes are written"
+                        + " with the columns it was last streamed with, {} (values of columns added meanwhile are not"
+                        + " written)", settings.name(), info.table().display(), old.columns().stream().map(Column::name).toList());
+                return old;
+            }
+            boolean renamed = !now.get().equals(info.table());
+            TableInfo described = Catalog.describe(c, info.table().database(), now.get().schema(), now.get().table());
+            TableInfo fresh = renamed ? new TableInfo(info.table(), described.oid(), described.partitioned(), described.unlogged(),
+                    described.columns(), described.keyColumns(), described.primaryKey(), described.estimatedRows()) : described;
             LogicalTable table = LogicalTable.of(fresh);
             List<String> addedNames = table.columns().stream().map(Column::name)
                     .filter(n -> old.columnIndex(n) < 0).toList();
-            LOG.info("pipeline {}: {} changed its columns (added: {}); now streaming {}", settings.name(),
-                    info.table().display(), addedNames, table.columns().stream().map(Column::name).toList());
-            queueOrRemember(c, table, addedNames);
+            LOG.info("pipeline {}: {} changed its columns (added: {}); now streaming {}{}", settings.name(),
+                    info.table().display(), addedNames, table.columns().stream().map(Column::name).toList(),
+                    renamed ? " (renamed since to " + now.get().display() + ": its earlier changes keep the old name)" : "");
+            if (renamed) {
+                remember(table);
+            } else {
+                queueOrRemember(c, table, addedNames);
+            }
             return table;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot describe " + info.table().display() + " again after its columns changed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** The table's schema and name now, empty when no table has the OID (dropped). */
+    private static Optional<SourceTable> nameOf(Connection c, long oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, c.relname, current_database() FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::oid")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new SourceTable(rs.getString(3), rs.getString(1), rs.getString(2))) : Optional.empty();
+            }
         }
     }
 
@@ -103,13 +143,72 @@ final class SchemaTracker {
         }
     }
 
+    /** The column names the table was last streamed with, if they were kept. */
     private Optional<List<String>> known(TableInfo info) {
-        return state.cursor(settings.name(), info.table().display()).filter(s -> s.startsWith(PREFIX))
-                .map(s -> Arrays.asList(s.substring(PREFIX.length()).split(SEPARATOR, -1)));
+        Optional<String> kept = state.cursor(settings.name(), info.table().display());
+        if (kept.isPresent() && kept.get().startsWith(TABLE_PREFIX)) {
+            return Optional.of(parse(info.table().database(), kept.get()).columns().stream().map(Column::name).toList());
+        }
+        return kept.filter(s -> s.startsWith(PREFIX)).map(s -> Arrays.asList(s.substring(PREFIX.length()).split(SEPARATOR, -1)));
+    }
+
+    /**
+     * The table {@code name} ({@code schema.table}) as it was last streamed, from the description kept in the state
+     * store; empty when none was kept (never streamed, or last streamed by a version that kept only column names).
+     */
+    Optional<LogicalTable> lastStreamed(String name) {
+        return state.cursor(settings.name(), name).filter(s -> s.startsWith(TABLE_PREFIX))
+                .map(s -> LogicalTable.of(parse(settings.source().database(), s)));
     }
 
     private void remember(LogicalTable table) {
-        List<String> names = table.columns().stream().map(Column::name).toList();
-        state.saveCursor(settings.name(), table.info().table().display(), PREFIX + String.join(SEPARATOR, names));
+        state.saveCursor(settings.name(), table.info().table().display(), describe(table.info()));
+    }
+
+    /**
+     * The kept form of a description: {@code table:} then its parts, each written as its length, a colon and the text
+     * (names may hold any character): schema, table, OID, partitioned, primary key, the number of key columns and
+     * their names, the number of columns and per column its name, source type and nullability.
+     */
+    static String describe(TableInfo info) {
+        StringBuilder out = new StringBuilder(TABLE_PREFIX);
+        List<String> parts = new ArrayList<>(List.of(info.table().schema(), info.table().table(), Long.toString(info.oid()),
+                Boolean.toString(info.partitioned()), Boolean.toString(info.primaryKey()),
+                Integer.toString(info.keyColumns().size())));
+        parts.addAll(info.keyColumns());
+        parts.add(Integer.toString(info.columns().size()));
+        for (Column c : info.columns()) {
+            parts.add(c.name());
+            parts.add(c.sourceType());
+            parts.add(Boolean.toString(c.nullable()));
+        }
+        for (String p : parts) {
+            out.append(p.length()).append(':').append(p);
+        }
+        return out.toString();
+    }
+
+    /** A description kept by {@link #describe}, of a table of {@code database}. */
+    static TableInfo parse(String database, String kept) {
+        int[] at = {TABLE_PREFIX.length()};
+        java.util.function.Supplier<String> next = () -> {
+            int colon = kept.indexOf(':', at[0]);
+            int length = Integer.parseInt(kept.substring(at[0], colon));
+            at[0] = colon + 1 + length;
+            return kept.substring(colon + 1, at[0]);
+        };
+        SourceTable table = new SourceTable(database, next.get(), next.get());
+        long oid = Long.parseLong(next.get());
+        boolean partitioned = Boolean.parseBoolean(next.get());
+        boolean primaryKey = Boolean.parseBoolean(next.get());
+        List<String> keys = new ArrayList<>();
+        for (int i = Integer.parseInt(next.get()); i > 0; i--) {
+            keys.add(next.get());
+        }
+        List<Column> columns = new ArrayList<>();
+        for (int i = Integer.parseInt(next.get()); i > 0; i--) {
+            columns.add(new Column(next.get(), next.get(), null, -1, -1, Boolean.parseBoolean(next.get())));
+        }
+        return new TableInfo(table, oid, partitioned, false, columns, keys, primaryKey, 0);
     }
 }
