@@ -22,8 +22,8 @@ public final class DuckDbComponent extends DefaultComponent {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbComponent.class);
 
     private final Map<Path, DuckDbWriter> writers = new ConcurrentHashMap<>();
-    /** The checkpoint threshold the endpoints of each file asked for (they must agree). */
-    private final Map<Path, String> thresholds = new ConcurrentHashMap<>();
+    /** The settings of its database instance the endpoints of each file asked for (they must agree). */
+    private final Map<Path, String> fileSettings = new ConcurrentHashMap<>();
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -32,11 +32,11 @@ public final class DuckDbComponent extends DefaultComponent {
         }
         DuckDbEndpoint endpoint = new DuckDbEndpoint(uri, this, remaining);
         setProperties(endpoint, parameters);
-        String threshold = thresholds.putIfAbsent(path(remaining), endpoint.getCheckpointThreshold());
-        if (threshold != null && !threshold.equalsIgnoreCase(endpoint.getCheckpointThreshold())) {
-            throw new IllegalArgumentException("pgingest-duckdb:" + remaining + " has checkpointThreshold="
-                    + endpoint.getCheckpointThreshold() + " but another endpoint of the same file has " + threshold
-                    + ": the threshold is a setting of the file, give every endpoint of it the same (or none)");
+        String other = fileSettings.putIfAbsent(path(remaining), endpoint.fileSettings());
+        if (other != null && !other.equalsIgnoreCase(endpoint.fileSettings())) {
+            throw new IllegalArgumentException("pgingest-duckdb:" + remaining + " has " + endpoint.fileSettings()
+                    + " but another endpoint of the same file has " + other + ": checkpointThreshold and threads are"
+                    + " settings of the file, give every endpoint of it the same (or none)");
         }
         return endpoint;
     }
@@ -46,10 +46,10 @@ public final class DuckDbComponent extends DefaultComponent {
     }
 
     /** The writer of {@code file}, opened on first use. */
-    DuckDbWriter writer(String file, String checkpointThreshold) {
+    DuckDbWriter writer(String file, String checkpointThreshold, int threads) {
         return writers.computeIfAbsent(path(file), path -> {
             try {
-                return new DuckDbWriter(path, checkpointThreshold);
+                return new DuckDbWriter(path, checkpointThreshold, threads);
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }

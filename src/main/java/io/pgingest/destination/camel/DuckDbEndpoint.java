@@ -20,6 +20,9 @@ public final class DuckDbEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = DuckDbWriter.DEFAULT_CHECKPOINT_THRESHOLD, description = "WAL size at which DuckDB "
             + "checkpoints the file (e.g. 16MB, 1GB); every endpoint of one file must give the same")
     private String checkpointThreshold = DuckDbWriter.DEFAULT_CHECKPOINT_THRESHOLD;
+    @UriParam(description = "How many threads DuckDB works with; default: one fewer than the machine's processors (at"
+            + " least 1); every endpoint of one file must give the same")
+    private int threads = DuckDbWriter.defaultThreads();
 
     DuckDbEndpoint(String uri, DuckDbComponent component, String file) {
         super(uri, component);
@@ -38,10 +41,27 @@ public final class DuckDbEndpoint extends DefaultEndpoint {
         this.checkpointThreshold = DuckDbWriter.checkSize(checkpointThreshold);
     }
 
+    public int getThreads() {
+        return threads;
+    }
+
+    public void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("pgingest-duckdb:" + file + " has threads=" + threads
+                    + ": give at least 1 (or leave it out: one fewer than the machine's processors)");
+        }
+        this.threads = threads;
+    }
+
+    /** The settings of the file's database instance this endpoint asks for. */
+    String fileSettings() {
+        return "checkpointThreshold=" + checkpointThreshold + "&threads=" + threads;
+    }
+
     @Override
     public Producer createProducer() {
         DuckDbComponent component = (DuckDbComponent) getComponent();
-        return new WriterProducer(this, () -> component.writer(file, checkpointThreshold));
+        return new WriterProducer(this, () -> component.writer(file, checkpointThreshold, threads));
     }
 
     @Override

@@ -39,25 +39,46 @@ public final class DuckDbWriter implements DestinationWriter {
     /** Upsert tables created by a historical load still running, whose rows are inserted without a merge. */
     private final Set<String> loadingTables = new HashSet<>();
 
+    /**
+     * How many threads DuckDB works with unless the endpoint says otherwise: one fewer than the machine's processors
+     * (at least one). A logical-replication pipeline decodes changes on another thread while DuckDB merges the
+     * previous batch; with DuckDB's own default, every processor, its workers compete with that thread. On two
+     * processors (one DuckDB thread instead of two), five alternated (A) drains (1M changes) were each faster, by
+     * 0.5-2.1 s of 12-15.6 s; (B) drains (50k small transactions) and a 1M-row historical load took as long, within
+     * the noise (bench/README.md, fifteenth session).
+     */
+    public static int defaultThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
     /** Opens (or creates, with its directories) the DuckDB file {@code file}, checkpointing at {@link #DEFAULT_CHECKPOINT_THRESHOLD}. */
     public DuckDbWriter(Path file) throws SQLException {
         this(file, DEFAULT_CHECKPOINT_THRESHOLD);
+    }
+
+    /** As {@link #DuckDbWriter(Path, String, int)} with {@link #defaultThreads()}. */
+    public DuckDbWriter(Path file, String checkpointThreshold) throws SQLException {
+        this(file, checkpointThreshold, defaultThreads());
     }
 
     /**
      * Opens (or creates, with its directories) the DuckDB file {@code file}; DuckDB checkpoints once its WAL holds
      * {@code checkpointThreshold} (a size such as {@code 16MB} or {@code 1GB}: see {@link #checkSize}). The
      * threshold is a setting of the file's database instance, shared by every writer of the file in this process:
-     * the last writer opened sets it.
+     * the last writer opened sets it. So is {@code threads}, how many threads DuckDB works with (at least 1).
      */
-    public DuckDbWriter(Path file, String checkpointThreshold) throws SQLException {
+    public DuckDbWriter(Path file, String checkpointThreshold, int threads) throws SQLException {
         String threshold = checkSize(checkpointThreshold);
+        if (threads < 1) {
+            throw new IllegalArgumentException("DuckDB threads must be at least 1, not " + threads);
+        }
         this.database = DuckDbDatabase.acquire(file);
         try {
             this.connection = database.duplicate();
             try (Statement s = connection.createStatement()) {
                 s.execute("SET TimeZone = 'UTC'");
                 s.execute("SET checkpoint_threshold = '" + threshold + "'");
+                s.execute("SET threads = " + threads);
             }
             connection.setAutoCommit(false);
         } catch (SQLException e) {

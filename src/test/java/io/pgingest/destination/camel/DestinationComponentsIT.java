@@ -67,7 +67,7 @@ class DestinationComponentsIT {
 
             assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + file + "?checkpointThreshold=32MB"))
                     .as("two endpoints of one file with different thresholds")
-                    .hasStackTraceContaining("another endpoint of the same file has 256MB");
+                    .hasStackTraceContaining("another endpoint of the same file has checkpointThreshold=256MB");
             assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + dir.resolve("other.duckdb") + "?checkpointThreshold=lots"))
                     .as("a threshold that is not a size").hasStackTraceContaining("checkpointThreshold 'lots' is not a size");
         }
@@ -83,11 +83,37 @@ class DestinationComponentsIT {
         }
     }
 
+    @Test
+    void duckDbEndpointSetsTheFilesThreadsOneFewerThanTheProcessorsByDefault() throws Exception {
+        Path file = dir.resolve("threads.duckdb");
+        Path other = dir.resolve("threads-default.duckdb");
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.start();
+            ProducerTemplate template = camel.createProducerTemplate();
+            template.sendBody("pgingest-duckdb:" + file + "?threads=3", upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
+            assertThat(setting(camel, file, "threads")).as("the endpoint's threads are the database's").isEqualTo("3");
+            template.sendBody("pgingest-duckdb:" + other, upsert("camel_t", COLUMNS, List.of("id"), 1, row(1, "a")));
+            assertThat(setting(camel, other, "threads")).as("by default one fewer than the processors, at least 1")
+                    .isEqualTo(String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors() - 1)));
+
+            assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + file + "?threads=2"))
+                    .as("two endpoints of one file with different threads")
+                    .hasStackTraceContaining("another endpoint of the same file has checkpointThreshold=64MB&threads=3");
+            assertThatThrownBy(() -> camel.getEndpoint("pgingest-duckdb:" + dir.resolve("zero.duckdb") + "?threads=0"))
+                    .as("no thread at all").hasStackTraceContaining("has threads=0: give at least 1");
+        }
+    }
+
     /** DuckDB's checkpoint_threshold setting of {@code file}, read through the component's writer (opened by a batch). */
     private static String checkpointThreshold(CamelContext camel, Path file) throws Exception {
+        return setting(camel, file, "checkpoint_threshold");
+    }
+
+    /** A DuckDB setting of {@code file}, read through the component's writer (opened by a batch). */
+    private static String setting(CamelContext camel, Path file, String name) throws Exception {
         DuckDbComponent component = (DuckDbComponent) camel.getComponent("pgingest-duckdb");
-        try (Connection c = component.writer(file.toString(), "unused: the writer is open").database().duplicate();
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('checkpoint_threshold')")) {
+        try (Connection c = component.writer(file.toString(), "unused: the writer is open", 1).database().duplicate();
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('" + name + "')")) {
             rs.next();
             return rs.getString(1);
         }
