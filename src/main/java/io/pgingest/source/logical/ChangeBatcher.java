@@ -70,8 +70,8 @@ final class ChangeBatcher {
     private record Layout(LogicalTable table, Field[] fields) {
     }
 
-    /** Per table version: key columns, and every column with the deleted flag (the last index). */
-    private record Masks(boolean[] key, BitSet all) {
+    /** Per table version: key columns, every column, only the key (both with the deleted flag, the last index). */
+    private record Masks(boolean[] key, BitSet all, BitSet keyOnly) {
     }
 
     ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker) {
@@ -427,12 +427,15 @@ final class ChangeBatcher {
             int n = table.columns().size();
             boolean[] key = new boolean[n];
             BitSet all = new BitSet(n + 1);
+            BitSet keyOnly = new BitSet(n + 1);
             for (int i = 0; i < n; i++) {
                 key[i] = table.keys().contains(table.columns().get(i).name());
                 all.set(i);
+                keyOnly.set(i, key[i]);
             }
             all.set(n);
-            m = new Masks(key, all);
+            keyOnly.set(n);
+            m = new Masks(key, all, keyOnly);
             masks.put(table, m);
         }
         return m;
@@ -521,6 +524,9 @@ final class ChangeBatcher {
     /** Which columns (indexes of the row) a change writes; the deleted flag (last index) always. */
     private static BitSet kept(LogicalTable table, Masks m, Change c) {
         Object[] row = c.row();
+        if (c.deleted() && table.writeMode() == WriteMode.UPSERT && holdsOnlyTheKey(row, m.key())) {
+            return m.keyOnly(); // a plain delete: one shared mask, no copy per row
+        }
         int n = table.columns().size();
         BitSet kept = null;
         for (int i = 0; i < n; i++) {
@@ -532,6 +538,15 @@ final class ChangeBatcher {
             }
         }
         return kept == null ? m.all() : kept;
+    }
+
+    private static boolean holdsOnlyTheKey(Object[] row, boolean[] key) {
+        for (int i = 0; i < key.length; i++) {
+            if (!key[i] && row[i] != DebeziumValues.UNAVAILABLE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Object[] project(Object[] row, BitSet kept) {
