@@ -1,10 +1,10 @@
 package io.pgingest.tools;
 
+import io.pgingest.destination.duckdb.DuckDbNative;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -81,7 +81,7 @@ public final class DuckDbQuery {
         }
         Properties properties = new Properties();
         properties.setProperty("duckdb.read_only", "true");
-        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
+        try (Connection connection = DuckDbNative.connect("jdbc:duckdb:" + file.toAbsolutePath(), properties);
              Statement statement = connection.createStatement()) {
             if (!statement.execute(sql)) {
                 return new TextTable(List.of("result"), List.of(false),

@@ -1,5 +1,6 @@
 package io.pgingest.it;
 
+import io.pgingest.destination.duckdb.DuckDbNative;
 import io.pgingest.testsupport.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -161,6 +162,50 @@ class LauncherIT {
         Result off = launch(Map.of("PGINGEST_CDS", "off"), "--once");
         assertThat(off.exitCode()).as(off.output()).isZero();
         assertThat(archive).as("PGINGEST_CDS=off neither uses nor makes one").doesNotExist();
+    }
+
+    /**
+     * DuckDB's driver would extract its native library (57 MB) to a new temporary file at every start; the jar holds
+     * it elsewhere, and the first run puts it beside the jar, where the next runs load it from.
+     */
+    @Test
+    void duckDbsNativeLibraryIsExtractedBesideTheJarOnceAndNotIntoTemporaryFiles() throws Exception {
+        Path app = Files.createDirectories(tmp.resolve("app"));
+        Path jar = Files.copy(JAR, app.resolve("pg-ingest.jar"));
+        Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
+        Map<String, String> env = Map.of("PGINGEST_JAR", jar.toString(), "PGINGEST_CDS", "off");
+        Path library = app.resolve(DuckDbNative.libraryName(System.getProperty("os.name"), System.getProperty("os.arch")));
+
+        Result first = launch(env, "-Djava.io.tmpdir=" + javaTmp, "--once");
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(first.output()).contains("DuckDB's native library extracted to " + library.toRealPath());
+        long size;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            size = zip.getEntry("pgingest-native/" + library.getFileName()).getSize();
+        }
+        assertThat(library).hasSize(size);
+        assertThat(javaTmp).as("the driver extracted nothing itself").isDirectoryNotContaining("glob:**libduckdb*");
+        assertThat(app).as("no temporary file left").isDirectoryNotContaining("glob:**.tmp");
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(2L));
+
+        Object extracted = Files.readAttributes(library, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        db.execute("INSERT INTO items VALUES (3, 'three')");
+        Result second = launch(env, "-Djava.io.tmpdir=" + javaTmp, "--once");
+        assertThat(second.exitCode()).as(second.output()).isZero();
+        assertThat(second.output()).doesNotContain("native library extracted");
+        assertThat(Files.readAttributes(library, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("the same file, not written again").isEqualTo(extracted);
+        assertThat(javaTmp).isDirectoryNotContaining("glob:**libduckdb*");
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(3L));
+
+        // a library of another version (another size) beside the jar is replaced
+        Files.write(library, new byte[] {1, 2, 3});
+        db.execute("INSERT INTO items VALUES (4, 'four')");
+        Result third = launch(env, "-Djava.io.tmpdir=" + javaTmp, "--once");
+        assertThat(third.exitCode()).as(third.output()).isZero();
+        assertThat(third.output()).contains("DuckDB's native library extracted to");
+        assertThat(library).hasSize(size);
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(4L));
     }
 
     @Test

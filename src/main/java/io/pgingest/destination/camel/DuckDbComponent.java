@@ -1,9 +1,9 @@
 package io.pgingest.destination.camel;
 
+import io.pgingest.destination.duckdb.DuckDbNative;
 import io.pgingest.destination.duckdb.DuckDbWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,15 +57,15 @@ public final class DuckDbComponent extends DefaultComponent {
     }
 
     /**
-     * Starts loading DuckDB's native library in the background: its JDBC driver extracts and loads it on first use,
-     * which took 0.22-0.24 s on the build machine, and the first batch would wait for it. Loaded by opening and
-     * closing an in-memory database (nothing is written anywhere); a failure is left for the first batch to report.
+     * Starts loading DuckDB's native library in the background: its JDBC driver loads it on first use (from beside the
+     * jar, once {@link DuckDbNative} put it there), and the first batch would wait for it. Loaded by opening and closing
+     * an in-memory database (nothing is written anywhere); a failure is left for the first batch to report.
      */
     @Override
     protected void doStart() throws Exception {
         super.doStart();
         Thread preload = new Thread(() -> {
-            try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            try (Connection c = DuckDbNative.connect("jdbc:duckdb:")) {
                 LOG.debug("DuckDB's native library loaded ({})", c.getMetaData().getDatabaseProductVersion());
             } catch (SQLException | RuntimeException | LinkageError e) {
                 LOG.debug("loading DuckDB's native library ahead of the first batch failed: {}", e.toString());

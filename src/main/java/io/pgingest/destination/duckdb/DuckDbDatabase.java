@@ -3,7 +3,6 @@ package io.pgingest.destination.duckdb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.HashMap;
@@ -60,7 +59,7 @@ public final class DuckDbDatabase {
                     + ": " + e.getMessage(), e);
         }
         try {
-            return (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
+            return (DuckDBConnection) DuckDbNative.connect("jdbc:duckdb:" + file);
         } catch (SQLException e) {
             throw new SQLException("cannot open DuckDB file " + file + ": " + e.getMessage()
                     + " (is another process using it? DuckDB allows one writing process per file)", e);
