@@ -34,7 +34,8 @@ import org.postgresql.copy.CopyIn;
  */
 final class PostgresBatchLoad {
 
-    static final String STAGE = "_pgingest_stage";
+    /** The staging tables' name prefix; the rest is a digest of their columns (see {@link #stage()}). */
+    static final String STAGE = "_pgingest_stage_";
     static final String SEQ = "_pgingest_seq";
     private static final int FLUSH_CHARS = 1 << 16;
 
@@ -47,6 +48,8 @@ final class PostgresBatchLoad {
     private final java.util.Optional<java.math.BigDecimal> lowestChange;
     /** The table's column types once {@link #ensureTable()} created or evolved it. */
     private Map<String, String> columnTypes = Map.of();
+    /** The staging table, {@code pg_temp.<name>}, once {@link #stage()} filled it. */
+    private String staged;
 
     PostgresBatchLoad(Connection connection, String schema, BatchTable table) {
         this.connection = connection;
@@ -338,9 +341,16 @@ final class PostgresBatchLoad {
         for (Column column : table.columns()) {
             definitions.add(Sql.quote(column.name()) + " " + wanted.get(column.name()));
         }
+        // One staging table per session and set of columns, emptied by every commit: creating and dropping one per batch
+        // wrote about ten catalog rows each time (pg_class, pg_type, pg_attribute, pg_depend), 1.3-3 ms of the server's
+        // time per batch and table, growing as the catalog bloated, where its reuse costs 0.05 ms (bench/README.md,
+        // sixteenth session). A failed batch's connection is closed, and with it its staging tables.
+        String columns = String.join(", ", definitions);
+        String name = STAGE + digest(columns);
         try (Statement s = connection.createStatement()) {
-            s.execute("CREATE TEMP TABLE " + STAGE + " (" + String.join(", ", definitions) + ") ON COMMIT DROP");
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " (" + columns + ") ON COMMIT DELETE ROWS");
         }
+        staged = "pg_temp." + name;
         List<String> names = new ArrayList<>(List.of(SEQ));
         List<LogicalType> types = new ArrayList<>(List.of(LogicalType.INT64));
         List<String> stageTypes = new ArrayList<>(List.of("bigint"));
@@ -350,7 +360,7 @@ final class PostgresBatchLoad {
             stageTypes.add(wanted.get(column.name()));
         }
         List<CopyBinary.Encoder> encoders = binaryAllowed() ? CopyBinary.encodersFor(types, stageTypes) : null;
-        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY pg_temp." + STAGE + " FROM STDIN"
+        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + staged + " FROM STDIN"
                 + (encoders != null ? " (FORMAT binary)" : ""));
         try {
             if (encoders != null) {
@@ -468,6 +478,16 @@ final class PostgresBatchLoad {
         writeChunk(copy, text);
     }
 
+    /** 16 hex digits of the SHA-256 of {@code text}: a staging table's name part, the same for the same columns. */
+    static String digest(String text) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java", e);
+        }
+    }
+
     private static void writeChunk(CopyIn copy, StringBuilder text) throws SQLException {
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         copy.writeToCopy(bytes, 0, bytes.length);
@@ -482,14 +502,14 @@ final class PostgresBatchLoad {
         String values = Sql.columnList(names, "s.") + ", " + ingestedAt + ", now(), " + table.batch().position();
         try (Statement s = connection.createStatement()) {
             if (appends()) {
-                s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM pg_temp." + STAGE
+                s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged
                         + " s" + lowestChange.map(lowest -> " WHERE " + table.notYetAppended(target, lowest)).orElse("") + " ORDER BY s." + SEQ);
                 return;
             }
             // Collapsing rows per key costs a sort; skip it when the batch has no repeated key.
             boolean unique = table.keysKnownUnique();
             String key = Sql.columnList(table.key(), "s.");
-            String rows = unique ? "pg_temp." + STAGE : "(SELECT DISTINCT ON (" + key + ") * FROM pg_temp." + STAGE + " s ORDER BY "
+            String rows = unique ? staged : "(SELECT DISTINCT ON (" + key + ") * FROM " + staged + " s ORDER BY "
                     + key + ", s." + SEQ + " DESC)";
             String position = Sql.quote(Metadata.POSITION);
             String newer = "(t." + position + " IS NULL OR t." + position + " <= " + table.batch().position() + ")";

@@ -78,6 +78,37 @@ class PostgresWriterIT extends DestinationWriterContract {
         return rows.isEmpty() ? null : rows.get(0).get(0).toString();
     }
 
+    /**
+     * Upserts stage their rows in a temporary table kept for the session (one per set of columns) and emptied by every
+     * commit, instead of one created and dropped per batch: rows of an earlier batch are never applied again. (Columns
+     * named for this test only: the other tests' sessions keep staging tables of theirs.)
+     */
+    @Test
+    void upsertsReuseTheSessionsStagingTableOfTheirColumnsEmptiedByEachCommit() throws Exception {
+        List<Column> columns = List.of(column("sid", LogicalType.INT32), column("sname", LogicalType.TEXT));
+        String staging = "SELECT c.oid::bigint FROM pg_class c WHERE c.relname LIKE '\\_pgingest\\_stage\\_%' AND c.relpersistence = 't'"
+                + " ORDER BY 1";
+        List<List<Object>> before = query(staging);
+        writer.write(upsert("staged", columns, List.of("sid"), 100, row(1, "one")));
+        List<List<Object>> first = query(staging);
+        assertThat(first).as("one staging table more, kept after the commit").hasSize(before.size() + 1);
+
+        writer.write(upsert("staged", columns, List.of("sid"), 200, row(2, "two")));
+        writer.write(upsert("staged", columns, List.of("sid"), 300, row(2, "two-2"), row(3, "three")));
+        assertThat(query(staging)).as("the same table for the same columns").isEqualTo(first);
+        assertThat(query("SELECT sid, sname, _pgingest_position FROM staged ORDER BY sid"))
+                .as("each batch applied its own rows only")
+                .containsExactly(List.of(1, "one", 100L), List.of(2, "two-2", 300L), List.of(3, "three", 300L));
+
+        List<Column> wider = List.of(column("sid", LogicalType.INT32), column("sname", LogicalType.TEXT),
+                column("snote", LogicalType.TEXT));
+        writer.write(upsert("staged", wider, List.of("sid"), 400, row(3, "three-4", "new column")));
+        assertThat(query(staging)).as("another set of columns, another staging table").hasSize(first.size() + 1);
+        assertThat(query("SELECT sid, sname, snote, _pgingest_position FROM staged ORDER BY sid")).containsExactly(
+                java.util.Arrays.asList(1, "one", null, 100L), java.util.Arrays.asList(2, "two-2", null, 300L),
+                List.of(3, "three-4", "new column", 400L));
+    }
+
     @Test
     void upsertTableGetsPrimaryKeyOnTheKeyColumns() throws Exception {
         writer.write(upsert("pk", ACCOUNTS, List.of("id"), 1, row(1, "ann", 1L)));
