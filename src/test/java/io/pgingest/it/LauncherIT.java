@@ -208,6 +208,26 @@ class LauncherIT {
         assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(4L));
     }
 
+    /** The Docker image puts the library beside the jar when it is built, so that it may run on a read-only file system. */
+    @Test
+    void duckDbsNativeLibraryCanBePutBesideTheJarAheadOfTheFirstRun() throws Exception {
+        Path app = Files.createDirectories(tmp.resolve("image"));
+        Path jar = Files.copy(JAR, app.resolve("pg-ingest.jar"));
+        Path library = app.toRealPath().resolve(DuckDbNative.libraryName(System.getProperty("os.name"), System.getProperty("os.arch")));
+        Process extract = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", jar.toString(),
+                DuckDbNative.class.getName()).redirectErrorStream(true).start();
+        String printed = new String(extract.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(extract.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(extract.exitValue()).as(printed).isZero();
+        assertThat(printed.strip()).endsWith(library.toString());
+        assertThat(library).isRegularFile();
+
+        Result first = launch(Map.of("PGINGEST_JAR", jar.toString(), "PGINGEST_CDS", "off"), "--once");
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(first.output()).doesNotContain("native library extracted");
+        assertThat(run.duck("SELECT count(*) FROM items")).containsExactly(List.of(2L));
+    }
+
     @Test
     void aMissingJarIsOneLineAndExitCode2() throws Exception {
         Result missing = launch(Map.of("PGINGEST_JAR", tmp.resolve("nowhere/pg-ingest.jar").toString()), "--once");

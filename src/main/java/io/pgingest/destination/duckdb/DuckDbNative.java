@@ -42,10 +42,28 @@ public final class DuckDbNative {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbNative.class);
     private static final String DRIVER = "org.duckdb.DuckDBDriver";
     private static boolean prepared;
+    /** The library file {@link #prepare} put or found beside the jar, or null when the driver loads its own. */
+    private static Path placed;
     /** Why the library could not be put in place: said again to every later use instead of trying once more. */
     private static IllegalStateException failure;
 
     private DuckDbNative() {
+    }
+
+    /**
+     * Puts DuckDB's native library beside the jar now and prints where it is: {@code java -cp pg-ingest.jar
+     * io.pgingest.destination.duckdb.DuckDbNative}, for an installation (a container image) whose jar directory is
+     * read-only when pg-ingest runs. Exit code 0, or 1 with the reason on stderr.
+     */
+    public static void main(String[] args) {
+        try {
+            prepare();
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
+        System.out.println(placed != null ? placed
+                : "nothing to extract: DuckDB's driver loads its native library from its own jar or java.library.path");
     }
 
     /** A connection to {@code url} through DuckDB's driver, once its native library is in place ({@link #prepare}). */
@@ -92,11 +110,12 @@ public final class DuckDbNative {
         }
         try {
             place(packed, directory.resolve(name));
+            placed = directory.resolve(name);
         } catch (IOException e) {
             failure = new IllegalStateException("cannot put DuckDB's native library " + name + " beside the pg-ingest jar in "
                     + directory + ": " + e + ". pg-ingest extracts it there on first use: make the directory writable"
-                    + " for one run, or extract it yourself: unzip -j <pg-ingest.jar> " + DIRECTORY + name + " -d "
-                    + directory, e);
+                    + " for one run of 'java -cp <pg-ingest.jar> " + DuckDbNative.class.getName() + "' (or of pg-ingest),"
+                    + " or extract it yourself: unzip -j <pg-ingest.jar> " + DIRECTORY + name + " -d " + directory, e);
             throw new IllegalStateException(failure.getMessage(), e);
         }
         prepared = true;
