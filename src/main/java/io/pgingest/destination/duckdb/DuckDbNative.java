@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>DuckDB's JDBC driver extracts the library of its platform from its jar into a new temporary file whenever a
  * process first uses DuckDB: 57 MB inflated and written for Linux x86-64, about 0.3 s of CPU per start, and that many
- * dirty pages for the file system to write out while the pipeline commits its first batches (backlog drains into
- * DuckDB took 0.2-0.4 s longer with it, bench/README.md, sixteenth session). The pg-ingest jar therefore holds the
+ * dirty pages for the file system to write out while the pipeline commits its first batches (backlog drains of
+ * 200k changes into DuckDB took 0.44 s longer with it on average, over seven alternated pairs, bench/README.md,
+ * sixteenth session). The pg-ingest jar therefore holds the
  * libraries under {@value #DIRECTORY} (the build moves them there), where the driver does not find them; it then
  * loads {@code libduckdb_java.so_<os>_<arch>} from the directory of the jar it was loaded from. {@link #prepare}
  * puts the library there on first use, and again when the file there differs from the jar's (another version).

@@ -342,8 +342,8 @@ final class PostgresBatchLoad {
             definitions.add(Sql.quote(column.name()) + " " + wanted.get(column.name()));
         }
         // One staging table per session and set of columns, emptied by every commit: creating and dropping one per batch
-        // wrote about ten catalog rows each time (pg_class, pg_type, pg_attribute, pg_depend), 1.3-3 ms of the server's
-        // time per batch and table, growing as the catalog bloated, where its reuse costs 0.05 ms (bench/README.md,
+        // inserted and deleted about 23 catalog rows each time (pg_class, pg_type, pg_attribute, pg_depend), and a loop of
+        // 100-row batches took 2.2-4.0 ms per batch instead of 0.8 ms, growing as the catalog bloated (bench/README.md,
         // sixteenth session). A failed batch's connection is closed, and with it its staging tables.
         String columns = String.join(", ", definitions);
         String name = STAGE + digest(columns);
