@@ -105,6 +105,24 @@ public abstract class DestinationWriterContract {
                         java.util.Arrays.asList(3, "cid", 30L, null, 2L));
     }
 
+    @Test
+    void upsertOfSomeColumnsLeavesNewerRowsAndCollapsesRepeatedKeys() throws Exception {
+        List<Column> wider = new java.util.ArrayList<>(ACCOUNTS);
+        wider.add(column("email", LogicalType.TEXT));
+        writer().write(upsert("partial_stale", wider, List.of("id"), 5, row(1, "ann", 10L, "ann@example.com"),
+                row(2, "bob", 20L, "bob@example.com")));
+        writer().write(upsert("partial_stale", ACCOUNTS, List.of("id"), 4, row(1, "stale", 0L), row(3, "cid", 30L)));
+        writer().write(upsert("partial_stale", ACCOUNTS, List.of("id"), 6, row(2, "bob v2", 21L), row(4, "dan", 40L),
+                row(2, "bob v3", 22L)));
+
+        assertThat(query("SELECT id, name, balance, email, _pgingest_position FROM partial_stale ORDER BY id"))
+                .as("a stale batch of some columns leaves the newer row and inserts its new key; a later one takes the"
+                        + " last row of a repeated key and keeps the email, once per key")
+                .containsExactly(List.of(1, "ann", 10L, "ann@example.com", 5L),
+                        List.of(2, "bob v3", 22L, "bob@example.com", 6L),
+                        java.util.Arrays.asList(3, "cid", 30L, null, 4L),
+                        java.util.Arrays.asList(4, "dan", 40L, null, 6L));
+    }
     /** PostgreSQL's 24:00:00 of a time with time zone reaches the readers as the day's last instant at its offset. */
     @Test
     void timeWithTimeZoneKeepsItsOffsetAtTheEndOfTheDay() throws Exception {

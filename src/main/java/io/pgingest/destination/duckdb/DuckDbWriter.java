@@ -14,10 +14,11 @@ import org.duckdb.DuckDBConnection;
 
 /**
  * Writes batches into a DuckDB file, one transaction per batch: the rows go through the DuckDB
- * appender into a temporary staging table, then one {@code MERGE} (upsert by the key, guarded by
- * {@code _pgingest_position}) or one {@code INSERT ... SELECT} (append, {@code _pgingest_id} from
- * a sequence) applies them; the historical load of a table it created is appended without a merge
- * ({@link DuckDbBatchLoad#run}). Destination tables declare no PRIMARY KEY: the merge keeps keys
+ * appender into a temporary staging table, then an upsert by the key (the rows of the batch's keys
+ * deleted and the batch's inserted, unless the table's is newer by {@code _pgingest_position}) or one
+ * {@code INSERT ... SELECT} (append, {@code _pgingest_id} from a sequence) applies them; the
+ * historical load of a table it created is appended without an upsert
+ * ({@link DuckDbBatchLoad#run}). Destination tables declare no PRIMARY KEY: the upsert keeps keys
  * unique (see docs/destinations.md for why). Thread-safe: all writers of one file share one
  * database instance ({@link DuckDbDatabase}) and write one batch at a time.
  */
