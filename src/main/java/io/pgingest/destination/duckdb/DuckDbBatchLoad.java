@@ -38,9 +38,6 @@ final class DuckDbBatchLoad {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbBatchLoad.class);
     static final String STAGE = "_pgingest_stage";
     static final String SEQ = "_pgingest_seq";
-    /** The temporary table of an upsert's new rows, and its column of the row each replaces. */
-    private static final String NEXT = "_pgingest_next";
-    private static final String OLD_ROW = "_pgingest_old_row";
     /** Whether the failure to write a CSV page was logged as a warning already (once per process). */
     private static final java.util.concurrent.atomic.AtomicBoolean CSV_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     /** The bits of numeric's sign word that mark NaN and the infinities (0xC000 and up). */
@@ -472,7 +469,7 @@ final class DuckDbBatchLoad {
             if (writesWholeRows(all)) {
                 replaceRows(all, rows);
             } else {
-                replaceRowsKeepingOtherColumns(all, rows);
+                mergeRows(all, rows);
             }
             return;
         }
@@ -490,20 +487,15 @@ final class DuckDbBatchLoad {
         return existing.size() == all.size() && existing.keySet().containsAll(all);
     }
 
-    /*
-     * Upserts delete the table's row of a key and insert the batch's, instead of updating it (a MERGE did until the
-     * seventeenth session): DuckDB updates a row column by column, keeps every version, and its commit writes every
-     * updated vector of every column, while a delete marks the row and an insert appends it. Measured on a 1M-row table
-     * of pgbench_accounts' shape whose text column holds random values (bench/README.md, seventeenth session): 20
-     * batches of 2,500 random keys took 4.4 s by MERGE and 0.27 s by delete and insert, 100 batches of 10,000 random
-     * keys 38 s and 2.5 s, 100 batches of 10,000 consecutive keys 1.7 s and 1.4 s. Both keep a key's row when the
-     * table's is newer than the batch (a replay after a restart), as the MERGE did.
-     */
-
     /**
      * The upsert of a batch that writes every column of the table: the rows of its keys that are not newer than the
-     * batch are deleted, then the batch's rows are inserted but for keys whose row is newer. The filter on the position
-     * in the second statement lets DuckDB skip every row group whose positions are all older than the batch's.
+     * batch are deleted, then the batch's rows are inserted but for keys whose row is newer (a replay after a restart):
+     * the result of a {@code MERGE}, which the writer used until the seventeenth session. A {@code MERGE} updates the
+     * rows in place, column by column, and its commit writes every updated vector of every column; a delete marks the
+     * rows and an insert appends them. bench/duckdb-upserts.sh, on a 1M-row table of pgbench_accounts' shape whose text
+     * column holds random values: batches of random keys took a tenth of the {@code MERGE}'s time (20 of 2,500 rows
+     * 0.48 s against 5.6 s), batches of consecutive keys 1.1 times as long. The filter on the position in the second
+     * statement lets DuckDB skip every row group whose positions are all older than the batch's.
      *
      * @param rows the batch's rows, one per key, as the table's columns {@code all}
      */
@@ -524,25 +516,21 @@ final class DuckDbBatchLoad {
 
     /**
      * The upsert of a batch that writes some of the table's columns (a delete's key, a row whose unchanged TOAST value
-     * was left out, a re-load of some columns): each new row takes the columns the batch lacks from the table's row of
-     * its key (NULL for a new key) before that row is deleted by its row id. Keys whose row is newer than the batch
-     * are left out.
+     * was left out, a re-load of some columns): one {@code MERGE}, which updates only those columns. Not delete and
+     * insert with the other columns taken from the old rows: that join reads those columns of every row of the table,
+     * and was slower than the MERGE when the batch's columns are numbers (bench/duckdb-upserts.sh).
      *
      * @param rows the batch's rows, one per key, as the table's columns {@code all}
      */
-    private void replaceRowsKeepingOtherColumns(List<String> all, String rows) throws SQLException {
+    private void mergeRows(List<String> all, String rows) throws SQLException {
         String position = Sql.quote(Metadata.POSITION);
-        List<String> kept = existing.keySet().stream().filter(c -> !all.contains(c)).toList();
-        String next = "temp.main." + NEXT;
+        String update = all.stream().filter(n -> !table.isKey(n)).map(n -> Sql.quote(n) + " = s." + Sql.quote(n))
+                .collect(Collectors.joining(", "));
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("CREATE TEMP TABLE " + NEXT + " AS SELECT " + Sql.columnList(all, "s.") + ", "
-                    + Sql.columnList(kept, "t.") + ", t.rowid AS " + OLD_ROW + " FROM (" + rows + ") AS s LEFT JOIN "
-                    + target + " AS t ON " + Sql.keyMatch(table.key(), "t", "s") + " WHERE t.rowid IS NULL OR t."
-                    + position + " IS NULL OR t." + position + " <= " + table.batch().position());
-            s.executeUpdate("DELETE FROM " + target + " WHERE rowid IN (SELECT " + OLD_ROW + " FROM " + next + ")");
-            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + Sql.columnList(kept, "")
-                    + ") SELECT * EXCLUDE (" + OLD_ROW + ") FROM " + next);
-            s.execute("DROP TABLE " + next);
+            s.executeUpdate("MERGE INTO " + target + " AS t USING (" + rows + ") AS s ON (" + Sql.keyMatch(table.key(), "t", "s")
+                    + ") WHEN MATCHED AND (t." + position + " IS NULL OR t." + position + " <= s." + position
+                    + ") THEN UPDATE SET " + update + " WHEN NOT MATCHED THEN INSERT (" + Sql.columnList(all, "")
+                    + ") VALUES (" + Sql.columnList(all, "s.") + ")");
             s.execute("DROP TABLE temp.main." + STAGE);
         }
     }
