@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes one batch on one DuckDB connection inside the caller's transaction: evolves the table,
- * appends the rows into a temporary staging table, then applies them: an upsert deletes the rows
- * of the batch's keys and inserts the batch's ({@link #replaceRows}), an append and the historical
- * load of a new table insert them (see {@link #run}). Not thread-safe: one instance per batch.
+ * appends the rows into a temporary staging table, then applies them: an upsert of every column
+ * deletes the rows of the batch's keys and inserts the batch's ({@link #replaceRows}), one of some
+ * columns merges them ({@link #mergeRows}), an append and the historical load of a new table insert
+ * them (see {@link #run}). Not thread-safe: one instance per batch.
  */
 final class DuckDbBatchLoad {
 
@@ -502,9 +503,8 @@ final class DuckDbBatchLoad {
     private void replaceRows(List<String> all, String rows) throws SQLException {
         String position = Sql.quote(Metadata.POSITION);
         long batchPosition = table.batch().position();
-        String keys = table.keysKnownUnique() ? rows : "SELECT DISTINCT " + Sql.columnList(table.key(), "") + " FROM (" + rows + ")";
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("DELETE FROM " + target + " AS t USING (" + keys + ") AS s WHERE "
+            s.executeUpdate("DELETE FROM " + target + " AS t USING (" + rows + ") AS s WHERE "
                     + Sql.keyMatch(table.key(), "t", "s") + " AND (t." + position + " IS NULL OR t." + position
                     + " <= " + batchPosition + ")");
             s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(all, "") + ") SELECT * FROM (" + rows

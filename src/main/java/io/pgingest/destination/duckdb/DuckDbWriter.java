@@ -15,7 +15,8 @@ import org.duckdb.DuckDBConnection;
 /**
  * Writes batches into a DuckDB file, one transaction per batch: the rows go through the DuckDB
  * appender into a temporary staging table, then an upsert by the key (the rows of the batch's keys
- * deleted and the batch's inserted, unless the table's is newer by {@code _pgingest_position}) or one
+ * deleted and the batch's inserted, or a {@code MERGE} when the batch has some of the columns; a row
+ * newer by {@code _pgingest_position} is kept) or one
  * {@code INSERT ... SELECT} (append, {@code _pgingest_id} from a sequence) applies them; the
  * historical load of a table it created is appended without an upsert
  * ({@link DuckDbBatchLoad#run}). Destination tables declare no PRIMARY KEY: the upsert keeps keys
