@@ -492,8 +492,9 @@ final class DuckDbBatchLoad {
      * The upsert of a batch that writes every column of the table: the rows of its keys that are not newer than the
      * batch are deleted, then the batch's rows are inserted but for keys whose row is newer (a replay after a restart):
      * the result of a {@code MERGE}, which the writer used until the seventeenth session. A {@code MERGE} updates the
-     * rows in place, column by column, and its commit writes every updated vector of every column; a delete marks the
-     * rows and an insert appends them. bench/duckdb-upserts.sh, on a 1M-row table of pgbench_accounts' shape whose text
+     * rows in place, and each checkpoint (every {@code checkpointThreshold} of WAL) then rewrites every row group the
+     * updates touched, with scattered keys the whole table; a delete marks the rows and an insert appends them, which a
+     * checkpoint writes as new row groups. bench/duckdb-upserts.sh, on a 1M-row table of pgbench_accounts' shape whose text
      * column holds random values: batches of random keys took a tenth of the {@code MERGE}'s time (20 of 2,500 rows
      * 0.48 s against 5.6 s), batches of consecutive keys 1.1 times as long. The filter on the position in the second
      * statement lets DuckDB skip every row group whose positions are all older than the batch's.
