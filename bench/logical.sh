@@ -57,6 +57,13 @@ case "$DEST" in
   *) echo "bench/logical.sh: --dest: '$DEST' is not postgres, duckdb or both" >&2; exit 2 ;;
 esac
 dest_on() { [[ " ${DESTS[*]} " == *" $1 "* ]]; }
+# The latency step reads the destination while pg-ingest streams into it, which a DuckDB file does not allow (one
+# process holds it): it runs into PostgreSQL only.
+if step_on latency && ! dest_on postgres; then
+  echo "bench/logical.sh: the latency step needs the PostgreSQL destination (a DuckDB file cannot be read while" \
+       "pg-ingest streams into it): it is skipped with --dest duckdb" >&2
+  STEPS="${STEPS//,latency,/,}"
+fi
 
 # shellcheck source=../scripts/lib/common.sh
 source "$(dirname "$0")/../scripts/lib/common.sh"
@@ -363,12 +370,15 @@ settle_slots() {
 
 wal_bytes_since() { pg_value "$SRC" "select pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), '$1'))"; }
 
+# User + system CPU ticks (getconf CLK_TCK per second) a process used so far.
+process_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 # ---------------------------------------------------------------------------------------------
-# Latency: pg-ingest streaming (no --once) into the first destination of --dest (PostgreSQL by default), pgbench
+# Latency: pg-ingest streaming (no --once) into PostgreSQL (a DuckDB file cannot be read meanwhile), pgbench
 # at a fixed rate stamping clock_timestamp()
 
 measure_latency() {
-  local script="$WORK/latency.sql" want got waited=0 dest=${DESTS[0]} var routes
+  local script="$WORK/latency.sql" want got waited=0 dest=postgres var routes
   echo "insert into lbench_latency (stamped_at) values (clock_timestamp());" > "$script"
   var="ROUTES_$dest"; routes="${!var}"
   (cd "$ROOT" && exec "$LAUNCHER" "$HEAP" -Dcamel.main.routes-include-pattern="$routes" \
@@ -381,8 +391,13 @@ measure_latency() {
     sleep 1; waited=$((waited + 1)); [ "$waited" -lt 120 ] || die "pg-ingest (streaming) did not deliver a row within 120 s"
   done
   info "streaming; pgbench --rate $LATENCY_RATE for $LATENCY_SECONDS s"
+  local cpu_before wall_before
+  cpu_before=$(process_cpu_ticks "$STREAMING_PID"); wall_before=$(date +%s%N)
   pgbench -n -c 4 -j 2 --rate "$LATENCY_RATE" -T "$LATENCY_SECONDS" -f "$script" "$SRC" > "$WORK/latency-pgbench.log" 2>&1 \
     || { cat "$WORK/latency-pgbench.log" >&2; die "pgbench --rate failed"; }
+  # pg-ingest's CPU (user + system) over the pgbench run, in percent of one core
+  LATENCY_CPU=$(awk -v t="$(( $(process_cpu_ticks "$STREAMING_PID") - cpu_before ))" -v hz="$(getconf CLK_TCK)" \
+      -v ns="$(( $(date +%s%N) - wall_before ))" 'BEGIN { printf "%.0f", 100 * (t / hz) / (ns / 1e9) }')
   LATENCY_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/latency-pgbench.log")
   want=$(pg_value "$SRC" "select count(*) from lbench_latency")
   waited=0
@@ -447,7 +462,8 @@ prepare_source
 prepare_destination
 info "server: PostgreSQL $(pg_value postgres "show server_version") at $PGHOST:$PGPORT; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); work dir $WORK"
 info "java: $(launcher_java_version) ($(launcher_java); set JAVA_HOME to choose another)"
-info "steps: ${ONLY}; destinations: ${DESTS[*]}; names: $SRC, $DST, pipelines ${PIPELINES[*]}"
+STEP_LIST="${STEPS#,}"; STEP_LIST="${STEP_LIST%,}"
+info "steps: ${STEP_LIST:-none}; destinations: ${DESTS[*]}; names: $SRC, $DST, pipelines ${PIPELINES[*]}"
 prepare_archive
 
 COPY_SECONDS="-" SNAP_PG="-" SNAP_DK="-"
@@ -493,9 +509,9 @@ if step_on B; then
   drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T
 fi
 
-LATENCY="" LATENCY_TPS=""
+LATENCY="" LATENCY_TPS="" LATENCY_CPU=""
 if step_on latency; then
-  heading "Latency: commit to destination at $LATENCY_RATE changes/s (pg-ingest -> ${DESTS[0]}, streaming)"
+  heading "Latency: commit to destination at $LATENCY_RATE changes/s (pg-ingest -> postgres, streaming)"
   measure_latency
 fi
 
@@ -517,8 +533,8 @@ echo
 echo "targets: every ratio at most 2.00 (Debezium Server 3.6: about 5.6x on A, 8.7x on B, 17x on the snapshot)."
 if [ -n "$LATENCY" ]; then
   read -r P50 P99 PMAX <<<"$LATENCY"
-  echo "latency commit -> ${DESTS[0]} destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
-       "p50 $P50 ms, p99 $P99 ms, max $PMAX ms"
+  echo "latency commit -> postgres destination at $LATENCY_RATE changes/s requested ($LATENCY_TPS/s achieved, $LATENCY_SECONDS s):" \
+       "p50 $P50 ms, p99 $P99 ms, max $PMAX ms; batchWaitMs ${PGINGEST_LBENCH_BATCH_WAIT_MS:-100}, pg-ingest's CPU $LATENCY_CPU% of one core"
 fi
 echo "pg-ingest times are the wall clock of 'scripts/pg-ingest --once' (java -jar with the archive; JVM and Camel start,"
 echo "the drain, the catch-up check, shutdown); baselines: COPY pipe best of 2, pg_recvlogical best of 2 slots."

@@ -98,8 +98,9 @@ final class DebeziumProperties {
         // thread, finding no message from the server five reads in a row, sleeps this long before it reads again.
         // The second decides a backlog drain: the server sends in bursts, and with 50 ms Debezium slept 41 times in a
         // drain of 50k small transactions, 2 of its 6 s (JFR of bench/logical.sh --only B). A streaming pipeline
-        // waits 100 ms: an idle pipeline reads its socket ten times a second, and a change waits that long at most.
-        c.setPollIntervalMs(once ? 10 : 100);
+        // waits batchWaitMs, 100 ms by default: an idle pipeline reads its socket ten times a second, and a change
+        // waits that long at most before its batch is written (PipelineSettings#DEFAULT_BATCH_WAIT_MS).
+        c.setPollIntervalMs(once ? 10 : settings.batchWait().toMillis());
         // Errors Debezium deems retriable (the source unreachable or restarting) restart its task every 10 s, at most
         // for retrySeconds, then the engine stops and the pipeline FAILS visibly (the default retries forever,
         // so a lasting error, e.g. a publication dropped by hand, would hang the pipeline silently).

@@ -41,4 +41,21 @@ class DebeziumPropertiesTest {
         String query = "SELECT pg_logical_emit_message(false, 'pgingest_heartbeat', now()::text)";
         assertThat(properties("heartbeatQuery", query).getProperty("heartbeat.action.query")).isEqualTo(query);
     }
+
+    @Test
+    void batchWaitSetsTheEnginePollIntervalWhileStreamingAndAOnceRunWaitsTenMilliseconds() {
+        assertThat(properties().getProperty("poll.interval.ms")).as("the default wait").isEqualTo("100");
+        assertThat(properties("batchWaitMs", "25").getProperty("poll.interval.ms")).isEqualTo("25");
+        Map<String, String> options = new HashMap<>(Map.of("mode", "logical-replication", "host", "db.example.com",
+                "database", "shop", "user", "reader", "batchWaitMs", "500"));
+        assertThat(DebeziumProperties.of(PipelineSettings.parse("shop", options),
+                new StateDatabase("jdbc:h2:file:/tmp/x", "sa", ""), true).getProperty("poll.interval.ms"))
+                .as("a backlog drain (--once) waits 10 ms whatever the setting").isEqualTo("10");
+    }
+
+    @Test
+    void batchWaitOutsideItsBoundsIsRejectedStatingThem() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties("batchWaitMs", "2"))
+                .hasMessageContaining("batchWaitMs").hasMessageContaining("5").hasMessageContaining("10000");
+    }
 }
