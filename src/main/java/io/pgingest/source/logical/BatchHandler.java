@@ -61,6 +61,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     private final NewTables newTables;
     private final ReadBackColumns readBack;
     private final BatchSink sink;
+    private final TableWrites writes;
     private final List<Duration> backoff;
     private final DrainProgress progress;
     private long position;
@@ -96,7 +97,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      * @param sourceReachable whether the source takes a new connection; asked after a failed attempt
      */
     BatchHandler(String pipeline, CompletableFuture<Ready> ready, SchemaTracker tracker, NewTables newTables,
-                 ReadBackColumns readBack, BatchSink sink, List<Duration> backoff,
+                 ReadBackColumns readBack, BatchSink sink, TableWrites writes, List<Duration> backoff,
                  BooleanSupplier sourceReachable) {
         this.pipeline = pipeline;
         this.slot = ReplicationNames.slot(pipeline);
@@ -105,6 +106,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         this.newTables = newTables;
         this.readBack = readBack;
         this.sink = sink;
+        this.writes = writes;
         this.backoff = List.copyOf(backoff);
         this.sourceReachable = sourceReachable;
         this.progress = new DrainProgress(pipeline);
@@ -238,21 +240,17 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         return false;
     }
 
+    /** Writes the batches, the tables' at the same time ({@link TableWrites}), retrying those not written. */
     private void writeAll(List<RowBatch> batches) throws InterruptedException, LetGo {
-        int next = 0;
+        TableWrites.Plan plan = new TableWrites.Plan(batches);
         while (true) {
             try {
-                for (; next < batches.size(); next++) {
-                    RowBatch batch = batches.get(next);
-                    sink.accept(batch);
-                    appended |= appendsAgainWhenReplayed(batch);
-                }
+                writes.write(plan);
+                appended |= plan.anyWritten(BatchHandler::appendsAgainWhenReplayed);
                 return;
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                RowBatch failed = batches.get(next);
-                failedAttempt("writing changes of " + failed.source().display(), e,
+            } catch (TableWrites.Failed e) {
+                appended |= plan.anyWritten(BatchHandler::appendsAgainWhenReplayed);
+                failedAttempt("writing changes of " + e.batch().source().display(), (Exception) e.getCause(),
                         " times; the pipeline stopped before them (nothing skipped): ");
             }
         }

@@ -173,7 +173,9 @@ public final class LogicalReplicationSource {
             // batches wait for the loads, then carry positions at least the WAL position read after them.
             CompletableFuture<BatchHandler.Ready> ready = new CompletableFuture<>();
             ReadBackColumns readBack = new ReadBackColumns(settings);
-            BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
+            // the tables of a batch are written concurrentObjects at a time
+            TableWrites writes = new TableWrites(sink, settings.concurrentObjects(), "pgingest-" + settings.name() + "-write");
+            BatchHandler handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink, writes,
                     backoff(settings.retryBudget()), this::sourceReachable);
             CountDownLatch ended = startEngine(handler, once);
             boolean released = false;
@@ -201,7 +203,7 @@ public final class LogicalReplicationSource {
                     if (released && !stopping) {
                         // the engine was let go while the source was away: a new one, with a new handler
                         ready = new CompletableFuture<>();
-                        handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink,
+                        handler = new BatchHandler(settings.name(), ready, tracker, newTables, readBack, sink, writes,
                                 backoff(settings.retryBudget()), this::sourceReachable);
                         ended = startEngine(handler, once);
                         released = false;
@@ -265,6 +267,7 @@ public final class LogicalReplicationSource {
             }
             stop();
             ended.await(60, TimeUnit.SECONDS);
+            writes.close();
             readBack.close();
             closeAll(reopened);
             if (failure == null) {
