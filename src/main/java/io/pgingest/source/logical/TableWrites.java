@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -198,11 +199,16 @@ final class TableWrites implements AutoCloseable {
 
     private synchronized ExecutorService pool() {
         if (pool == null) {
-            pool = Executors.newFixedThreadPool(parallel - 1, r -> {
-                Thread thread = new Thread(r, threadName + "-" + threads.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-            });
+            // threads that end after a minute without a batch of several tables (and so with a pipeline that ended
+            // without closing this)
+            ThreadPoolExecutor threadPool = new ThreadPoolExecutor(parallel - 1, parallel - 1, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread thread = new Thread(r, threadName + "-" + threads.incrementAndGet());
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            threadPool.allowCoreThreadTimeOut(true);
+            pool = threadPool;
         }
         return pool;
     }
