@@ -27,7 +27,8 @@ import java.util.Set;
  * @param defaultQueryMode query mode of new tables no selection line covers
  * @param includeNewTables ingest tables created after the pipeline started (else SKIPPED)
  * @param mergeTables      Merge Tables on/off (destination naming)
- * @param frequency        time between scheduled runs
+ * @param frequency        time between scheduled runs; {@link #STREAMING} for a log-based pipeline that streams (no
+ *                         frequency set)
  * @param batchSize        rows per batch (one destination transaction each)
  * @param sizedHistoricalPages {@code batchSize} was not set: historical loads may use larger pages
  *                         (about 24 MB of rows, see {@code TableSource#pageSize})
@@ -58,6 +59,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                                int concurrentObjects, Duration batchWait) {
 
     public static final int MAX_NAME_LENGTH = 255;
+    /** The {@link #frequency} of a log-based pipeline that streams continuously: none set. */
+    public static final Duration STREAMING = Duration.ZERO;
     /** Objects read at the same time unless {@code concurrentObjects} says otherwise. */
     public static final int DEFAULT_CONCURRENT_OBJECTS = 4;
     /**
@@ -126,7 +129,10 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                         + s.name().schema() + "', which is not among schemas " + schemas + "; add it to 'schemas'");
             }
         }
-        Duration frequency = o.get("frequency", "6h", v -> Frequency.parse(v, Frequency.TABLE_MAXIMUM));
+        // A log-based pipeline streams unless a frequency is set (30 min to 12 h): then it reads its slot in scheduled runs
+        Duration frequency = mode == IngestionMode.LOGICAL_REPLICATION
+                ? o.get("frequency", "", v -> v.isBlank() ? STREAMING : Frequency.parse(v, Frequency.LOG_MAXIMUM))
+                : o.get("frequency", "6h", v -> Frequency.parse(v, Frequency.TABLE_MAXIMUM));
         return new PipelineSettings(name, mode, source, schemas, objects, defaultMode,
                 o.bool("includeNewTables", true), o.bool("mergeTables", true), frequency,
                 o.integer("batchSize", 10_000, 1, 1_000_000), o.raw("batchSize", "").isBlank(),
@@ -249,6 +255,11 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             }
         }
         return objects.stream().filter(s -> s.name().covers(schema)).findFirst();
+    }
+
+    /** Whether the pipeline streams continuously: log-based with no {@code frequency} set (else it runs on a schedule). */
+    public boolean streams() {
+        return mode == IngestionMode.LOGICAL_REPLICATION && frequency.equals(STREAMING);
     }
 
     @Override

@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * begins only once the whole application has started, so a bad pipeline elsewhere means
  * nothing is written. Then: with {@code --once}, one pass; otherwise a pass at start and
  * one per frequency on a Quartz schedule. A logical-replication pipeline instead streams
- * continuously on its own thread ({@code --once}: until caught up with the WAL at start).
+ * continuously on its own thread ({@code --once}: until caught up with the WAL at start), unless it has a
+ * frequency: then each scheduled run reads its slot as an {@code --once} run does.
  * Each batch goes through the route synchronously; a batch the route failed stops that
  * object's run (logical: the pipeline, after retries) and is counted as failed. The pipeline's
  * {@link PipelineHealth} check tells whether it runs or stopped on a failure. A route stopped and
@@ -108,7 +109,7 @@ final class PipelineConsumer extends DefaultConsumer {
     }
 
     private void begin(RunOnce once) throws Exception {
-        if (logical != null) {
+        if (logical != null && (settings.streams() || once != null)) {
             executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                     .newSingleThreadExecutor(this, "pgingest-" + settings.name());
             health.running("streaming");
@@ -123,9 +124,11 @@ final class PipelineConsumer extends DefaultConsumer {
                     .newSingleThreadExecutor(this, "pgingest-" + settings.name());
             executor.submit(() -> once.finished(settings.name(), runPass()));
         } else {
-            LOG.info("pipeline {}: runs now, then every {}", settings.name(), Frequency.format(settings.frequency()));
+            LOG.info("pipeline {}: runs now, then every {}{}", settings.name(), Frequency.format(settings.frequency()),
+                    logical != null ? " (each run reads the replication slot up to the WAL position at its start)" : "");
             health.running("scheduled");
-            schedule = QuartzSchedule.start(getEndpoint().getCamelContext(), settings.name(), settings.frequency(), this::runPass);
+            schedule = QuartzSchedule.start(getEndpoint().getCamelContext(), settings.name(), settings.frequency(),
+                    logical != null ? this::runLogicalPass : this::runPass);
         }
     }
 
@@ -146,6 +149,33 @@ final class PipelineConsumer extends DefaultConsumer {
             h.stopped(failure.orElse(null));
         }
         return failure.isEmpty();
+    }
+
+    /**
+     * One scheduled run of a log-based pipeline with a frequency: its loads owed, then the changes its slot holds up to
+     * the WAL position at the run's start, as an {@code --once} run; the replication connection is closed until the next
+     * run. Never overlaps itself.
+     */
+    private void runLogicalPass() {
+        if (!running.tryLock()) {
+            LOG.warn("pipeline {}: previous run still in progress; skipping this one", settings.name());
+            return;
+        }
+        try {
+            Optional<String> failure;
+            try {
+                failure = logical.run(this::send, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = Optional.of("interrupted");
+            } catch (RuntimeException e) {
+                LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
+                failure = Optional.of(String.valueOf(e.getMessage()));
+            }
+            ranOnce(failure.map(List::of).orElse(List.of()));
+        } finally {
+            running.unlock();
+        }
     }
 
     /** One pass over the pipeline's objects; returns whether every object succeeded. Never overlaps itself. */

@@ -286,6 +286,41 @@ class LogicalReplicationIT {
     }
 
     /**
+     * A log-based pipeline with a frequency reads its slot in scheduled runs (SPEC "Pipeline"): each run loads what is
+     * owed and writes the changes up to the WAL position at its start, then closes its replication connection until the
+     * next run; the changes made in between wait in the slot. (A route started again runs at once, as after a restart.)
+     */
+    @Test
+    void aLogBasedPipelineWithAFrequencyReadsItsSlotInScheduledRunsAndDoesNotStreamBetweenThem() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "sched_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "frequency", "1h");
+            try (PipelineRun.Streaming app = run.stream()) {
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three")), 60);
+                assertThat(slotReleased()).as("the run ended and closed its replication connection").isTrue();
+                db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", "UPDATE items SET name = 'ONE' WHERE id = 1");
+                Thread.sleep(3_000); // a streaming pipeline writes them within a second (batchWaitMs 100)
+                assertThat(PipelineRun.pg(dest, "SELECT id, name FROM items ORDER BY id")).as("nothing streamed between runs")
+                        .containsExactly(List.of(1, "one"), List.of(2, "two"), List.of(3, "three"));
+                assertThat(PipelineRun.pg(db, "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgingest_"
+                        + pipelineName + "'")).containsExactly(List.of(false));
+
+                org.apache.camel.CamelContext context = app.camelContext();
+                context.getRouteController().stopRoute(pipelineName);
+                context.getRouteController().startRoute(pipelineName);
+                awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
+                        List.of(List.of(1, "ONE"), List.of(2, "two"), List.of(3, "three"), List.of(4, "four")), 60);
+                assertThat(slotReleased()).as("the second run ended too").isTrue();
+                assertThat(app.stop()).isZero();
+            }
+            PipelineRun.Output status = run.command("--status");
+            assertThat(status.stdout()).as(status.stdout()).contains("SCHEDULED").doesNotContain("STREAMING");
+        }
+    }
+
+    /**
      * A table without key is an append log at the destination, and a run that stops inside a transaction (here: a
      * destination trigger fails the batch holding row 4,500, so the run fails after committing the batches before it)
      * has the next run read that whole transaction again. Its changes already written must not be appended twice: the

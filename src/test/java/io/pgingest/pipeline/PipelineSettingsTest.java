@@ -156,6 +156,34 @@ class PipelineSettingsTest {
     }
 
     @Test
+    void aLogBasedPipelineStreamsUnlessAFrequencyIsSet() {
+        Map<String, String> m = minimal();
+        m.put("mode", "logical-replication");
+        PipelineSettings streaming = PipelineSettings.parse("shop", m);
+        assertThat(streaming.streams()).isTrue();
+        assertThat(streaming.frequency()).isEqualTo(PipelineSettings.STREAMING);
+        for (var e : Map.of("30m", Duration.ofMinutes(30), "1h", Duration.ofHours(1), "12", Duration.ofHours(12)).entrySet()) {
+            m.put("frequency", e.getKey());
+            PipelineSettings scheduled = PipelineSettings.parse("shop", m);
+            assertThat(scheduled.streams()).as(e.getKey()).isFalse();
+            assertThat(scheduled.frequency()).as(e.getKey()).isEqualTo(e.getValue());
+        }
+        assertThat(PipelineSettings.parse("shop", minimal()).streams()).as("table mode").isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"13h", "24h", "15m", "1.5h", "0"})
+    void aLogBasedPipelinesFrequencyIsAtMost12Hours(String value) {
+        Map<String, String> m = minimal();
+        m.put("mode", "logical-replication");
+        m.put("frequency", value);
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m))
+                .isInstanceOf(PipelineConfigException.class)
+                .hasMessageContaining("key 'frequency'")
+                .hasMessageContaining("30m, or an integer number of hours from 1h to 12h");
+    }
+
+    @Test
     void nameLongerThan255CharactersIsRejected() {
         String name = "p".repeat(256);
         assertThatThrownBy(() -> PipelineSettings.parse(name, minimal()))

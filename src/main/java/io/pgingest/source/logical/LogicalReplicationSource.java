@@ -129,6 +129,7 @@ public final class LogicalReplicationSource {
 
     /** Runs the engine (see the class comment); returns the failure that ended it, empty when none did. */
     public Optional<String> run(BatchSink sink, boolean once) throws InterruptedException {
+        engineError = null; // a scheduled pipeline runs again after a failed run
         Map<String, LogicalTable> tables = new LinkedHashMap<>();
         SchemaTracker tracker = new SchemaTracker(settings, state);
         TablePlanner planner = new TablePlanner(settings, state);
@@ -462,10 +463,11 @@ public final class LogicalReplicationSource {
                     }
                 }
                 if (exact || readAt > 0 && handler.lastHeartbeatMillis() > readAt + 1) {
-                    LOG.info("pipeline {}: caught up with the WAL position at start ({}); stopping (--once)", settings.name(),
+                    LOG.info("pipeline {}: caught up with the WAL position at start ({}); the run ends{}", settings.name(),
                             marker ? "the run's marker, written after it, was handled"
                                     : exact ? "a change past it was handled"
-                                    : "the stream was read past it and every change before it written");
+                                    : "the stream was read past it and every change before it written",
+                            settings.streams() ? " (--once)" : " (until the next scheduled run, or --once)");
                     return true;
                 }
             }
@@ -608,7 +610,9 @@ public final class LogicalReplicationSource {
             if (failure != null) {
                 planner.save(t.info(), ObjectProgress.FAILED, failure);
             } else {
-                planner.save(t.info(), ObjectProgress.STREAMING, "caught up with the WAL at " + Instant.now());
+                // a pipeline with a frequency reads its slot in scheduled runs: between them its tables are SCHEDULED
+                planner.save(t.info(), settings.streams() ? ObjectProgress.STREAMING : ObjectProgress.SCHEDULED,
+                        "caught up with the WAL at " + Instant.now());
             }
         }
         if (failure != null) {
