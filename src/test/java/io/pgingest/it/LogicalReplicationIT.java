@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -721,21 +722,28 @@ class LogicalReplicationIT {
         assertThat(run.once().exitCode()).isZero();
         db.execute("INSERT INTO orders VALUES (2, 'pear', 2), (3, 'plum', 3)", "UPDATE orders SET qty = 10 WHERE id = 1",
                 "DELETE FROM orders WHERE id = 3", "INSERT INTO notes VALUES (2, 'second')",
+                // columns added just before the drop, with values: only the replication stream still knows their types
+                "ALTER TABLE orders ADD COLUMN price numeric(10,2), ADD COLUMN tags text[]",
+                "INSERT INTO orders VALUES (4, 'fig', 4, 1.25, '{a,b}')", "ALTER TABLE notes ADD COLUMN due date",
+                "INSERT INTO notes VALUES (3, 'third', '2026-12-01')",
                 "DROP TABLE orders", "DROP TABLE notes", "INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
         PipelineRun.Result result = run.once();
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(run.duck("SELECT id, item, qty, _pgingest_deleted FROM orders ORDER BY id"))
                 .as("the changes made before the drop arrived: insert, update, soft delete")
-                .containsExactly(List.of(1, "apple", 10, false), List.of(2, "pear", 2, false), List.of(3, "plum", 3, true));
-        assertThat(run.duck("SELECT n, body FROM notes ORDER BY n")).as("and into the table without key")
-                .containsExactly(List.of(1, "first"), List.of(2, "second"));
+                .containsExactly(List.of(1, "apple", 10, false), List.of(2, "pear", 2, false), List.of(3, "plum", 3, true),
+                        List.of(4, "fig", 4, false));
+        assertThat(run.duck("SELECT id, price::VARCHAR, tags FROM orders WHERE id = 4"))
+                .as("with the values of the columns added before the drop").containsExactly(List.of(4, "1.25", "[\"a\",\"b\"]"));
+        assertThat(run.duck("SELECT n, body, due::VARCHAR FROM notes ORDER BY n")).as("and into the table without key")
+                .containsExactly(Arrays.asList(1, "first", null), Arrays.asList(2, "second", null), List.of(3, "third", "2026-12-01"));
         assertThat(objectMessage("public.orders")).as("the object says the table was dropped").startsWith("dropped at the source");
         assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other tables keep streaming")
                 .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
 
         db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
         assertThat(run.once().exitCode()).as("a later run, the tables still gone").isZero();
-        assertThat(run.duck("SELECT count(*) FROM orders")).as("nothing more for the dropped table").containsExactly(List.of(3L));
+        assertThat(run.duck("SELECT count(*) FROM orders")).as("nothing more for the dropped table").containsExactly(List.of(4L));
         assertThat(run.duck("SELECT id FROM items ORDER BY id")).containsExactly(List.of(1), List.of(2), List.of(3),
                 List.of(4), List.of(5));
     }

@@ -315,7 +315,7 @@ final class ChangeBatcher {
             checked.put(name, schema);
             return table;
         }
-        LogicalTable fresh = tracker.refresh(table);
+        LogicalTable fresh = tracker.refresh(table, schema.fields().stream().map(Field::name).toList());
         tables.put(name, fresh);
         checked.put(name, schema);
         return fresh;

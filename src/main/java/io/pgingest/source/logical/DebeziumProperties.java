@@ -136,6 +136,7 @@ final class DebeziumProperties {
         // (SourceTextConverter: arrays, int2vector/oidvector, bit strings, and their unchanged-TOAST markers)
         p.setProperty("converters", "pgingest");
         p.setProperty("pgingest.type", SourceTextConverter.class.getName());
+        p.setProperty("pgingest." + SourceTextConverter.SLOT, slot);
         // (A value Debezium cannot convert stops the pipeline: LeanPostgresConnector, since the connector ignores
         // event.converting.failure.handling.mode)
         // The walsender prints array elements (and other values) with its session's settings: those of a table

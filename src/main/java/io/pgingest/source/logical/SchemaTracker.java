@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -68,17 +69,18 @@ final class SchemaTracker {
      * The table described again from the catalog; queues a re-load of added columns that have values. A table renamed
      * since (found by its OID) is described under its new name and keeps the old one: its changes made before the
      * rename still go to the old name's destination table, without the re-load (the table under its new name is
-     * loaded whole). A table dropped since keeps its old description: columns it lacks are not written (warned).
+     * loaded whole). A table dropped since, whose catalog entry is gone, keeps its old description plus the columns
+     * of {@code streamed} it lacks, typed by the relation message Debezium had of them
+     * ({@link SourceTextConverter#relationTypes}); a column whose type is not known there is not written (warned).
+     *
+     * @param streamed the names of the columns Debezium streams the table with now (its names)
      */
-    LogicalTable refresh(LogicalTable old) {
+    LogicalTable refresh(LogicalTable old, List<String> streamed) {
         TableInfo info = old.info();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             Optional<SourceTable> now = nameOf(c, info.oid());
             if (now.isEmpty()) {
-                LOG.warn("pipeline {}: {} changed its columns before it was dropped at the source; its changes are written"
-                        + " with the columns it was last streamed with, {} (values of columns added meanwhile are not"
-                        + " written)", settings.name(), info.table().display(), old.columns().stream().map(Column::name).toList());
-                return old;
+                return dropped(c, old, streamed);
             }
             boolean renamed = !now.get().equals(info.table());
             TableInfo described = Catalog.describe(c, info.table().database(), now.get().schema(), now.get().table());
@@ -99,6 +101,48 @@ final class SchemaTracker {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot describe " + info.table().display() + " again after its columns changed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** See {@link #refresh}: the description of a table dropped at the source, with the columns added before the drop. */
+    private LogicalTable dropped(Connection c, LogicalTable old, List<String> streamed) throws SQLException {
+        TableInfo info = old.info();
+        Map<String, Integer> types = SourceTextConverter.relationTypes(ReplicationNames.slot(settings.name()),
+                DebeziumNames.toDebezium(info.table().schema()) + "." + DebeziumNames.toDebezium(info.table().table()));
+        List<Column> columns = new ArrayList<>(info.columns());
+        List<String> lost = new ArrayList<>();
+        for (String debeziumName : streamed) {
+            String name = DebeziumNames.fromDebezium(debeziumName);
+            if (old.columnIndex(name) >= 0) {
+                continue;
+            }
+            Integer oid = types.get(debeziumName);
+            String type = oid == null ? null : typeName(c, oid);
+            if (type == null) {
+                lost.add(name);
+            } else {
+                columns.add(new Column(name, type, null, -1, -1, true));
+            }
+        }
+        LogicalTable table = LogicalTable.of(new TableInfo(info.table(), info.oid(), info.partitioned(), info.unlogged(),
+                columns, info.keyColumns(), info.primaryKey(), info.estimatedRows()));
+        LOG.info("pipeline {}: {} changed its columns before it was dropped at the source; its changes are written with"
+                + " the columns {}{}", settings.name(), info.table().display(), table.columns().stream().map(Column::name).toList(),
+                lost.isEmpty() ? "" : " (not " + lost + ", whose types the replication stream did not tell: their values are not written)");
+        if (!lost.isEmpty()) {
+            LOG.warn("pipeline {}: {}: the values of the columns {} added before the table was dropped are not written",
+                    settings.name(), info.table().display(), lost);
+        }
+        return table;
+    }
+
+    /** The name of a type by its OID, without a modifier ({@code format_type}); null when the type is gone too. */
+    private static String typeName(Connection c, int oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT format_type(t.oid, NULL) FROM pg_type t WHERE t.oid = ?::oid")) {
+            ps.setInt(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 

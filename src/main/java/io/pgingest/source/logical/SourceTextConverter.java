@@ -6,8 +6,10 @@ import io.debezium.spi.converter.RelationalColumn;
 import io.pgingest.mapping.ArrayJson;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Debezium custom converter (registered by {@link DebeziumProperties}) for the columns whose values Debezium would
@@ -38,12 +40,33 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
     private static final Set<String> AS_TEXT = Set.of("bit", "varbit", "hstore", "geometry", "geography", "vector",
             "halfvec", "sparsevec");
 
+    /** The property naming the pipeline's slot, under which {@link #relationTypes} are kept. */
+    static final String SLOT = "slot";
+
+    /**
+     * Per slot, per table (Debezium's {@code schema.table}), the type OID of each column (by Debezium's name) of the
+     * relation message Debezium last built the table's schema from: what a change of a table dropped since was written
+     * with, which the catalog no longer tells ({@link SchemaTracker#refresh}).
+     */
+    private static final Map<String, Map<String, Map<String, Integer>>> RELATION_TYPES = new ConcurrentHashMap<>();
+
+    private String slot = "";
+
     @Override
     public void configure(Properties props) {
+        slot = props.getProperty(SLOT, "");
+    }
+
+    /** The column type OIDs of the last relation message of {@code table} (Debezium's {@code schema.table}) on the slot. */
+    static Map<String, Integer> relationTypes(String slot, String table) {
+        return RELATION_TYPES.getOrDefault(slot, Map.of()).getOrDefault(table, Map.of());
     }
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        RELATION_TYPES.computeIfAbsent(slot, s -> new ConcurrentHashMap<>())
+                .computeIfAbsent(column.dataCollection(), t -> new ConcurrentHashMap<>())
+                .put(column.name(), column.nativeType());
         String type = column.typeName();
         if (type == null) {
             return;
