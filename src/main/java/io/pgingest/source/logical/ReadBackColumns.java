@@ -2,6 +2,7 @@ package io.pgingest.source.logical;
 
 import io.pgingest.event.Column;
 import io.pgingest.event.LoadKind;
+import io.pgingest.event.LogicalType;
 import io.pgingest.event.Metadata;
 import io.pgingest.event.RowBatch;
 import io.pgingest.event.SourceTable;
@@ -44,8 +45,11 @@ import java.util.stream.Collectors;
  * (writers update only the columns a batch holds), before the batch is acknowledged. The source's current values are
  * read, so a row changed again meanwhile gets its newer value, which the later change's batch reads again: once the
  * stream caught up, every row holds the source's value. Rows deleted meanwhile are not found and left to their delete.
- * A table without key cannot be read back: its streamed rows keep generated columns NULL and the others in their
- * streamed form (docs/type-mapping.md, "Streamed values"). Tables without such columns cost a map lookup per batch;
+ * A table without key cannot be read back. Its stored generated columns are computed on the source instead, before
+ * the batch is written ({@link #computeGenerated}): the column's generation expression over the streamed row's values
+ * (which it alone depends on, being immutable), for expressions whose columns have types whose values go back to the
+ * server exactly as text; the others stay NULL, as do timetz and composite-array columns in their streamed form
+ * (docs/type-mapping.md, "Streamed values"). Tables without such columns cost a map lookup per batch;
  * which tables have them is asked when streaming starts, and for a table added or described again on its first batch.
  * Not thread-safe.
  */
@@ -62,6 +66,31 @@ final class ReadBackColumns implements AutoCloseable {
             + "     WHERE k.castsource = e.oid AND k.casttarget = 'json'::regtype)))"
             + "   OR (t.typtype = 'd' AND EXISTS (SELECT 1 FROM pg_type b WHERE b.oid = t.typbasetype AND b.typcategory = 'A')))"
             + " ORDER BY a.attrelid, a.attnum";
+
+    /**
+     * The stored generated columns of a table (OID parameter): name, generation expression, and the names of the columns
+     * it reads (from the dependencies PostgreSQL records for it).
+     */
+    private static final String GENERATED = "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid), ARRAY(SELECT r.attname"
+            + "   FROM pg_depend p JOIN pg_attribute r ON r.attrelid = p.refobjid AND r.attnum = p.refobjsubid"
+            + "   WHERE p.classid = 'pg_attrdef'::regclass AND p.objid = d.oid AND p.refobjid = d.adrelid"
+            + "   AND p.refobjsubid > 0 AND p.refobjsubid <> d.adnum ORDER BY r.attnum)" // (it depends on its own column too)
+            + " FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            + " WHERE a.attrelid = ?::oid AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum";
+
+    /** Types whose streamed values the server takes back as text exactly (see {@link #asText}). */
+    private static final Set<LogicalType> EXACT_AS_TEXT = java.util.EnumSet.of(LogicalType.BOOLEAN, LogicalType.INT16,
+            LogicalType.INT32, LogicalType.INT64, LogicalType.FLOAT32, LogicalType.FLOAT64, LogicalType.DECIMAL,
+            LogicalType.TEXT, LogicalType.JSON, LogicalType.BYTES, LogicalType.DATE, LogicalType.TIME,
+            LogicalType.TIMESTAMP, LogicalType.TIMESTAMPTZ, LogicalType.INTERVAL, LogicalType.UUID);
+
+    /** How the generated columns of a table without key are computed (see {@link #computeGenerated}). */
+    private record Generated(List<Column> columns, List<String> expressions, List<Column> inputs) {
+        static final Generated NONE = new Generated(List.of(), List.of(), List.of());
+    }
+
+    /** Per table version without key: its generated columns computed, or {@link Generated#NONE}. */
+    private final Map<LogicalTable, Generated> generated = new IdentityHashMap<>();
 
     /** Keys per statement: {@code (k1, k2) IN ((?, ?), ...)}. */
     private static final int KEYS_PER_QUERY = 1_000;
@@ -102,6 +131,213 @@ final class ReadBackColumns implements AutoCloseable {
             close(); // a retry connects again
             throw e;
         }
+    }
+
+    /**
+     * The batches with the stored generated columns of tables without key computed (see the class comment); the
+     * others as they are. Rows whose inputs hold an unchanged TOASTed value (not sent) keep NULL.
+     */
+    List<RowBatch> computeGenerated(List<RowBatch> batches, Map<String, LogicalTable> tables) throws SQLException {
+        List<RowBatch> out = null;
+        try {
+            for (int i = 0; i < batches.size(); i++) {
+                RowBatch b = batches.get(i);
+                LogicalTable table = tables.get(b.source().display());
+                if (table == null || !table.keys().isEmpty() || b.rows().isEmpty() || b.writeMode() == WriteMode.TRUNCATE) {
+                    continue;
+                }
+                Generated g = generated.get(table);
+                if (g == null) {
+                    g = knowGenerated(connection(), table);
+                    generated.put(table, g);
+                }
+                if (g.columns().isEmpty()) {
+                    continue;
+                }
+                if (out == null) {
+                    out = new ArrayList<>(batches);
+                }
+                out.set(i, compute(b, g));
+            }
+        } catch (SQLException e) {
+            close(); // a retry connects again
+            throw e;
+        }
+        return out == null ? batches : out;
+    }
+
+    private Generated knowGenerated(Connection c, LogicalTable table) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 12) {
+            return Generated.NONE; // no generated columns before PostgreSQL 12
+        }
+        List<Column> columns = new ArrayList<>();
+        List<String> expressions = new ArrayList<>();
+        java.util.LinkedHashSet<Column> inputs = new java.util.LinkedHashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(GENERATED)) {
+            ps.setLong(1, table.info().oid());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Column column = table.info().column(rs.getString(1));
+                    List<Column> reads = new ArrayList<>();
+                    String cannot = null;
+                    for (String name : (String[]) rs.getArray(3).getArray()) {
+                        Column input = table.info().column(name);
+                        Column resolved = input == null ? null : TypeMapping.resolve(input);
+                        if (resolved == null || !EXACT_AS_TEXT.contains(resolved.type()) || TypeMapping.isArray(resolved)) {
+                            cannot = name + (input == null ? "" : " (" + input.sourceType() + ")");
+                            break;
+                        }
+                        reads.add(resolved);
+                    }
+                    if (column == null) {
+                        continue; // added after the table was described: its next description asks again
+                    }
+                    if (cannot != null) {
+                        LOG.warn("pipeline {}: {} has no key: its generated column {} stays NULL in streamed rows, since it"
+                                + " reads column {}, whose streamed values do not go back to the server exactly",
+                                settings.name(), table.info().table().display(), column.name(), cannot);
+                        continue;
+                    }
+                    columns.add(TypeMapping.resolve(column));
+                    expressions.add(rs.getString(2));
+                    inputs.addAll(reads);
+                }
+            }
+        }
+        return columns.isEmpty() ? Generated.NONE : new Generated(columns, expressions, List.copyOf(inputs));
+    }
+
+    /** The batch with the generated columns {@code g} computed on the source over its rows' values. */
+    private RowBatch compute(RowBatch b, Generated g) throws SQLException {
+        int[] inputAt = g.inputs().stream().mapToInt(col -> b.columnIndex(col.name())).toArray();
+        if (java.util.Arrays.stream(inputAt).anyMatch(i -> i < 0)) {
+            return b; // the batch lacks a column (a table described before the column was added): as it came
+        }
+        // the generated columns the stream does not carry are added to the batch's columns
+        List<Column> columns = new ArrayList<>(b.columns());
+        int[] outputAt = new int[g.columns().size()];
+        for (int k = 0; k < outputAt.length; k++) {
+            outputAt[k] = b.columnIndex(g.columns().get(k).name());
+            if (outputAt[k] < 0) {
+                outputAt[k] = columns.size();
+                columns.add(g.columns().get(k));
+            }
+        }
+        int n = b.rows().size();
+        String[][] texts = new String[inputAt.length][n];
+        boolean[] skip = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            Object[] row = b.rows().get(r);
+            for (int i = 0; i < inputAt.length; i++) {
+                Object v = row[inputAt[i]];
+                if (DebeziumValues.unavailable(v)) {
+                    skip[r] = true; // its values stay as they came; the placeholder is not sent (it may not cast)
+                } else {
+                    texts[i][r] = asText(v);
+                }
+            }
+        }
+        // ord: the rows' order; the inputs cast from text to their types under their own names, which the expressions use
+        String ord = "_pgingest_ord";
+        StringBuilder sql = new StringBuilder("SELECT ")
+                .append(g.columns().stream().map(TypeMapping::selectExpression).collect(Collectors.joining(", ")))
+                .append(" FROM (SELECT v.").append(ord);
+        for (int i = 0; i < g.columns().size(); i++) {
+            sql.append(", (").append(g.expressions().get(i)).append(") AS ").append(SourceTable.quote(g.columns().get(i).name()));
+        }
+        sql.append(" FROM (SELECT u.").append(ord);
+        for (int i = 0; i < inputAt.length; i++) {
+            Column in = g.inputs().get(i);
+            sql.append(", CAST(u.p").append(i).append(" AS ").append(in.sourceType()).append(") AS ").append(SourceTable.quote(in.name()));
+        }
+        sql.append(" FROM unnest(").append(String.join(", ", java.util.Collections.nCopies(inputAt.length, "CAST(? AS text[])")))
+                .append(") WITH ORDINALITY AS u(");
+        for (int i = 0; i < inputAt.length; i++) {
+            sql.append('p').append(i).append(", ");
+        }
+        sql.append(ord).append(")) AS v) AS g ORDER BY g.").append(ord);
+        List<TypeMapping.ValueReader> readers = g.columns().stream().map(TypeMapping::reader).toList();
+        List<Object[]> rows = new ArrayList<>(n);
+        Connection c = connection();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < inputAt.length; i++) {
+                ps.setArray(i + 1, c.createArrayOf("text", texts[i]));
+            }
+            ResultSet result;
+            try {
+                result = ps.executeQuery();
+            } catch (SQLException e) {
+                String state = String.valueOf(e.getSQLState());
+                if (!state.startsWith("22") && !state.startsWith("42")) {
+                    throw e; // the connection or the server: retried
+                }
+                // a value the server does not take back, or an expression it cannot run outside its table: the rows are
+                // written without these values rather than the stream stopped
+                LOG.warn("pipeline {}: {} has no key: its generated columns {} stay NULL in {} streamed rows, since the source"
+                        + " could not compute them from the streamed values: {}", settings.name(), b.source().display(),
+                        g.columns().stream().map(Column::name).toList(), n, e.getMessage());
+                if (!c.getAutoCommit()) {
+                    c.rollback();
+                }
+                return b;
+            }
+            try (ResultSet rs = result) {
+                for (int r = 0; r < n; r++) {
+                    if (!rs.next()) {
+                        throw new SQLException("computing the generated columns of " + b.source().display() + " gave "
+                                + r + " rows for " + n);
+                    }
+                    Object[] row = java.util.Arrays.copyOf(b.rows().get(r), columns.size());
+                    if (!skip[r]) {
+                        for (int k = 0; k < outputAt.length; k++) {
+                            row[outputAt[k]] = readers.get(k).read(rs, k + 1);
+                        }
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return b.withRows(columns, rows);
+    }
+
+    /** A streamed value as text the server reads back to the same value (for {@link #EXACT_AS_TEXT}'s types). */
+    static String asText(Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof byte[] bytes) {
+            return "\\x" + java.util.HexFormat.of().formatHex(bytes);
+        }
+        if (v instanceof java.math.BigDecimal d) {
+            return d.toPlainString();
+        }
+        if (v instanceof java.time.LocalDate d) {
+            return d.equals(java.time.LocalDate.MAX) ? "infinity" : d.equals(java.time.LocalDate.MIN) ? "-infinity"
+                    : dateText(d, "");
+        }
+        if (v instanceof java.time.LocalDateTime t) {
+            return t.equals(java.time.LocalDateTime.MAX) ? "infinity" : t.equals(java.time.LocalDateTime.MIN) ? "-infinity"
+                    : dateText(t.toLocalDate(), " " + t.toLocalTime());
+        }
+        if (v instanceof java.time.OffsetDateTime t) {
+            if (t.equals(java.time.OffsetDateTime.MAX) || t.equals(java.time.OffsetDateTime.MIN)) {
+                return t.equals(java.time.OffsetDateTime.MAX) ? "infinity" : "-infinity";
+            }
+            java.time.OffsetDateTime utc = t.withOffsetSameInstant(java.time.ZoneOffset.UTC);
+            return dateText(utc.toLocalDate(), " " + utc.toLocalTime() + "+00");
+        }
+        return v.toString();
+    }
+
+    /**
+     * A date and what follows it ({@code time}) as PostgreSQL reads them: years before 1 as {@code BC} (ISO's year 0 is
+     * 1 BC), and no sign before years past 9999 (Java's ISO form has both wrong for PostgreSQL).
+     */
+    private static String dateText(java.time.LocalDate d, String time) {
+        int year = d.getYear();
+        boolean bc = year <= 0;
+        return String.format(java.util.Locale.ROOT, "%04d-%02d-%02d", bc ? 1 - year : year, d.getMonthValue(),
+                d.getDayOfMonth()) + time + (bc ? " BC" : "");
     }
 
     /**
