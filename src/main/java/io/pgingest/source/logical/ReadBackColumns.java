@@ -48,8 +48,9 @@ import java.util.stream.Collectors;
  * A table without key cannot be read back. Its stored generated columns are computed on the source instead, before
  * the batch is written ({@link #computeGenerated}): the column's generation expression over the streamed row's values
  * (which it alone depends on, being immutable), for expressions whose columns have types whose values go back to the
- * server exactly as text; the others stay NULL, as do timetz and composite-array columns in their streamed form
- * (docs/type-mapping.md, "Streamed values"). Tables without such columns cost a map lookup per batch;
+ * server exactly as text (the others stay NULL); and the one-dimensional arrays above, from their streamed elements'
+ * text. Timetz and arrays of more dimensions keep their streamed form (docs/type-mapping.md, "Streamed values").
+ * Tables without such columns cost a map lookup per batch;
  * which tables have them is asked when streaming starts, and for a table added or described again on its first batch.
  * Not thread-safe.
  */
@@ -84,9 +85,14 @@ final class ReadBackColumns implements AutoCloseable {
             LogicalType.TEXT, LogicalType.JSON, LogicalType.BYTES, LogicalType.DATE, LogicalType.TIME,
             LogicalType.TIMESTAMP, LogicalType.TIMESTAMPTZ, LogicalType.INTERVAL, LogicalType.UUID);
 
-    /** How the generated columns of a table without key are computed (see {@link #computeGenerated}). */
-    private record Generated(List<Column> columns, List<String> expressions, List<Column> inputs) {
-        static final Generated NONE = new Generated(List.of(), List.of(), List.of());
+    /**
+     * How the columns of a table without key are computed (see {@link #computeGenerated}): per column its expression
+     * over the inputs, and whether the streamed value stays where the expression gives NULL; per input the type its text
+     * is cast to.
+     */
+    private record Generated(List<Column> columns, List<String> expressions, List<Boolean> keepStreamed,
+                             List<Column> inputs, List<String> inputTypes) {
+        static final Generated NONE = new Generated(List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     /** Per table version without key: its generated columns computed, or {@link Generated#NONE}. */
@@ -167,12 +173,39 @@ final class ReadBackColumns implements AutoCloseable {
     }
 
     private Generated knowGenerated(Connection c, LogicalTable table) throws SQLException {
-        if (c.getMetaData().getDatabaseMajorVersion() < 12) {
-            return Generated.NONE; // no generated columns before PostgreSQL 12
-        }
         List<Column> columns = new ArrayList<>();
         List<String> expressions = new ArrayList<>();
-        java.util.LinkedHashSet<Column> inputs = new java.util.LinkedHashSet<>();
+        List<Boolean> keep = new ArrayList<>();
+        java.util.LinkedHashMap<Column, String> inputs = new java.util.LinkedHashMap<>();
+        if (c.getMetaData().getDatabaseMajorVersion() >= 12) { // no generated columns before PostgreSQL 12
+            generatedColumns(c, table, columns, expressions, keep, inputs);
+        }
+        // Arrays whose streamed elements are strings (composite, domain and hstore elements; domains over arrays): the
+        // streamed JSON array's elements, as text, cast back to the column's type and written by array_to_json. Only
+        // one-dimensional ones: for others the expression gives NULL, and the streamed value stays.
+        if (!byTable.containsKey(table)) {
+            know(c, List.of(table));
+        }
+        for (String name : byTable.get(table)) {
+            Column column = table.info().column(name);
+            Column resolved = column == null ? null : TypeMapping.resolve(column);
+            if (resolved == null || !TypeMapping.isArray(resolved) || columns.stream().anyMatch(g -> g.name().equals(name))) {
+                continue;
+            }
+            String q = SourceTable.quote(name);
+            columns.add(resolved);
+            expressions.add("CASE WHEN left(ltrim(CAST(" + q + " AS text)), 2) <> '[[' THEN CAST(ARRAY("
+                    + "SELECT json_array_elements_text(" + q + ")) AS " + column.sourceType() + ") END");
+            keep.add(true);
+            inputs.put(resolved, "json");
+        }
+        return columns.isEmpty() ? Generated.NONE : new Generated(columns, expressions, keep,
+                List.copyOf(inputs.keySet()), List.copyOf(inputs.values()));
+    }
+
+    /** Adds the table's stored generated columns whose inputs go back to the server exactly (see the class comment). */
+    private void generatedColumns(Connection c, LogicalTable table, List<Column> columns, List<String> expressions,
+                                  List<Boolean> keep, Map<Column, String> inputs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(GENERATED)) {
             ps.setLong(1, table.info().oid());
             try (ResultSet rs = ps.executeQuery()) {
@@ -200,11 +233,11 @@ final class ReadBackColumns implements AutoCloseable {
                     }
                     columns.add(TypeMapping.resolve(column));
                     expressions.add(rs.getString(2));
-                    inputs.addAll(reads);
+                    keep.add(false);
+                    reads.forEach(r -> inputs.put(r, r.sourceType()));
                 }
             }
         }
-        return columns.isEmpty() ? Generated.NONE : new Generated(columns, expressions, List.copyOf(inputs));
     }
 
     /** The batch with the generated columns {@code g} computed on the source over its rows' values. */
@@ -248,7 +281,7 @@ final class ReadBackColumns implements AutoCloseable {
         sql.append(" FROM (SELECT u.").append(ord);
         for (int i = 0; i < inputAt.length; i++) {
             Column in = g.inputs().get(i);
-            sql.append(", CAST(u.p").append(i).append(" AS ").append(in.sourceType()).append(") AS ").append(SourceTable.quote(in.name()));
+            sql.append(", CAST(u.p").append(i).append(" AS ").append(g.inputTypes().get(i)).append(") AS ").append(SourceTable.quote(in.name()));
         }
         sql.append(" FROM unnest(").append(String.join(", ", java.util.Collections.nCopies(inputAt.length, "CAST(? AS text[])")))
                 .append(") WITH ORDINALITY AS u(");
@@ -273,8 +306,8 @@ final class ReadBackColumns implements AutoCloseable {
                 }
                 // a value the server does not take back, or an expression it cannot run outside its table: the rows are
                 // written without these values rather than the stream stopped
-                LOG.warn("pipeline {}: {} has no key: its generated columns {} stay NULL in {} streamed rows, since the source"
-                        + " could not compute them from the streamed values: {}", settings.name(), b.source().display(),
+                LOG.warn("pipeline {}: {} has no key: its columns {} stay as streamed (generated ones NULL) in {} rows, since"
+                        + " the source could not compute them from the streamed values: {}", settings.name(), b.source().display(),
                         g.columns().stream().map(Column::name).toList(), n, e.getMessage());
                 if (!c.getAutoCommit()) {
                     c.rollback();
@@ -290,7 +323,10 @@ final class ReadBackColumns implements AutoCloseable {
                     Object[] row = java.util.Arrays.copyOf(b.rows().get(r), columns.size());
                     if (!skip[r]) {
                         for (int k = 0; k < outputAt.length; k++) {
-                            row[outputAt[k]] = readers.get(k).read(rs, k + 1);
+                            Object value = readers.get(k).read(rs, k + 1);
+                            if (value != null || !g.keepStreamed().get(k)) {
+                                row[outputAt[k]] = value;
+                            }
                         }
                     }
                     rows.add(row);
