@@ -182,7 +182,7 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             // before the batch: its records of a new table are written once the table's rows are loaded
             retrying("checking for new tables", () -> position = Math.max(position, newTables.check(batcher, sink)));
         }
-        List<RowBatch> batches = withGenerated(converted(records));
+        List<RowBatch> batches = withKeylessColumns(converted(records));
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
         retrying("reading back generated and inexact columns", () -> readBack.refresh(batches, batcher.tables(), sink, position));
@@ -279,14 +279,15 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     }
 
     /**
-     * The batches with the stored generated columns of tables without key computed on the source ({@link ReadBackColumns}:
-     * such tables cannot be read back after the write), retried like a write.
+     * The batches with the columns of tables without key that the stream lacks or sends inexactly (stored generated
+     * columns, some arrays) computed on the source ({@link ReadBackColumns}: such tables cannot be read back after the
+     * write), retried like a write.
      */
-    private List<RowBatch> withGenerated(List<RowBatch> batches) throws InterruptedException, LetGo {
+    private List<RowBatch> withKeylessColumns(List<RowBatch> batches) throws InterruptedException, LetGo {
         List<List<RowBatch>> out = new ArrayList<>(1);
-        retrying("computing the generated columns of tables without key", () -> {
+        retrying("computing the generated and array columns of tables without key", () -> {
             out.clear();
-            out.add(readBack.computeGenerated(batches, batcher.tables()));
+            out.add(readBack.computeForKeylessTables(batches, batcher.tables()));
         });
         return out.get(0);
     }

@@ -46,7 +46,7 @@ import java.util.stream.Collectors;
  * read, so a row changed again meanwhile gets its newer value, which the later change's batch reads again: once the
  * stream caught up, every row holds the source's value. Rows deleted meanwhile are not found and left to their delete.
  * A table without key cannot be read back. Its stored generated columns are computed on the source instead, before
- * the batch is written ({@link #computeGenerated}): the column's generation expression over the streamed row's values
+ * the batch is written ({@link #computeForKeylessTables}): the column's generation expression over the streamed row's values
  * (which it alone depends on, being immutable), for expressions whose columns have types whose values go back to the
  * server exactly as text (the others stay NULL); and the one-dimensional arrays above, from their streamed elements'
  * text. Timetz and arrays of more dimensions keep their streamed form (docs/type-mapping.md, "Streamed values").
@@ -86,7 +86,7 @@ final class ReadBackColumns implements AutoCloseable {
             LogicalType.TIMESTAMP, LogicalType.TIMESTAMPTZ, LogicalType.INTERVAL, LogicalType.UUID);
 
     /**
-     * How the columns of a table without key are computed (see {@link #computeGenerated}): per column its expression
+     * How the columns of a table without key are computed (see {@link #computeForKeylessTables}): per column its expression
      * over the inputs, and whether the streamed value stays where the expression gives NULL; per input the type its text
      * is cast to.
      */
@@ -140,10 +140,11 @@ final class ReadBackColumns implements AutoCloseable {
     }
 
     /**
-     * The batches with the stored generated columns of tables without key computed (see the class comment); the
-     * others as they are. Rows whose inputs hold an unchanged TOASTed value (not sent) keep NULL.
+     * The batches with the stored generated columns and the arrays of tables without key computed (see the class
+     * comment); the others as they are. Rows whose inputs hold an unchanged TOASTed value (not sent) keep their values
+     * as streamed.
      */
-    List<RowBatch> computeGenerated(List<RowBatch> batches, Map<String, LogicalTable> tables) throws SQLException {
+    List<RowBatch> computeForKeylessTables(List<RowBatch> batches, Map<String, LogicalTable> tables) throws SQLException {
         List<RowBatch> out = null;
         try {
             for (int i = 0; i < batches.size(); i++) {
@@ -317,7 +318,7 @@ final class ReadBackColumns implements AutoCloseable {
             try (ResultSet rs = result) {
                 for (int r = 0; r < n; r++) {
                     if (!rs.next()) {
-                        throw new SQLException("computing the generated columns of " + b.source().display() + " gave "
+                        throw new SQLException("computing the columns of " + b.source().display() + " gave "
                                 + r + " rows for " + n);
                     }
                     Object[] row = java.util.Arrays.copyOf(b.rows().get(r), columns.size());
