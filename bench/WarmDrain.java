@@ -22,7 +22,10 @@ import org.apache.camel.main.MainListenerSupport;
  * pipeline's route stopped and started on command, so that a backlog drain is timed from the pipeline's
  * start in a JVM that keeps running (its classes loaded and its code compiled by earlier drains).
  *
- * <pre>java -Dcamel.main.routes-include-pattern=... -cp target/pg-ingest.jar bench/WarmDrain.java LOGFILE ROUTE_ID DEST_JDBC_URL</pre>
+ * <pre>java -Dcamel.main.routes-include-pattern=... -cp target/pg-ingest.jar bench/WarmDrain.java LOGFILE ROUTE_ID DESTINATION</pre>
+ *
+ * DESTINATION is a JDBC URL of a PostgreSQL destination, or {@code duckdb:FILE} for the DuckDB file the pipeline
+ * writes: read through the pipeline's own DuckDB instance (a file takes one process, and this is it).
  *
  * The application's log goes to LOGFILE. Commands on standard input, one per line; each is answered on
  * standard output by one line starting with {@code WARMDRAIN}:
@@ -32,6 +35,11 @@ import org.apache.camel.main.MainListenerSupport;
  *   <li>{@code wait TABLE ID}: waits until the destination table holds the row with that {@code id} (a marker
  *   written after the changes; the pipeline applies changes in commit order) and answers with the seconds
  *   since the last {@code start}. One connection polls every 10 ms, so the wait costs next to nothing;</li>
+ *   <li>{@code query SQL}: answers with the first row of the query on the destination, its values joined by spaces;</li>
+ *   <li>{@code expect TEXT}, then {@code until SQL}: polls the query (every 10 ms) until its first row, as {@code query}
+ *   answers it, is TEXT, and answers with the seconds since the last {@code start}: the time the destination holds
+ *   every change, since the tables of a batch are written at the same time (the marker's table may be committed
+ *   before the others of its batch);</li>
  *   <li>{@code quit}.</li>
  * </ul>
  */
@@ -39,7 +47,8 @@ public class WarmDrain {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
-            System.err.println("usage: java -cp target/pg-ingest.jar bench/WarmDrain.java LOGFILE ROUTE_ID DEST_JDBC_URL");
+            System.err.println("usage: java -cp target/pg-ingest.jar bench/WarmDrain.java LOGFILE ROUTE_ID DESTINATION"
+                    + " (a PostgreSQL JDBC URL, or duckdb:FILE)");
             System.exit(2);
         }
         PrintStream replies = System.out;
@@ -72,8 +81,11 @@ public class WarmDrain {
         replies.println("WARMDRAIN ready");
 
         long startedAt = 0;
+        String expected = "";
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (Connection destination = DriverManager.getConnection(args[2])) {
+        try (Connection destination = args[2].startsWith("duckdb:")
+                ? io.pgingest.destination.duckdb.DuckDbDatabase.acquire(java.nio.file.Path.of(args[2].substring(7))).duplicate()
+                : DriverManager.getConnection(args[2])) {
             for (String line; (line = in.readLine()) != null; ) {
                 String[] command = line.trim().split("\\s+");
                 try {
@@ -91,13 +103,30 @@ public class WarmDrain {
                             awaitRow(destination, command[1], Long.parseLong(command[2]));
                             replies.printf("WARMDRAIN drained %.2f%n", (System.nanoTime() - startedAt) / 1e9);
                         }
+                        case "query" -> replies.println("WARMDRAIN row " + firstRow(destination, line.trim().substring(5)));
+                        case "expect" -> {
+                            expected = line.trim().substring(6).trim();
+                            replies.println("WARMDRAIN expecting " + expected);
+                        }
+                        case "until" -> {
+                            String sql = line.trim().substring(5);
+                            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+                            while (!firstRow(destination, sql).equals(expected)) {
+                                if (System.nanoTime() > end) {
+                                    throw new IllegalStateException("the destination did not hold " + expected + " within 15 minutes");
+                                }
+                                Thread.sleep(10);
+                            }
+                            replies.printf("WARMDRAIN drained %.2f%n", (System.nanoTime() - startedAt) / 1e9);
+                        }
                         case "quit" -> {
                             main[0].completed();
                             app.join(120_000);
                             replies.println("WARMDRAIN quit");
                             System.exit(0);
                         }
-                        default -> replies.println("WARMDRAIN error: unknown command '" + line + "' (stop, start, wait TABLE ID, quit)");
+                        default -> replies.println("WARMDRAIN error: unknown command '" + line
+                                + "' (stop, start, wait TABLE ID, query SQL, expect TEXT, until SQL, quit)");
                     }
                 } catch (Exception e) {
                     replies.println("WARMDRAIN error: " + e);
@@ -107,6 +136,19 @@ public class WarmDrain {
         main[0].completed();
         app.join(120_000);
         System.exit(0);
+    }
+
+    /** The query's first row, its values joined by spaces ("" when it has none). */
+    private static String firstRow(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            StringBuilder row = new StringBuilder();
+            if (rs.next()) {
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.append(i > 1 ? " " : "").append(rs.getString(i));
+                }
+            }
+            return row.toString();
+        }
     }
 
     /** Polls until {@code table} (schema-qualified) holds the row with {@code id}; a table not created yet counts as empty. */
@@ -121,7 +163,8 @@ public class WarmDrain {
                     }
                 }
             } catch (SQLException e) {
-                if (!"42P01".equals(e.getSQLState())) { // undefined table: its first change has not arrived yet
+                // an undefined table (PostgreSQL's 42P01, DuckDB's catalog error): its first change has not arrived yet
+                if (!"42P01".equals(e.getSQLState()) && !String.valueOf(e.getMessage()).contains("does not exist")) {
                     throw e;
                 }
             }

@@ -25,8 +25,9 @@ import java.util.stream.IntStream;
  * commit (which waits for a PostgreSQL destination's WAL flush) or statements do not wait for another's. Order
  * between tables never decided the result: every row carries its change's position, by which the destinations keep
  * the newer change of a key, and tables merged into one destination table are written in turns by the writers
- * (a DuckDB file takes one writer at a time anyway). With {@code parallel} 1, or a batch of one table, everything
- * runs on the calling thread, in the batches' order.
+ * (a DuckDB file takes one writer at a time anyway). What does change: a reader of the destination may see one table's
+ * changes of a batch committed before those of a table whose changes came earlier. With {@code parallel} 1, or a batch
+ * of one table, everything runs on the calling thread, in the batches' order.
  * <p>A {@link Plan} remembers which batches were written, so that a retry after a failure writes only the others. Its
  * tables whose write did not fail are written to their end even when another failed (less to write again).
  */
