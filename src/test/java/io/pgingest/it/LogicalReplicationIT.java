@@ -300,6 +300,9 @@ class LogicalReplicationIT {
             try (PipelineRun.Streaming app = run.stream()) {
                 awaitRows(dest, "SELECT id, name FROM items ORDER BY id",
                         List.of(List.of(1, "one"), List.of(2, "two"), List.of(3, "three")), 60);
+                // the run's end: its table recorded SCHEDULED (the rows arrive before its stream starts)
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60),
+                        () -> run.command("--status").stdout().contains("SCHEDULED"))).as("the first run ended").isTrue();
                 assertThat(slotReleased()).as("the run ended and closed its replication connection").isTrue();
                 db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)", "UPDATE items SET name = 'ONE' WHERE id = 1");
                 Thread.sleep(3_000); // a streaming pipeline writes them within a second (batchWaitMs 100)
