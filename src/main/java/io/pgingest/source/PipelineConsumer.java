@@ -134,16 +134,7 @@ final class PipelineConsumer extends DefaultConsumer {
 
     /** Streams changes until stopped or failed ({@code once}: until caught up); returns whether it succeeded. */
     private boolean runLogical(boolean once) {
-        Optional<String> failure;
-        try {
-            failure = logical.run(this::send, once);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = Optional.of("interrupted");
-        } catch (RuntimeException e) {
-            LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
-            failure = Optional.of(String.valueOf(e.getMessage()));
-        }
+        Optional<String> failure = logicalRun(once);
         PipelineHealth h = health; // null once the consumer stopped
         if (h != null) {
             h.stopped(failure.orElse(null));
@@ -162,19 +153,22 @@ final class PipelineConsumer extends DefaultConsumer {
             return;
         }
         try {
-            Optional<String> failure;
-            try {
-                failure = logical.run(this::send, true);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = Optional.of("interrupted");
-            } catch (RuntimeException e) {
-                LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
-                failure = Optional.of(String.valueOf(e.getMessage()));
-            }
-            ranOnce(failure.map(List::of).orElse(List.of()));
+            ranOnce(logicalRun(true).map(List::of).orElse(List.of()));
         } finally {
             running.unlock();
+        }
+    }
+
+    /** One run of the logical-replication source ({@link LogicalReplicationSource#run}); returns its failure, if any. */
+    private Optional<String> logicalRun(boolean once) {
+        try {
+            return logical.run(this::send, once);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        } catch (RuntimeException e) {
+            LOG.error("pipeline {}: logical replication failed: {}", settings.name(), e.getMessage(), e);
+            return Optional.of(String.valueOf(e.getMessage()));
         }
     }
 
