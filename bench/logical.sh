@@ -305,6 +305,11 @@ expect_destination() {
 drain() {
   local step="$1" endpos="$2" want r1 r2 pgs="-" dks="-" d
   want=$(source_fingerprint)
+  # every reader starts decoding at its slot's restart point, which may lie before the range (a large transaction the
+  # slot read last is decoded again): a fair comparison needs the same amount for every slot, printed here
+  info "WAL each slot decodes before the range (from its restart_lsn to $START_LSN): $(pg_value postgres "select
+        string_agg(slot_name || ' ' || pg_size_pretty(greatest(pg_wal_lsn_diff('$START_LSN', restart_lsn), 0)), ', '
+        order by slot_name) from pg_replication_slots where database = '$SRC'")"
   r1=$(time_recvlogical "${RECV_SLOTS[0]}" "$endpos"); info "pg_recvlogical ($step, slot 1): $r1 s"
   if dest_on duckdb; then dks=$(time_pg_ingest duckdb "$step"); info "pg-ingest -> DuckDB ($step): $dks s"; fi
   if dest_on postgres; then pgs=$(time_pg_ingest postgres "$step"); info "pg-ingest -> PostgreSQL ($step): $pgs s"; fi
