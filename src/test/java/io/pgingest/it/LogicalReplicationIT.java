@@ -911,6 +911,61 @@ class LogicalReplicationIT {
                         + " batch)").containsExactly(List.of(true));
     }
 
+    /** Tables keyed by numeric, float8 and interval (see {@link #aKeyRewrittenInAnEqualFormStaysLiveInPostgres}). */
+    private static final String[] EQUAL_KEY_TABLES = {"CREATE TABLE r_num (k numeric PRIMARY KEY, v int)",
+        "CREATE TABLE r_f (k float8 PRIMARY KEY, v int)", "CREATE TABLE r_iv (k interval PRIMARY KEY, v int)",
+        "INSERT INTO r_num VALUES (19.5, 1), (7, 1)", "INSERT INTO r_f VALUES (0, 1)", "INSERT INTO r_iv VALUES ('1 day', 1)"};
+
+    /** Each key rewritten in a form PostgreSQL holds equal, after an insert in the same transaction. */
+    private static final String[] EQUAL_KEY_CHANGES = {
+        "BEGIN; INSERT INTO r_num VALUES (100, 1); UPDATE r_num SET k = 19.50, v = 4 WHERE k = 19.5;"
+            + " UPDATE r_num SET k = 7.000 WHERE k = 7; COMMIT",
+        "BEGIN; INSERT INTO r_f VALUES (5, 1); DELETE FROM r_f WHERE k = 0; INSERT INTO r_f VALUES ('-0', 4); COMMIT",
+        "BEGIN; INSERT INTO r_iv VALUES ('2 days', 1); UPDATE r_iv SET k = '24 hours', v = 4 WHERE k = '1 day'; COMMIT"};
+
+    /**
+     * Keys PostgreSQL holds equal but written another way (numeric 19.5 / 19.50, float 0 / -0, interval 1 day /
+     * 24:00:00): a rewrite of such a key (the server sends the old key, Debezium a delete and an insert) with another
+     * insert before it in the same batch left the row soft-deleted while it lives at the source. Now the row is live,
+     * and PostgreSQL's row takes the key's new form as the source's did.
+     */
+    @Test
+    void aKeyRewrittenInAnEqualFormStaysLiveInPostgres() throws Exception {
+        db.execute(EQUAL_KEY_TABLES);
+        String rows = "SELECT 'num', k::text, v, _pgingest_deleted FROM r_num UNION ALL SELECT 'f', k::text, v, _pgingest_deleted"
+                + " FROM r_f UNION ALL SELECT 'iv', k::text, v, _pgingest_deleted FROM r_iv ORDER BY 1, 2, 4";
+        List<List<Object>> expected = List.of(List.of("f", "-0", 4, false), List.of("f", "5", 1, false),
+                List.of("iv", "2 days", 1, false), List.of("iv", "24:00:00", 4, false),
+                List.of("num", "100", 1, false), List.of("num", "19.50", 4, false), List.of("num", "7.000", 1, false));
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "eqkeys_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
+            assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+            db.execute(EQUAL_KEY_CHANGES);
+            PipelineRun.Result result = run.once();
+            assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+            assertThat(PipelineRun.pg(db, rows.replace(", _pgingest_deleted", ", false"))).as("the source").isEqualTo(expected);
+            assertThat(PipelineRun.pg(dest, rows)).as("one live row per key, each in the source's form").isEqualTo(expected);
+        }
+    }
+
+    /** {@link #aKeyRewrittenInAnEqualFormStaysLiveInPostgres} into DuckDB, which holds unconstrained numeric as text. */
+    @Test
+    void aKeyRewrittenInAnEqualFormStaysLiveInDuckDb() throws Exception {
+        db.execute(EQUAL_KEY_TABLES);
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute(EQUAL_KEY_CHANGES);
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+        assertThat(run.duck("SELECT k, v FROM r_num WHERE NOT _pgingest_deleted ORDER BY k"))
+                .as("the old forms deleted, the new ones live").containsExactly(List.of("100", 1), List.of("19.50", 4), List.of("7.000", 1));
+        assertThat(run.duck("SELECT k = 0, v FROM r_f WHERE NOT _pgingest_deleted ORDER BY k"))
+                .as("(DuckDB's key keeps zero's first sign)").containsExactly(List.of(true, 4), List.of(false, 1));
+        assertThat(run.duck("SELECT CAST(k AS VARCHAR), v FROM r_iv WHERE NOT _pgingest_deleted ORDER BY k"))
+                .containsExactly(List.of("24:00:00", 4), List.of("2 days", 1));
+    }
+
     @Test
     void generatedColumnsArriveWithTheirValuesWhenStreamed() throws Exception {
         db.execute("CREATE TABLE calc (id int PRIMARY KEY, a int, doubled int GENERATED ALWAYS AS (a * 2) STORED)",

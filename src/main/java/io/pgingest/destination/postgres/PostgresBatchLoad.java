@@ -539,15 +539,15 @@ final class PostgresBatchLoad {
     }
 
     /**
-     * The SET list of an upsert: every column but the key's from {@code from} ({@code "s."} or {@code "EXCLUDED."}),
-     * the metadata's ({@code ingestedAt}, now, the batch's position).
+     * The SET list of an upsert: every column from {@code from} ({@code "s."} or {@code "EXCLUDED."}), the metadata's
+     * ({@code ingestedAt}, now, the batch's position). The key's columns too: a key PostgreSQL holds equal may come
+     * written another way ({@code 19.50} for {@code 19.5}, {@code -0} for {@code 0}), which the row then takes, as the
+     * source's did (the same bytes leave an update HOT).
      */
     private String updateList(List<String> names, String from, String ingestedAt) {
         List<String> set = new ArrayList<>();
         for (String name : names) {
-            if (!table.isKey(name)) {
-                set.add(Sql.quote(name) + " = " + from + Sql.quote(name));
-            }
+            set.add(Sql.quote(name) + " = " + from + Sql.quote(name));
         }
         set.add(Sql.quote(Metadata.INGESTED_AT) + " = " + ingestedAt);
         set.add(Sql.quote(Metadata.LOADED_AT) + " = now()");

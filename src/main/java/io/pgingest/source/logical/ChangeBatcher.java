@@ -183,6 +183,8 @@ final class ChangeBatcher {
     /** The row batches of the records, all with {@code position}. */
     List<RowBatch> batches(List<SourceRecord> records, long position) {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
+        // per table, deletes of keys a later change of the batch wrote another way (see KeyValues): written first
+        Map<String, Map<Object, Change>> superseded = new HashMap<>(0);
         List<LogicalTable> truncated = new ArrayList<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
@@ -208,14 +210,22 @@ final class ChangeBatcher {
             if (change.row() == null) {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
                 perTable.remove(change.name());
+                superseded.remove(change.name());
                 if (!truncated.contains(change.table())) {
                     truncated.add(change.table());
                 }
                 continue;
             }
             Map<Object, Change> changes = perTable.computeIfAbsent(change.name(), t -> new LinkedHashMap<>());
-            Object key = change.table().keys().isEmpty() ? new Object() : keyOf(change);
+            Object key = change.table().keys().isEmpty() ? new Object() : keyOf(change, true);
             Change previous = changes.remove(key);
+            if (previous != null) {
+                Object before = keyOf(previous, false);
+                if (!before.equals(keyOf(change, false))) {
+                    superseded.computeIfAbsent(change.name(), t -> new LinkedHashMap<>())
+                            .putIfAbsent(before, deleteOf(previous));
+                }
+            }
             changes.put(key, previous == null ? change : merge(adapt(previous, change.table()), change));
         }
         Instant now = Instant.now();
@@ -229,6 +239,10 @@ final class ChangeBatcher {
         missing.clear();
         perTable.forEach((name, changes) -> {
             LogicalTable table = tables.get(name);
+            Map<Object, Change> deletes = superseded.get(name);
+            if (deletes != null) {
+                out.addAll(group(table, deletes.values().stream().map(c -> adapt(c, table)).toList(), position, now));
+            }
             List<Change> adapted = changes.values().stream().map(c -> adapt(c, table)).toList();
             out.addAll(group(table, adapted, position, now));
             noteMissing(table, adapted);
@@ -441,15 +455,20 @@ final class ChangeBatcher {
         return m;
     }
 
-    /** A value identifying the change's key within its table: the key value itself for a one-column key. */
-    private Object keyOf(Change change) {
+    /**
+     * A value identifying the change's key within its table: the key value itself for a one-column key. With
+     * {@code canonical}, of values PostgreSQL holds equal (numeric 19.5 and 19.50, ...) the same ({@link KeyValues});
+     * without, the values as they came.
+     */
+    private Object keyOf(Change change, boolean canonical) {
         boolean[] key = masks(change.table()).key();
+        List<Column> columns = change.table().columns();
         Object single = null;
         List<Object> values = null;
         for (int i = 0; i < key.length; i++) {
             if (key[i]) {
                 Object v = change.row()[i];
-                v = v instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : v;
+                v = v instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : canonical ? KeyValues.canonical(v, columns.get(i).type()) : v;
                 if (values != null) {
                     values.add(v);
                 } else if (single != null) {
@@ -461,6 +480,22 @@ final class ChangeBatcher {
             }
         }
         return values != null ? values : single;
+    }
+
+    /**
+     * A delete of the row {@code change} wrote (its key as it came, the other columns left as the destination has them),
+     * for a key a later change of the same batch writes another way: a destination comparing the key's text (DuckDB's
+     * VARCHAR for unconstrained numeric) holds the two forms as two rows and must see the first one deleted; one
+     * comparing as PostgreSQL does deletes the row, then the later change writes it again.
+     */
+    private Change deleteOf(Change change) {
+        boolean[] key = masks(change.table()).key();
+        Object[] row = new Object[change.row().length];
+        for (int i = 0; i < key.length; i++) {
+            row[i] = key[i] ? change.row()[i] : DebeziumValues.UNAVAILABLE;
+        }
+        row[row.length - 1] = true;
+        return new Change(change.name(), change.table(), row, true, change.kind(), false);
     }
 
     /** Stands for a null one-column key value (a key column of a unique index may hold nulls in theory). */
