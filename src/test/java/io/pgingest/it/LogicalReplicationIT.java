@@ -966,6 +966,35 @@ class LogicalReplicationIT {
                 .containsExactly(List.of("24:00:00", 4), List.of("2 days", 1));
     }
 
+    /**
+     * A key of time with time zone: Debezium streams it at UTC (the offset lost), so the load reads it at UTC too, and a
+     * change finds its loaded row. Before, every streamed change of a row loaded at another offset became a second row
+     * (10:00:00+08 loaded, 02:00:00+00 streamed), and a delete left the loaded row live.
+     */
+    @Test
+    void aTableKeyedByTimeWithTimeZoneStreamsItsChangesOntoTheLoadedRows() throws Exception {
+        db.execute("CREATE TABLE r_tz (k timetz PRIMARY KEY, v int, t timetz)",
+                "INSERT INTO r_tz VALUES ('10:00:00+08', 1, '10:00:00+08'), ('11:00:00+05:30', 1, NULL), ('12:00:00-03', 1, NULL),"
+                        + " ('04:00:00+00', 1, NULL)");
+        String rows = "SELECT (k AT TIME ZONE 'UTC')::text, v FROM r_tz ORDER BY 1";
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "tzkeys_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
+            assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+            db.execute("UPDATE r_tz SET v = 2 WHERE k = '10:00:00+08'", "DELETE FROM r_tz WHERE k = '12:00:00-03'",
+                    "INSERT INTO r_tz VALUES ('23:30:00+09:30', 3, NULL)", "UPDATE r_tz SET v = 4 WHERE k = '04:00:00+00'");
+            PipelineRun.Result result = run.once();
+            assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT k::text, v FROM r_tz WHERE NOT _pgingest_deleted ORDER BY 1"))
+                    .as("one live row per source key, the key at UTC (the same instant)")
+                    .isEqualTo(PipelineRun.pg(db, rows))
+                    .containsExactly(List.of("02:00:00+00", 2), List.of("04:00:00+00", 4), List.of("05:30:00+00", 1),
+                            List.of("14:00:00+00", 3));
+            assertThat(PipelineRun.pg(dest, "SELECT k::text FROM r_tz WHERE _pgingest_deleted"))
+                    .as("the deleted key soft-deleted").containsExactly(List.of("15:00:00+00"));
+        }
+    }
+
     @Test
     void generatedColumnsArriveWithTheirValuesWhenStreamed() throws Exception {
         db.execute("CREATE TABLE calc (id int PRIMARY KEY, a int, doubled int GENERATED ALWAYS AS (a * 2) STORED)",

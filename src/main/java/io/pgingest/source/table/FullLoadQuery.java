@@ -18,6 +18,26 @@ public final class FullLoadQuery extends TableQuery {
         super(table, resolvedColumns, columnsNamed(table, table.keyColumns()));
     }
 
+    private FullLoadQuery(TableInfo table, List<Column> resolvedColumns, java.util.Set<String> atUtc) {
+        super(table, resolvedColumns, columnsNamed(table, table.keyColumns()), atUtc);
+    }
+
+    /**
+     * The Full Load pages of a keyed table whose rows a log-based pipeline then streams: its key columns of type time
+     * with time zone are read at UTC (the same instant), the form in which Debezium streams them (it moves them to
+     * UTC, the offset lost), so that a streamed change finds the loaded row of its key. Read as they are, a row loaded
+     * as {@code 10:00:00+08} and changed later arrived as a second row, {@code 02:00:00+00}.
+     */
+    static FullLoadQuery forStream(TableInfo table, List<Column> resolvedColumns) {
+        java.util.Set<String> atUtc = new java.util.HashSet<>();
+        for (Column c : resolvedColumns) {
+            if (c.type() == io.pgingest.event.LogicalType.TIMETZ && table.keyColumns().contains(c.name())) {
+                atUtc.add(c.name());
+            }
+        }
+        return new FullLoadQuery(table, resolvedColumns, atUtc);
+    }
+
     @Override
     public boolean fullLoad() {
         return true;

@@ -4,7 +4,6 @@ import io.pgingest.catalog.TableInfo;
 import io.pgingest.event.Column;
 import io.pgingest.mapping.TypeMapping;
 import io.pgingest.pipeline.PipelineSettings;
-import io.pgingest.pipeline.QueryMode;
 import io.pgingest.source.BatchSink;
 import io.pgingest.state.StateStore;
 
@@ -48,7 +47,7 @@ public final class KeyOrderLoad {
         for (Column column : table.columns()) {
             columns.add(TypeMapping.resolve(column));
         }
-        FullLoadQuery query = (FullLoadQuery) TableQuery.of(table, columns, QueryMode.FULL_LOAD);
+        FullLoadQuery query = FullLoadQuery.forStream(table, columns);
         return new ObjectLoader(settings, c, state, sink)
                 .loadForStream(query, cursorKey, position, constants, table.estimatedRows(), pageSize(c, table)).rows();
     }

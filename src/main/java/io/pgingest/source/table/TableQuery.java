@@ -26,13 +26,19 @@ public abstract sealed class TableQuery
     private final String selectList;
 
     protected TableQuery(TableInfo table, List<Column> resolvedColumns, List<Column> cursorColumns) {
+        this(table, resolvedColumns, cursorColumns, java.util.Set.of());
+    }
+
+    /** With the values of the columns {@code atUtc} names (time with time zone) selected at UTC, the same instant. */
+    protected TableQuery(TableInfo table, List<Column> resolvedColumns, List<Column> cursorColumns, java.util.Set<String> atUtc) {
         this.table = table;
         this.columns = List.copyOf(resolvedColumns);
         List<Column> cursor = List.copyOf(cursorColumns);
         this.cursorColumns = cursor;
         List<String> items = new ArrayList<>();
         for (Column c : columns) {
-            items.add(TypeMapping.selectExpression(c));
+            items.add(atUtc.contains(c.name()) ? "(" + q(c.name()) + " AT TIME ZONE 'UTC') AS " + q(c.name())
+                    : TypeMapping.selectExpression(c));
         }
         for (int i = 0; i < cursor.size(); i++) {
             items.add(col(cursor.get(i)) + "::text AS \"__pgingest_cursor_" + i + '"');
