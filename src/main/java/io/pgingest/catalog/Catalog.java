@@ -135,6 +135,15 @@ public final class Catalog {
         return out;
     }
 
+    /**
+     * The columns of the table of OID {@code oid} as {@link #describe} gives them (name, source type, nullable), in their
+     * order; empty when the table is gone.
+     */
+    public static List<Column> columnsOf(Connection c, long oid) throws SQLException {
+        Array oids = c.createArrayOf("bigint", new Object[] {oid});
+        return columns(c, oids).getOrDefault(oid, List.of());
+    }
+
     private static Map<Long, List<Column>> columns(Connection c, Array oids) throws SQLException {
         Map<Long, List<Column>> out = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(CatalogQueries.COLUMNS)) {

@@ -1134,6 +1134,30 @@ class LogicalReplicationIT {
                 .containsExactly(List.of(1, "one", "0.0001"), List.of(7, "seven", "1234567.1234"));
     }
 
+    /**
+     * A column's type changed while the pipeline streams (integer to numeric(20,5)): the changes after it arrive with
+     * their new values, without stopping the pipeline.
+     */
+    @Test
+    void aColumnWhoseTypeChangesWhileThePipelineStreamsKeepsArriving() throws Exception {
+        db.execute("CREATE TABLE tc (id int PRIMARY KEY, i int)", "INSERT INTO tc VALUES (1, 1), (2, 2)");
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "typechg_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("INSERT INTO tc VALUES (3, 3)");
+                awaitRows(dest, "SELECT i::text FROM tc WHERE id = 3", List.of(List.of("3")), 60);
+                db.execute("ALTER TABLE tc ALTER COLUMN i TYPE numeric(20,5)", "INSERT INTO tc VALUES (4, 1.12345)",
+                        "UPDATE tc SET i = 2.5 WHERE id = 2");
+                List<List<Object>> source = PipelineRun.pg(db, "SELECT id, i::text FROM tc ORDER BY id");
+                assertThat(source).containsExactly(List.of(1, "1.00000"), List.of(2, "2.50000"), List.of(3, "3.00000"),
+                        List.of(4, "1.12345"));
+                awaitRows(dest, "SELECT id, i::text FROM tc ORDER BY id", source, 60);
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+            }
+        }
+    }
+
     @Test
     void aTableRenamedWhileStreamingArrivesUnderItsNewNameWithEveryRow() throws Exception {
         try (TestDatabase dest = TestDatabase.create("renamedest")) {

@@ -325,7 +325,7 @@ final class ChangeBatcher {
         if (previous == schema) {
             return table;
         }
-        if (previous == null ? knowsAll(table, schema) : previous.equals(schema)) {
+        if (previous == null ? knowsAll(table, schema) && describedAsNow(table) : previous.equals(schema)) {
             checked.put(name, schema);
             return table;
         }
@@ -333,6 +333,11 @@ final class ChangeBatcher {
         tables.put(name, fresh);
         checked.put(name, schema);
         return fresh;
+    }
+
+    /** Whether the catalog still describes the table's columns as {@code table} does (always, without a tracker). */
+    private boolean describedAsNow(LogicalTable table) {
+        return tracker == null || tracker.describedAsNow(table);
     }
 
     private static boolean knowsAll(LogicalTable table, Schema schema) {

@@ -270,6 +270,7 @@ public final class LogicalReplicationSource {
             ended.await(60, TimeUnit.SECONDS);
             writes.close();
             readBack.close();
+            tracker.close();
             closeAll(reopened);
             if (failure == null) {
                 failure = handler.failure() != null ? handler.failure() : engineError;

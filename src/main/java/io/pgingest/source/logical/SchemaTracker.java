@@ -65,6 +65,52 @@ final class SchemaTracker {
         return table;
     }
 
+    /** A connection for {@link #describedAsNow}, opened at its first use, closed by {@link #close}. */
+    private Connection checks;
+
+    /**
+     * Whether the catalog still describes {@code table}'s columns as it does (their names, types and order). Asked at the
+     * first change of each table a stream brings: the description was made when the pipeline started, and a change of
+     * a column's type since (integer to numeric(20,5), say) keeps the column names, so nothing else would tell it until
+     * another change of the table's columns (the values would be written with the old type: a conversion failure that
+     * stops the pipeline, or numerics rounded to the old scale). A table that is gone is left to {@link #refresh}.
+     */
+    boolean describedAsNow(LogicalTable table) {
+        try {
+            if (checks == null || checks.isClosed()) {
+                checks = SourceConnections.open(settings.source(), settings.name());
+            }
+            List<Column> now = Catalog.columnsOf(checks, table.info().oid());
+            List<Column> described = table.info().columns();
+            if (now.isEmpty() || now.size() != described.size()) {
+                return now.isEmpty();
+            }
+            for (int i = 0; i < now.size(); i++) {
+                if (!now.get(i).name().equals(described.get(i).name())
+                        || !now.get(i).sourceType().equals(described.get(i).sourceType())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (SQLException e) {
+            close(); // the next check connects again
+            throw new IllegalStateException("cannot check the columns of " + table.info().table().display()
+                    + " in the catalog: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the connection of the column checks, if one is open. */
+    void close() {
+        if (checks != null) {
+            try {
+                checks.close();
+            } catch (SQLException ignored) {
+                // closing: nothing more to do with it
+            }
+            checks = null;
+        }
+    }
+
     /**
      * The table described again from the catalog; queues a re-load of added columns that have values. A table renamed
      * since (found by its OID) is described under its new name and keeps the old one: its changes made before the
@@ -89,8 +135,12 @@ final class SchemaTracker {
             LogicalTable table = LogicalTable.of(fresh);
             List<String> addedNames = table.columns().stream().map(Column::name)
                     .filter(n -> old.columnIndex(n) < 0).toList();
-            LOG.info("pipeline {}: {} changed its columns (added: {}); now streaming {}{}", settings.name(),
-                    info.table().display(), addedNames, table.columns().stream().map(Column::name).toList(),
+            List<String> retyped = table.info().columns().stream().filter(n -> old.columnIndex(n.name()) >= 0
+                    && !old.info().columns().get(old.columnIndex(n.name())).sourceType().equals(n.sourceType()))
+                    .map(n -> n.name() + " " + n.sourceType()).toList();
+            LOG.info("pipeline {}: {} changed its columns (added: {}{}); now streaming {}{}", settings.name(),
+                    info.table().display(), addedNames, retyped.isEmpty() ? "" : ", type changed: " + retyped,
+                    table.columns().stream().map(Column::name).toList(),
                     renamed ? " (renamed since to " + now.get().display() + ": its earlier changes keep the old name)" : "");
             if (renamed) {
                 remember(table);
