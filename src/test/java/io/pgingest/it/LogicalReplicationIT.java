@@ -1158,6 +1158,40 @@ class LogicalReplicationIT {
         }
     }
 
+    /**
+     * A column renamed while the pipeline was stopped: its values in the rows no change touched arrive under the new name
+     * (re-loaded, as for a column added with a DEFAULT); before, the new column was NULL in those rows. The old column
+     * stays with its values, as a dropped one does.
+     */
+    @Test
+    void aColumnRenamedWhileThePipelineWasStoppedArrivesWithTheValuesOfEveryRow() throws Exception {
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("ALTER TABLE items RENAME COLUMN name TO title", "UPDATE items SET price = 9.99 WHERE id = 1");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, title, name, CAST(price AS VARCHAR) FROM items ORDER BY id"))
+                .containsExactly(List.of(1, "one", "one", "9.99"), List.of(2, "two", "two", "2.20"),
+                        List.of(3, "three", "three", "3.30"));
+    }
+
+    /** {@link #aColumnRenamedWhileThePipelineWasStoppedArrivesWithTheValuesOfEveryRow} while the pipeline streams. */
+    @Test
+    void aColumnRenamedWhileThePipelineStreamsArrivesWithTheValuesOfEveryRow() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "colren_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("UPDATE items SET price = 1.11 WHERE id = 1");
+                awaitRows(dest, "SELECT price::text FROM items WHERE id = 1", List.of(List.of("1.11")), 60);
+                db.execute("ALTER TABLE items RENAME COLUMN name TO title", "UPDATE items SET price = 9.99 WHERE id = 1");
+                awaitRows(dest, "SELECT id, title, price::text FROM items ORDER BY id", List.of(List.of(1, "one", "9.99"),
+                        List.of(2, "two", "2.20"), List.of(3, "three", "3.30")), 60);
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+            }
+        }
+    }
+
     @Test
     void aTableRenamedWhileStreamingArrivesUnderItsNewNameWithEveryRow() throws Exception {
         try (TestDatabase dest = TestDatabase.create("renamedest")) {

@@ -61,7 +61,8 @@ final class SchemaTracker {
         Optional<List<String>> known = known(info);
         List<String> added = known.isEmpty() ? List.of() : table.columns().stream().map(Column::name)
                 .filter(n -> !known.get().contains(n)).toList();
-        queueOrRemember(c, table, added);
+        boolean someGone = known.isPresent() && known.get().stream().anyMatch(n -> table.columnIndex(n) < 0);
+        queueOrRemember(c, table, added, someGone);
         return table;
     }
 
@@ -145,7 +146,7 @@ final class SchemaTracker {
             if (renamed) {
                 remember(table);
             } else {
-                queueOrRemember(c, table, addedNames);
+                queueOrRemember(c, table, addedNames, old.columns().stream().anyMatch(col -> table.columnIndex(col.name()) < 0));
             }
             return table;
         } catch (SQLException e) {
@@ -207,8 +208,9 @@ final class SchemaTracker {
         }
     }
 
-    private void queueOrRemember(Connection c, LogicalTable table, List<String> added) throws SQLException {
-        List<String> reload = added.isEmpty() ? List.of() : ColumnReload.withValues(c, table.info().oid(), added);
+    private void queueOrRemember(Connection c, LogicalTable table, List<String> added, boolean someGone) throws SQLException {
+        // a column gone while others came may have been renamed: its values are in the existing rows under the new name
+        List<String> reload = added.isEmpty() ? List.of() : someGone ? added : ColumnReload.withValues(c, table.info().oid(), added);
         if (!reload.isEmpty() && table.keys().isEmpty()) {
             LOG.warn("pipeline {}: {} has no key: the values of the added columns {} in its existing rows cannot be"
                     + " re-loaded; restart its historical load to get them", settings.name(), table.info().table().display(), reload);
