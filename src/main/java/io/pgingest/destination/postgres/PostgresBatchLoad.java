@@ -294,7 +294,9 @@ final class PostgresBatchLoad {
         } else if (!primaryKey.equals(table.key())) {
             throw new IllegalStateException("destination table " + schema + "." + table.name() + " has primary key "
                     + primaryKey + " but the source key is now " + table.key()
-                    + ": change the destination table's primary key to " + table.key() + " (or drop the table to reload it)");
+                    + ": change the destination table's primary key to " + table.key() + " (its rows must be unique under it), or"
+                    + " drop the destination table and load it again with --restart-historical-load " + table.batch().pipeline()
+                    + " " + table.batch().source().schema() + "." + table.batch().source().table());
         }
         return true;
     }
