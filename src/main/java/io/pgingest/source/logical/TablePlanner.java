@@ -42,6 +42,8 @@ final class TablePlanner {
 
     private final PipelineSettings settings;
     private final StateStore state;
+    /** The tables (OID and reason) whose skip was logged in this run. */
+    private final java.util.Set<String> warnedSkips = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A table to stream, and whether pg-ingest still has to load its existing rows. */
     record Decision(TableInfo info, boolean loadOwed) {
@@ -66,7 +68,10 @@ final class TablePlanner {
         }
         String reason = skipReason(t, identity);
         if (reason != null) {
-            LOG.warn("pipeline {}: {} skipped: {}", settings.name(), t.table().display(), reason);
+            // once per run and table (the check repeats every 15 s while streaming)
+            if (warnedSkips.add(t.oid() + " " + reason)) {
+                LOG.warn("pipeline {}: {} skipped: {}", settings.name(), t.table().display(), reason);
+            }
             save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, reason);
             return Optional.empty();
         }
