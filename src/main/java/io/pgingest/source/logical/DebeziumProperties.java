@@ -6,6 +6,7 @@ import io.pgingest.source.SourceConnections;
 import org.apache.camel.component.debezium.postgres.configuration.PostgresConnectorEmbeddedDebeziumConfiguration;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
@@ -34,6 +35,15 @@ final class DebeziumProperties {
      *             and a short poll interval, so that the catch-up and the last batch of the backlog come quickly
      */
     static Properties of(PipelineSettings settings, StateDatabase state, boolean once) {
+        return of(settings, state, once, Map.of());
+    }
+
+    /**
+     * The engine's properties, Debezium kept from the tables {@code unreadable} lists per schema (tables whose column
+     * names differ only by case, which Debezium cannot read: its start reads every table the include list covers, and
+     * one such table failed every pipeline of the database, also those not selecting it).
+     */
+    static Properties of(PipelineSettings settings, StateDatabase state, boolean once, Map<String, List<String>> unreadable) {
         int heartbeatMs = once ? 100 : 10_000;
         String slot = ReplicationNames.slot(settings.name());
         PostgresConnectorEmbeddedDebeziumConfiguration c = new PostgresConnectorEmbeddedDebeziumConfiguration();
@@ -62,7 +72,8 @@ final class DebeziumProperties {
         c.setPublicationAutocreateMode("disabled");
         // (a schema named outside ASCII also as Debezium's decoder garbles it in relation messages: DebeziumNames)
         c.setTableIncludeList(settings.schemas().stream().flatMap(s -> java.util.stream.Stream.of(s, DebeziumNames.toDebezium(s)))
-                .distinct().map(s -> regex(s) + "\\..*").collect(Collectors.joining(",")));
+                .distinct().map(s -> regex(s) + "\\." + notAnyOf(unreadable.getOrDefault(DebeziumNames.fromDebezium(s), List.of()))
+                        + ".*").collect(Collectors.joining(",")));
         // Existing rows are loaded by pg-ingest itself (NewTables with KeyOrderLoad: keyset pages, resumable, as fast as
         // table mode) before the engine starts; Debezium only streams, from the slot pg-ingest created first.
         c.setSnapshotMode("no_data");
@@ -145,6 +156,15 @@ final class DebeziumProperties {
         p.setProperty("database.options", "-c IntervalStyle=postgres -c bytea_output=hex");
         StateStoreOffsetBackingStore.configure(p, state, ReplicationNames.offsetTable(settings.name()));
         return p;
+    }
+
+    /** A regex lookahead matching no table name of {@code tables} (as names and as Debezium garbles them); empty for none. */
+    static String notAnyOf(List<String> tables) {
+        if (tables.isEmpty()) {
+            return "";
+        }
+        return "(?!(?:" + tables.stream().flatMap(t -> java.util.stream.Stream.of(t, DebeziumNames.toDebezium(t))).distinct()
+                .map(DebeziumProperties::regex).collect(Collectors.joining("|")) + ")$)";
     }
 
     /** A Debezium include-list entry matching exactly one table (the list is comma-separated regexes). */

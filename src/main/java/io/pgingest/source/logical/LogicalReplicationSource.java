@@ -404,11 +404,29 @@ public final class LogicalReplicationSource {
         }
     }
 
+    /**
+     * The tables of the selected schemas Debezium must not be given (their column names differ only by case: its start
+     * fails on them, whichever tables the pipeline selects; TablePlanner skips them with the reason). None when the
+     * source cannot be asked: the engine's own start then reports what is wrong with it.
+     */
+    private Map<String, List<String>> unreadableTables() {
+        try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
+            Map<String, List<String>> tables = TablePlanner.sameButCaseTables(c, settings.schemas());
+            if (!tables.isEmpty()) {
+                LOG.debug("pipeline {}: tables kept from Debezium (column names differing only by case): {}", settings.name(), tables);
+            }
+            return tables;
+        } catch (SQLException e) {
+            LOG.debug("pipeline {}: cannot list the tables whose column names differ only by case: {}", settings.name(), e.getMessage());
+            return Map.of();
+        }
+    }
+
     /** Builds and starts the engine in its own thread; the latch opens when it stopped. */
     private CountDownLatch startEngine(BatchHandler handler, boolean once) {
         CountDownLatch ended = new CountDownLatch(1);
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(DebeziumProperties.of(settings, stateDatabase, once))
+                .using(DebeziumProperties.of(settings, stateDatabase, once, unreadableTables()))
                 .notifying(handler)
                 .using((success, message, error) -> {
                     if (!success && !stopping && !releasing) {

@@ -1,6 +1,7 @@
 package io.pgingest.source.logical;
 
 import io.pgingest.catalog.TableInfo;
+import io.pgingest.event.Column;
 import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.ObjectOperations;
@@ -120,7 +121,42 @@ final class TablePlanner {
             return "the table has no primary key and no REPLICA IDENTITY (FULL or USING INDEX): publishing it would make"
                     + " its UPDATEs and DELETEs fail on the source; add a primary key or set REPLICA IDENTITY FULL";
         }
+        List<String> sameButCase = sameButCase(t);
+        if (!sameButCase.isEmpty()) {
+            return "its columns " + sameButCase + " have names that differ only by case, which Debezium (it reads the"
+                    + " changes) cannot tell apart: streaming the table would stop the whole pipeline; rename one of them"
+                    + " (the table is then included at the next check), or replicate this table with mode: table";
+        }
         return null;
+    }
+
+    /** The names of the table's columns that equal another one's but for case (empty when none do). */
+    static List<String> sameButCase(TableInfo t) {
+        Map<String, List<String>> byLowerCase = new java.util.LinkedHashMap<>();
+        for (Column c : t.columns()) {
+            byLowerCase.computeIfAbsent(c.name().toLowerCase(java.util.Locale.ROOT), k -> new java.util.ArrayList<>()).add(c.name());
+        }
+        return byLowerCase.values().stream().filter(names -> names.size() > 1).flatMap(List::stream).toList();
+    }
+
+    /**
+     * Per schema of {@code schemas}, the tables (and partitions) whose column names differ only by case
+     * ({@link #sameButCase}), which Debezium must not be given ({@link DebeziumProperties#of}).
+     */
+    static Map<String, List<String>> sameButCaseTables(Connection c, List<String> schemas) throws SQLException {
+        Map<String, List<String>> out = new java.util.HashMap<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT n.nspname, r.relname FROM pg_attribute a"
+                + " JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " WHERE n.nspname = ANY(?) AND r.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+                + " GROUP BY n.nspname, r.relname HAVING count(*) <> count(DISTINCT lower(a.attname))")) {
+            ps.setArray(1, c.createArrayOf("text", schemas.toArray()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), k -> new java.util.ArrayList<>()).add(rs.getString(2));
+                }
+            }
+        }
+        return out;
     }
 
     /** Saves the object's state; nothing when only the time would change. */
