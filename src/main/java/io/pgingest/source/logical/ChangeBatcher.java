@@ -85,12 +85,13 @@ final class ChangeBatcher {
         return new LinkedHashMap<>(tables);
     }
 
-    /** Per table without key, the snapshot of its last whole-table read ({@link LoadSnapshot}). */
+    /** Per table, the snapshot its last load began with ({@link LoadSnapshot}). */
     private final Map<String, LoadSnapshot> loadSnapshots = new HashMap<>();
 
     /**
-     * The snapshot the rows of the table (without key) were last read in; null when none is known. Its changes of the
-     * transactions the snapshot sees are in the loaded rows already and are not appended again.
+     * The snapshot the rows of the table were last read in (a table without key: in one statement; with a key: the
+     * snapshot before the first page, every page reading after it); null when none is known. Its changes of the
+     * transactions the snapshot sees are in the loaded rows already and are not written again.
      */
     void loaded(String name, LoadSnapshot snapshot) {
         if (snapshot == null) {
@@ -198,12 +199,12 @@ final class ChangeBatcher {
                 long lsn = lsnOf(record);
                 same = lsn == last ? same + 1 : 0;
                 last = lsn;
+                LoadSnapshot read = loadSnapshots.get(change.name());
+                if (read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
+                        && read.sees(xid.longValue())) {
+                    continue; // committed before the table's rows were read: in them already
+                }
                 if (change.table().writeMode() == WriteMode.APPEND) {
-                    LoadSnapshot read = loadSnapshots.get(change.name());
-                    if (read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
-                            && read.sees(xid.longValue())) {
-                        continue; // committed before the table's rows were read: in them already
-                    }
                     change = change.withId(Metadata.change(lsn, same));
                 }
             }

@@ -4,10 +4,12 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The snapshot a whole-table read of a table without key ran in, as {@code txid_current_snapshot()} prints it
- * ({@code xmin:xmax:xip,...}, transaction ids with their epoch). The read holds every change of the transactions the
- * snapshot sees, and the slot may still hold some of them (committed after the slot was made, or before the read of
- * a table loaded again): such a change, streamed after the read, is in the loaded copy already and is not appended.
+ * The snapshot a table's load began with, as {@code txid_current_snapshot()} prints it ({@code xmin:xmax:xip,...},
+ * transaction ids with their epoch): the snapshot of the whole-table read of a table without key, or the one taken
+ * before the first page of a keyed table's load (every page reads after it). The loaded rows hold every change of the
+ * transactions the snapshot sees, and the slot may still hold some of them (committed after the slot was made, before
+ * the read of a table loaded again, or to a table dropped and re-created while the pipeline was stopped): such a
+ * change, streamed after the load, is in the loaded rows already and is not written again.
  *
  * @param xmin       the oldest transaction still running at the snapshot: every older one had ended
  * @param xmax       the first transaction id not yet assigned: this one and newer ones had not ended

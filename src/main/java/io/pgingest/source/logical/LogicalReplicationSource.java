@@ -218,10 +218,8 @@ public final class LogicalReplicationSource {
                     }
                     ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker);
                     for (LogicalTable t : tables.values()) {
-                        if (t.keys().isEmpty()) {
-                            String name = t.info().table().display();
-                            NewTables.loadSnapshot(state, settings.name(), name).ifPresent(read -> batcher.loaded(name, read));
-                        }
+                        String name = t.info().table().display();
+                        NewTables.loadSnapshot(state, settings.name(), name).ifPresent(read -> batcher.loaded(name, read));
                     }
                     ready.complete(new BatchHandler.Ready(batcher, startLsn));
                     break;

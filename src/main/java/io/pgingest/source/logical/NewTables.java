@@ -166,6 +166,14 @@ final class NewTables {
                     Math.max(keyOrder.pageSize(c, t), 1), s -> read[0] = s);
             state.saveCursor(settings.name(), snapshotKey(t.table().display()), read[0].toString());
         } else {
+            // The snapshot before the first page (kept when the load resumes: its earlier pages were read after it, the
+            // later ones after a newer one): a streamed change of a transaction it sees is in every page already, and
+            // is not written again (ChangeBatcher#loaded). Without this, the changes the slot held of a table dropped
+            // and re-created while the pipeline was stopped, written in a batch whose position is above the load's,
+            // overwrote the new table's loaded rows (a delete of the old table's row soft-deleted the new one).
+            if (!resuming || loadSnapshot(state, settings.name(), t.table().display()).isEmpty()) {
+                state.saveCursor(settings.name(), snapshotKey(t.table().display()), SourceWal.currentSnapshot(c).toString());
+            }
             rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
         }
         LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,

@@ -32,6 +32,14 @@ final class SourceWal {
         }
     }
 
+    /** A snapshot taken now ({@code txid_current_snapshot()}): which transactions had committed at this moment. */
+    static LoadSnapshot currentSnapshot(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current_snapshot()::text")) {
+            rs.next();
+            return LoadSnapshot.parse(rs.getString(1));
+        }
+    }
+
     /**
      * Writes a logical decoding message with {@code prefix} and no content in a transaction of its own: a few bytes of
      * WAL and no table (pgoutput sends such messages from PostgreSQL 14 on). It marks a point in the stream: it is
