@@ -186,6 +186,8 @@ final class ChangeBatcher {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
         // per table, deletes of keys a later change of the batch wrote another way (see KeyValues): written first
         Map<String, Map<Object, Change>> superseded = new HashMap<>(0);
+        // per keyed table, the keys whose last change is of a transaction the table's load saw: written below the load
+        Map<String, Set<Object>> belowLoad = new HashMap<>(0);
         List<LogicalTable> truncated = new ArrayList<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
@@ -195,13 +197,15 @@ final class ChangeBatcher {
             if (change == null) {
                 continue;
             }
+            boolean seen = false;
             if (change.row() != null && change.kind() == LoadKind.INCREMENTAL) {
                 long lsn = lsnOf(record);
                 same = lsn == last ? same + 1 : 0;
                 last = lsn;
                 LoadSnapshot read = loadSnapshots.get(change.name());
-                if (read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
-                        && read.sees(xid.longValue())) {
+                seen = read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
+                        && read.sees(xid.longValue());
+                if (seen && (change.table().writeMode() == WriteMode.APPEND || read.position() <= 0)) {
                     continue; // committed before the table's rows were read: in them already
                 }
                 if (change.table().writeMode() == WriteMode.APPEND) {
@@ -212,6 +216,7 @@ final class ChangeBatcher {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
                 perTable.remove(change.name());
                 superseded.remove(change.name());
+                belowLoad.remove(change.name());
                 if (!truncated.contains(change.table())) {
                     truncated.add(change.table());
                 }
@@ -228,6 +233,11 @@ final class ChangeBatcher {
                 }
             }
             changes.put(key, previous == null ? change : merge(adapt(previous, change.table()), change));
+            if (seen) {
+                belowLoad.computeIfAbsent(change.name(), t -> new java.util.HashSet<>()).add(key);
+            } else if (belowLoad.containsKey(change.name())) {
+                belowLoad.get(change.name()).remove(key);
+            }
         }
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
@@ -245,7 +255,18 @@ final class ChangeBatcher {
                 out.addAll(group(table, deletes.values().stream().map(c -> adapt(c, table)).toList(), position, now));
             }
             List<Change> adapted = changes.values().stream().map(c -> adapt(c, table)).toList();
-            out.addAll(group(table, adapted, position, now));
+            Set<Object> below = belowLoad.getOrDefault(name, Set.of());
+            if (below.isEmpty()) {
+                out.addAll(group(table, adapted, position, now));
+            } else {
+                // changes the table's load saw: below the loaded rows' position, so that they change only rows the load
+                // did not write (those of a table dropped and re-created while the pipeline was stopped, say)
+                List<Change> early = new ArrayList<>();
+                List<Change> rest = new ArrayList<>();
+                changes.forEach((key, c) -> (below.contains(key) ? early : rest).add(adapt(c, table)));
+                out.addAll(group(table, early, Math.min(position, loadSnapshots.get(name).position() - 1), now));
+                out.addAll(group(table, rest, position, now));
+            }
             noteMissing(table, adapted);
         });
         lastLsn = last;

@@ -15,10 +15,27 @@ import java.util.Set;
  * @param xmax       the first transaction id not yet assigned: this one and newer ones had not ended
  * @param inProgress transactions between the two still running
  */
-record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress) {
+record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress, long position) {
 
-    /** Parses {@code txid_current_snapshot()}'s text; fails saying what it got. */
+    LoadSnapshot(long xmin, long xmax, Set<Long> inProgress) {
+        this(xmin, xmax, inProgress, 0);
+    }
+
+    /** The same snapshot, noting the position the load wrote its rows with. */
+    LoadSnapshot at(long loadPosition) {
+        return new LoadSnapshot(xmin, xmax, inProgress, loadPosition);
+    }
+
+    /**
+     * Parses {@code txid_current_snapshot()}'s text, or {@link #toString}'s (which may end with {@code @position}); fails
+     * saying what it got.
+     */
     static LoadSnapshot parse(String text) {
+        long position = 0;
+        if (text != null && text.indexOf('@') >= 0) {
+            position = Long.parseLong(text.substring(text.indexOf('@') + 1).trim());
+            text = text.substring(0, text.indexOf('@'));
+        }
         String[] parts = text == null ? new String[0] : text.trim().split(":", -1);
         if (parts.length != 3) {
             throw new IllegalArgumentException("not a transaction snapshot (xmin:xmax:xip,...): '" + text + "'");
@@ -29,7 +46,7 @@ record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress) {
                 running.add(Long.parseLong(xid.trim()));
             }
         }
-        return new LoadSnapshot(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Set.copyOf(running));
+        return new LoadSnapshot(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Set.copyOf(running), position);
     }
 
     /**
@@ -43,6 +60,7 @@ record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress) {
 
     @Override
     public String toString() {
-        return xmin + ":" + xmax + ":" + String.join(",", inProgress.stream().sorted().map(String::valueOf).toList());
+        return xmin + ":" + xmax + ":" + String.join(",", inProgress.stream().sorted().map(String::valueOf).toList())
+                + (position > 0 ? "@" + position : "");
     }
 }

@@ -167,11 +167,16 @@ final class NewTables {
             state.saveCursor(settings.name(), snapshotKey(t.table().display()), read[0].toString());
         } else {
             // The snapshot before the first page (kept when the load resumes: its earlier pages were read after it, the
-            // later ones after a newer one): a streamed change of a transaction it sees is in every page already, and
-            // is not written again (ChangeBatcher#loaded). Without this, the changes the slot held of a table dropped
-            // and re-created while the pipeline was stopped, written in a batch whose position is above the load's,
-            // overwrote the new table's loaded rows (a delete of the old table's row soft-deleted the new one).
-            if (!resuming || loadSnapshot(state, settings.name(), t.table().display()).isEmpty()) {
+            // later ones after a newer one), with the load's position: a streamed change of a transaction it sees is in
+            // every page already, and is written below the loaded rows (ChangeBatcher#loaded): it changes only rows the
+            // load did not write. Without this, the changes the slot held of a table dropped and re-created while the
+            // pipeline was stopped, written in a batch whose position is above the load's, overwrote the new table's
+            // loaded rows (a delete of the old table's row soft-deleted the new one).
+            if (!resuming) {
+                state.saveCursor(settings.name(), snapshotKey(t.table().display()),
+                        SourceWal.currentSnapshot(c).at(position).toString());
+            } else if (loadSnapshot(state, settings.name(), t.table().display()).isEmpty()) {
+                // a load begun by an earlier version: its rows' position is the one it began with, not known here
                 state.saveCursor(settings.name(), snapshotKey(t.table().display()), SourceWal.currentSnapshot(c).toString());
             }
             rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);

@@ -326,4 +326,28 @@ class ChangeBatcherTest {
                 .as("the same form: no extra delete").extracting(ChangeBatcherTest::rows)
                 .containsExactly(List.of(List.of("19.5", "same", false)));
     }
+
+    /**
+     * Changes of transactions a keyed table's load saw are in the loaded rows already: they are written below the
+     * load's position, so that they change only rows the load did not write (those of a table dropped and re-created
+     * while the pipeline was stopped); later changes of the same keys are written as usual.
+     */
+    @Test
+    void changesTheLoadSawAreWrittenBelowTheLoadedRows() {
+        batcher.loaded("public.items", LoadSnapshot.parse("100:105:").at(5_000));
+        java.util.function.BiFunction<SourceRecord, Long, SourceRecord> inTx = (r, xid) -> new SourceRecord(r.sourcePartition(),
+                Map.of("lsn", 1L, "txId", xid), r.topic(), null, r.valueSchema(), r.value());
+        List<RowBatch> batches = batcher.batches(List.of(inTx.apply(change("u", "items", 1, "old", "x"), 99L),
+                inTx.apply(change("d", "items", 2, null, null), 104L), inTx.apply(change("u", "items", 3, "seen", "y"), 101L),
+                inTx.apply(change("u", "items", 3, "later", "z"), 105L)), 9_000);
+        assertThat(batches).extracting(RowBatch::position, ChangeBatcherTest::rows).containsExactly(
+                tuple(4_999L, List.of(List.of(1, "old", "x", false))),
+                tuple(4_999L, List.of(List.of(2, true))),
+                tuple(9_000L, List.of(List.of(3, "later", "z", false))));
+
+        ChangeBatcher keyless = new ChangeBatcher("p", Map.of("public.log", log), null);
+        keyless.loaded("public.log", LoadSnapshot.parse("100:105:").at(5_000));
+        assertThat(keyless.batches(List.of(inTx.apply(change("c", "log", 1, "a", "b"), 99L)), 9_000))
+                .as("a table without key: not appended again").isEmpty();
+    }
 }

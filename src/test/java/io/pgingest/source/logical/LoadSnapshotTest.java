@@ -33,4 +33,14 @@ class LoadSnapshotTest {
     void refusesWhatIsNotASnapshot() {
         assertThatThrownBy(() -> LoadSnapshot.parse("12")).hasMessageContaining("not a transaction snapshot");
     }
+
+    @Test
+    void theLoadsPositionTravelsWithTheSnapshot() {
+        LoadSnapshot s = LoadSnapshot.parse("10:20:12,15").at(777);
+        assertThat(s.toString()).isEqualTo("10:20:12,15@777");
+        assertThat(LoadSnapshot.parse(s.toString())).isEqualTo(s);
+        assertThat(LoadSnapshot.parse("10:20:12,15").position()).isZero();
+        assertThat(s.sees(11)).isTrue();
+        assertThat(s.sees(12)).isFalse();
+    }
 }
