@@ -91,7 +91,9 @@ final class ChangeBatcher {
     /**
      * The snapshot the rows of the table were last read in (a table without key: in one statement; with a key: the
      * snapshot before the first page, every page reading after it); null when none is known. Its changes of the
-     * transactions the snapshot sees are in the loaded rows already and are not written again.
+     * transactions the snapshot sees are in the loaded rows already: not appended again to a table without key, written
+     * below the loaded rows' position to a keyed one. Forgotten at the first change of a transaction that began after
+     * it (none it sees comes later in the stream).
      */
     void loaded(String name, LoadSnapshot snapshot) {
         if (snapshot == null) {
@@ -181,13 +183,17 @@ final class ChangeBatcher {
         return missing;
     }
 
-    /** The row batches of the records, all with {@code position}. */
+    /**
+     * The row batches of the records, with {@code position}; the changes a keyed table's load saw with one below the
+     * loaded rows' ({@link #loaded}).
+     */
     List<RowBatch> batches(List<SourceRecord> records, long position) {
         Map<String, Map<Object, Change>> perTable = new LinkedHashMap<>();
         // per table, deletes of keys a later change of the batch wrote another way (see KeyValues): written first
         Map<String, Map<Object, Change>> superseded = new HashMap<>(0);
         // per keyed table, the keys whose last change is of a transaction the table's load saw: written below the load
         Map<String, Set<Object>> belowLoad = new HashMap<>(0);
+        Map<String, Long> loadPositions = new HashMap<>(0);
         List<LogicalTable> truncated = new ArrayList<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
@@ -207,6 +213,9 @@ final class ChangeBatcher {
                         && read.sees(xid.longValue());
                 if (seen && (change.table().writeMode() == WriteMode.APPEND || read.position() <= 0)) {
                     continue; // committed before the table's rows were read: in them already
+                }
+                if (read != null && !seen && record.sourceOffset().get("txId") instanceof Number xid && read.beganAfter(xid.longValue())) {
+                    loadSnapshots.remove(change.name()); // no transaction the load saw comes after this one
                 }
                 if (change.table().writeMode() == WriteMode.APPEND) {
                     change = change.withId(Metadata.change(lsn, same));
@@ -235,6 +244,7 @@ final class ChangeBatcher {
             changes.put(key, previous == null ? change : merge(adapt(previous, change.table()), change));
             if (seen) {
                 belowLoad.computeIfAbsent(change.name(), t -> new java.util.HashSet<>()).add(key);
+                loadPositions.put(change.name(), loadSnapshots.get(change.name()).position());
             } else if (belowLoad.containsKey(change.name())) {
                 belowLoad.get(change.name()).remove(key);
             }
@@ -264,7 +274,7 @@ final class ChangeBatcher {
                 List<Change> early = new ArrayList<>();
                 List<Change> rest = new ArrayList<>();
                 changes.forEach((key, c) -> (below.contains(key) ? early : rest).add(adapt(c, table)));
-                out.addAll(group(table, early, Math.min(position, loadSnapshots.get(name).position() - 1), now));
+                out.addAll(group(table, early, Math.min(position, loadPositions.get(name) - 1), now));
                 out.addAll(group(table, rest, position, now));
             }
             noteMissing(table, adapted);

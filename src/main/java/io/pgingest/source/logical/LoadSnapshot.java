@@ -9,11 +9,14 @@ import java.util.Set;
  * before the first page of a keyed table's load (every page reads after it). The loaded rows hold every change of the
  * transactions the snapshot sees, and the slot may still hold some of them (committed after the slot was made, before
  * the read of a table loaded again, or to a table dropped and re-created while the pipeline was stopped): such a
- * change, streamed after the load, is in the loaded rows already and is not written again.
+ * change, streamed after the load, is in the loaded rows already: it is not appended again to a table without key, and
+ * is written below the loaded rows' {@code position} to a keyed table (it then changes only rows the load did not write).
  *
  * @param xmin       the oldest transaction still running at the snapshot: every older one had ended
  * @param xmax       the first transaction id not yet assigned: this one and newer ones had not ended
  * @param inProgress transactions between the two still running
+ * @param position   the {@code _pgingest_position} of a keyed table's loaded rows; 0 when not known (such changes are then
+ *                   not written at all)
  */
 record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress, long position) {
 
@@ -54,8 +57,20 @@ record LoadSnapshot(long xmin, long xmax, Set<Long> inProgress, long position) {
      * it (32 bits, no epoch): it is placed within 2^31 of {@code xmax}, as the server compares transaction ids.
      */
     boolean sees(long xid) {
-        long full = xmax + (int) ((xid & 0xFFFF_FFFFL) - (xmax & 0xFFFF_FFFFL));
+        long full = full(xid);
         return full < xmin || full < xmax && !inProgress.contains(full);
+    }
+
+    /**
+     * Whether the transaction {@code xid} began after the snapshot was taken. The stream sends transactions in commit
+     * order, and every transaction the snapshot sees had committed before it was taken: none comes after such a one.
+     */
+    boolean beganAfter(long xid) {
+        return full(xid) >= xmax;
+    }
+
+    private long full(long xid) {
+        return xmax + (int) ((xid & 0xFFFF_FFFFL) - (xmax & 0xFFFF_FFFFL));
     }
 
     @Override

@@ -344,6 +344,9 @@ class ChangeBatcherTest {
                 tuple(4_999L, List.of(List.of(1, "old", "x", false))),
                 tuple(4_999L, List.of(List.of(2, true))),
                 tuple(9_000L, List.of(List.of(3, "later", "z", false))));
+        assertThat(batcher.batches(List.of(inTx.apply(change("u", "items", 5, "e", "f"), 99L)), 9_500))
+                .as("forgotten after a transaction that began after the snapshot (none it sees comes later)")
+                .extracting(RowBatch::position).containsExactly(9_500L);
 
         ChangeBatcher keyless = new ChangeBatcher("p", Map.of("public.log", log), null);
         keyless.loaded("public.log", LoadSnapshot.parse("100:105:").at(5_000));
