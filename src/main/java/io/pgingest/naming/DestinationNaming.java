@@ -8,8 +8,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,6 +37,30 @@ public final class DestinationNaming {
     public static String tableName(SourceTable t, boolean mergeTables) {
         String name = "public".equals(t.schema()) ? t.table() : t.schema() + "_" + t.table();
         return identifier(mergeTables ? name : t.database() + "_" + name);
+    }
+
+    /**
+     * The destination tables that more than one of {@code tables} would write (e.g. {@code public."A b"} and
+     * {@code public.a_b}), each with those source tables in their order: their rows would mix in one table, rows of the
+     * same key overwriting each other.
+     */
+    public static Map<String, List<SourceTable>> sharedNames(List<SourceTable> tables, boolean mergeTables) {
+        Map<String, List<SourceTable>> byName = new LinkedHashMap<>();
+        for (SourceTable t : tables) {
+            byName.computeIfAbsent(tableName(t, mergeTables), n -> new ArrayList<>()).add(t);
+        }
+        byName.values().removeIf(l -> l.size() < 2);
+        return byName;
+    }
+
+    /** What to tell of each destination table {@link #sharedNames} finds: the sources, and how to keep them apart. */
+    public static List<String> sharedNameWarnings(List<SourceTable> tables, boolean mergeTables) {
+        List<String> out = new ArrayList<>();
+        sharedNames(tables, mergeTables).forEach((name, sources) -> out.add(sources.stream().map(SourceTable::display)
+                .collect(java.util.stream.Collectors.joining(", ")) + " all write destination table " + name
+                + ": their rows mix there, a row of one overwriting the row of the same key of another; rename one of"
+                + " them at the source, or leave all but one out of the pipeline's objects"));
+        return out;
     }
 
     /** One sanitized identifier: lower case, only {@code [a-z0-9_]}, not starting with a digit, at most 63 bytes. */

@@ -109,4 +109,17 @@ class DestinationNamingTest {
         assertThat(tableName(eu, true)).as("merge tables on: one table").isEqualTo(tableName(us, true));
         assertThat(tableName(eu, false)).as("merge tables off: one table per database").isNotEqualTo(tableName(us, false));
     }
+
+    /** Two source tables one destination table would hold are told, with the way to keep them apart. */
+    @Test
+    void sourceTablesSharingADestinationTableAreFound() {
+        io.pgingest.event.SourceTable a = new io.pgingest.event.SourceTable("shop", "public", "A b");
+        io.pgingest.event.SourceTable b = new io.pgingest.event.SourceTable("shop", "public", "a_b");
+        io.pgingest.event.SourceTable c = new io.pgingest.event.SourceTable("shop", "public", "orders");
+        org.assertj.core.api.Assertions.assertThat(DestinationNaming.sharedNames(java.util.List.of(a, c, b), true))
+                .containsOnlyKeys("a_b").containsEntry("a_b", java.util.List.of(a, b));
+        org.assertj.core.api.Assertions.assertThat(DestinationNaming.sharedNameWarnings(java.util.List.of(a, c, b), true))
+                .singleElement().asString().contains("all write destination table a_b").contains("rename one");
+        org.assertj.core.api.Assertions.assertThat(DestinationNaming.sharedNames(java.util.List.of(a, c), true)).isEmpty();
+    }
 }

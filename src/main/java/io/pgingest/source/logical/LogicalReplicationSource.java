@@ -152,6 +152,11 @@ public final class LogicalReplicationSource {
                         tables.put(d.info().table().display(), tracker.initial(c, d.info()));
                     }
                 }
+                for (String shared : io.pgingest.naming.DestinationNaming.sharedNameWarnings(java.util.stream.Stream.concat(
+                        tables.values().stream().map(LogicalTable::info), owed.stream()).map(TableInfo::table).toList(),
+                        settings.mergeTables())) {
+                    LOG.warn("pipeline {}: {}", settings.name(), shared);
+                }
                 // the publication first: pgoutput reads it as of each change it decodes, so a slot made before the
                 // publication existed would fail on the changes in between ("publication ... does not exist")
                 Publication.sync(c, ReplicationNames.slot(settings.name()),

@@ -103,6 +103,10 @@ public final class TableSource {
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> tables = Catalog.listTables(c, settings.source().database(), settings.schemas());
             List<ObjectPlanner.Planned> planned = ObjectPlanner.plan(settings, tables, state);
+            for (String shared : io.pgingest.naming.DestinationNaming.sharedNameWarnings(
+                    planned.stream().map(p -> p.table().table()).toList(), settings.mergeTables())) {
+                LOG.warn("pipeline {}: {}", settings.name(), shared);
+            }
             Map<ObjectPlanner.Planned, String> failed = new ConcurrentHashMap<>();
             try {
                 ConcurrentObjects.run(planned, settings.concurrentObjects(), c,
