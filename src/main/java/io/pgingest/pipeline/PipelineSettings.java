@@ -95,6 +95,39 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
         }
     }
 
+    /** The setting whose name is nearest to {@code key} (Levenshtein distance, case ignored), when one is near enough. */
+    static java.util.Optional<String> closest(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : KEYS.stream().sorted().toList()) {
+            int d = distance(key.toLowerCase(java.util.Locale.ROOT), known.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                best = known;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 3) ? java.util.Optional.of(best) : java.util.Optional.empty();
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
+    }
+
     /**
      * Validates raw options (all strings, as they come from YAML) and builds the settings.
      * Throws {@link PipelineConfigException} naming the first bad key.
@@ -110,7 +143,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
         }
         for (String key : options.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new PipelineConfigException(name, key, "unknown setting; allowed: " + String.join(", ", KEYS.stream().sorted().toList()));
+                throw new PipelineConfigException(name, key, "unknown setting" + closest(key).map(c -> " (did you mean '"
+                        + c + "'?)").orElse("") + "; allowed: " + String.join(", ", KEYS.stream().sorted().toList()));
             }
         }
         IngestionMode mode = o.get("mode", "logical-replication", IngestionMode::parse);

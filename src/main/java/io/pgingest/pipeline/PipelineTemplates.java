@@ -43,11 +43,15 @@ public class PipelineTemplates extends RouteBuilder {
                 .process("pgBilling");
     }
 
-    /** The pipeline's parameters with property placeholders ({@code {{env:PGHOST:localhost}}}) resolved. */
+    /**
+     * The pipeline's parameters with property placeholders ({@code {{env:PGHOST:localhost}}}) resolved. A parameter that
+     * is not a setting (a misspelt {@code batchSzie}) is passed on too, for {@link PipelineSettings#parse} to reject
+     * naming it: dropped here, it ran the pipeline with that setting's default without a word.
+     */
     private static Map<String, String> options(CamelContext context, Map<String, Object> parameters) {
         Map<String, String> options = new LinkedHashMap<>();
         parameters.forEach((k, v) -> {
-            if (PipelineSettings.KEYS.contains(k) && v != null) {
+            if (v != null && !k.equals("pipeline") && !k.equals("destination")) {
                 options.put(k, context.resolvePropertyPlaceholders(v.toString()));
             }
         });

@@ -57,6 +57,13 @@ class ConfigErrorsIT {
         assertRejected(run.once(), "bad-mode.camel.yaml", "pipeline 'bad-mode'", "key 'mode'", "unknown mode 'tables'");
     }
 
+    /** A misspelt setting: ignored, it ran the pipeline with the setting's default without a word. */
+    @Test
+    void unknownParameterNamesItAndTheSettingItIsClosestTo() throws Exception {
+        run.pipeline("typo", db, "batchSzie", "5");
+        assertRejected(run.once(), "typo.camel.yaml", "pipeline 'typo'", "key 'batchSzie'", "did you mean 'batchSize'");
+    }
+
     @Test
     void unknownQueryMode() throws Exception {
         run.pipeline("bad-query-mode", db, "objects", "orders: incremental(id)");
