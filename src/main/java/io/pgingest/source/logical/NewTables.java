@@ -183,8 +183,8 @@ final class NewTables {
         }
         LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
                 resuming ? " (load resumed)" : "");
-        planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded at %s; streaming",
-                rows, Instant.now()));
+        planner.save(t, ObjectProgress.STREAMING, String.format(Locale.ROOT, "%,d rows loaded%s at %s; streaming",
+                rows, resuming ? " by the resumed load (the rows loaded before the interruption not counted)" : "", Instant.now()));
     }
 
     /**
