@@ -690,6 +690,12 @@ class LogicalReplicationIT {
         assertThat(publishedTables()).as("a skipped table is not published").containsExactly("items");
         assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the other table streams")
                 .containsExactly(List.of(1), List.of(2), List.of(3), List.of(4));
+
+        db.execute("ALTER TABLE nm RENAME COLUMN id TO id2", "INSERT INTO nm VALUES (2, 20)");
+        PipelineRun.Result third = run.once();
+        assertThat(third.exitCode()).as("the run after the rename succeeds: " + third.stderr()).isZero();
+        assertThat(run.duck("SELECT \"id\", id2 FROM nm ORDER BY 1")).as("renamed, the table is included and loaded")
+                .containsExactly(List.of(1, 2), List.of(2, 20));
     }
 
     /**

@@ -130,9 +130,11 @@ public final class LogicalReplicationSource {
     /** Runs the engine (see the class comment); returns the failure that ended it, empty when none did. */
     public Optional<String> run(BatchSink sink, boolean once) throws InterruptedException {
         engineError = null; // a scheduled pipeline runs again after a failed run
+        keptFromEngine = Map.of(); // no engine yet: the tables' own columns decide (TablePlanner#skipReason)
         Map<String, LogicalTable> tables = new LinkedHashMap<>();
         SchemaTracker tracker = new SchemaTracker(settings, state);
         TablePlanner planner = new TablePlanner(settings, state);
+        planner.keptFromEngine(() -> keptFromEngine);
         NewTables newTables = new NewTables(settings, planner, tracker, state);
         List<TableInfo> owed = new ArrayList<>();
         Connection c;
@@ -407,6 +409,9 @@ public final class LogicalReplicationSource {
         }
     }
 
+    /** The tables the running engine was started without ({@link #unreadableTables}), per schema. */
+    private volatile Map<String, List<String>> keptFromEngine = Map.of();
+
     /**
      * The tables of the selected schemas Debezium must not be given (their column names differ only by case: its start
      * fails on them, whichever tables the pipeline selects; TablePlanner skips them with the reason). None when the
@@ -418,9 +423,11 @@ public final class LogicalReplicationSource {
             if (!tables.isEmpty()) {
                 LOG.debug("pipeline {}: tables kept from Debezium (column names differing only by case): {}", settings.name(), tables);
             }
+            keptFromEngine = tables;
             return tables;
         } catch (SQLException e) {
             LOG.debug("pipeline {}: cannot list the tables whose column names differ only by case: {}", settings.name(), e.getMessage());
+            keptFromEngine = Map.of();
             return Map.of();
         }
     }

@@ -43,8 +43,20 @@ final class TablePlanner {
 
     private final PipelineSettings settings;
     private final StateStore state;
+    /** Per schema, the tables the running engine was started without ({@link #keptFromEngine}). */
+    private java.util.function.Supplier<Map<String, List<String>>> keptFromEngine = Map::of;
+
     /** The tables (OID and reason) whose skip was logged in this run. */
     private final java.util.Set<String> warnedSkips = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Where to learn which tables the running Debezium engine was started without (its include list leaves them out:
+     * their column names differed only by case): such a table stays SKIPPED until the engine starts again, even once
+     * its columns were renamed, since the engine would drop its changes.
+     */
+    void keptFromEngine(java.util.function.Supplier<Map<String, List<String>>> tables) {
+        this.keptFromEngine = tables;
+    }
 
     /** A table to stream, and whether pg-ingest still has to load its existing rows. */
     record Decision(TableInfo info, boolean loadOwed) {
@@ -68,6 +80,10 @@ final class TablePlanner {
             return Optional.empty();
         }
         String reason = skipReason(t, identity);
+        if (reason == null && keptFromEngine.get().getOrDefault(t.table().schema(), List.of()).contains(t.table().table())) {
+            reason = "its column names differed only by case when the pipeline's stream started, which Debezium cannot"
+                    + " read; it is included when the stream starts again (restart pg-ingest, or the next --once run)";
+        }
         if (reason != null) {
             // once per run and table (the check repeats every 15 s while streaming)
             if (warnedSkips.add(t.oid() + " " + reason)) {
@@ -125,7 +141,7 @@ final class TablePlanner {
         if (!sameButCase.isEmpty()) {
             return "its columns " + sameButCase + " have names that differ only by case, which Debezium (it reads the"
                     + " changes) cannot tell apart: streaming the table would stop the whole pipeline; rename one of them"
-                    + " (the table is then included at the next check), or replicate this table with mode: table";
+                    + " (the table is then included when the stream starts again), or replicate this table with mode: table";
         }
         return null;
     }
