@@ -824,6 +824,8 @@ class LogicalReplicationIT {
                         java.util.Arrays.asList(3, "three", null));
         assertThat(run.duck("SELECT id, name, note FROM goods ORDER BY id")).as("the new name is loaded whole")
                 .containsExactly(List.of(1, "ONE", "n/a"), List.of(2, "two", "two's note"), List.of(3, "THREE", "n/a"));
+        assertThat(objectMessage("public.items")).as("the old name's object says where the table went")
+                .startsWith("dropped at the source (renamed to public.goods)");
         db.execute("UPDATE goods SET name = 'TWO' WHERE id = 2");
         assertThat(run.once().exitCode()).isZero();
         assertThat(run.duck("SELECT name FROM goods WHERE id = 2")).as("and streams").containsExactly(List.of("TWO"));

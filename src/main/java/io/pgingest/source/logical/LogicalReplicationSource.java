@@ -597,7 +597,7 @@ public final class LogicalReplicationSource {
         java.util.Set<String> present = new java.util.HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
         known.values().stream().filter(r -> !present.contains(r.object())).forEach(r -> {
-            planner.noteDropped(r);
+            planner.noteDropped(r, TablePlanner.nameOf(r.tableOid(), all));
             gone.add(r);
         });
         List<TablePlanner.Decision> included = new ArrayList<>();

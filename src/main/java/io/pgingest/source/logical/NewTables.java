@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -236,9 +237,11 @@ final class NewTables {
         for (LogicalTable t : streamed.values()) {
             String name = t.info().table().display();
             if (!present.contains(name) && dropped.add(name)) {
-                LOG.warn("pipeline {}: {} was dropped at the source; its changes stop, its destination rows stay",
-                        settings.name(), name);
-                planner.known().values().stream().filter(r -> r.object().equals(name)).findFirst().ifPresent(planner::noteDropped);
+                Optional<String> renamedTo = TablePlanner.nameOf(t.info().oid(), all);
+                planner.known().values().stream().filter(r -> r.object().equals(name)).findFirst()
+                        .ifPresentOrElse(r -> planner.noteDropped(r, renamedTo), () -> LOG.warn("pipeline {}: {} was {} at"
+                                + " the source; its changes stop, its destination rows stay", settings.name(), name,
+                                renamedTo.map(n -> "renamed to " + n).orElse("dropped")));
             }
         }
     }

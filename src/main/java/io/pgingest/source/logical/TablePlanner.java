@@ -195,12 +195,26 @@ final class TablePlanner {
         save(t, null, ObjectStatus.INCLUDED, progress, message);
     }
 
-    /** Notes, once, that an included table is no longer in the catalog; its destination rows stay. */
-    void noteDropped(ObjectRecord r) {
+    /**
+     * Notes, once, that an included table is no longer in the catalog under its name; its destination rows stay.
+     * {@code renamedTo} is the table's new name when a table of its OID is in the catalog (a rename, said as such).
+     */
+    void noteDropped(ObjectRecord r, Optional<String> renamedTo) {
         if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(DROPPED))) {
-            LOG.warn("pipeline {}: {} was dropped at the source; its destination rows stay", settings.name(), r.object());
-            state.saveObject(r.withProgress(r.progress(), DROPPED + " (noticed " + Instant.now() + "); the destination keeps its rows"));
+            if (renamedTo.isPresent()) {
+                LOG.warn("pipeline {}: {} was renamed to {} at the source: its rows now arrive under the new name (loaded"
+                        + " whole), and the old name's destination table keeps its rows", settings.name(), r.object(), renamedTo.get());
+            } else {
+                LOG.warn("pipeline {}: {} was dropped at the source; its destination rows stay", settings.name(), r.object());
+            }
+            state.saveObject(r.withProgress(r.progress(), DROPPED + renamedTo.map(n -> " (renamed to " + n + ")").orElse("")
+                    + " (noticed " + Instant.now() + "); the destination keeps its rows"));
         }
+    }
+
+    /** The name of the table of OID {@code oid} in {@code all}, if it is there. */
+    static Optional<String> nameOf(long oid, List<TableInfo> all) {
+        return all.stream().filter(t -> t.oid() == oid).map(t -> t.table().display()).findFirst();
     }
 
     static final String DROPPED = "dropped at the source";
