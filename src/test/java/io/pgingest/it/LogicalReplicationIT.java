@@ -1049,6 +1049,40 @@ class LogicalReplicationIT {
         }
     }
 
+    /**
+     * A table's primary key changed while the pipeline streams (from id to code): its later changes are written by the
+     * new key. Before, they went on under the old one: a row whose id changed stayed live beside its new version, and a
+     * delete (its old row holding only code) became a soft-deleted row of id 0 while the deleted row stayed live.
+     */
+    @Test
+    void aPrimaryKeyChangedWhileStreamingWritesTheLaterChangesByTheNewKey() throws Exception {
+        db.execute("CREATE TABLE pkc (id int PRIMARY KEY, code text NOT NULL UNIQUE, v int)",
+                "INSERT INTO pkc SELECT g, 'c' || g, 0 FROM generate_series(1, 10) g");
+        pipeline();
+        try (PipelineRun.Streaming streaming = run.stream()) {
+            db.execute("UPDATE pkc SET v = 1 WHERE id = 1");
+            awaitSlotPast(currentLsn(), 60);
+            db.execute("ALTER TABLE pkc DROP CONSTRAINT pkc_pkey", "ALTER TABLE pkc ADD PRIMARY KEY (code)",
+                    "UPDATE pkc SET id = id + 100 WHERE id <= 3", "DELETE FROM pkc WHERE id BETWEEN 5 AND 6",
+                    "UPDATE pkc SET v = 7 WHERE code = 'c8'");
+            awaitSlotPast(currentLsn(), 60);
+            assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+        }
+        assertThat(run.duck("SELECT code, id, v FROM pkc WHERE NOT _pgingest_deleted ORDER BY code"))
+                .as("the live rows are the source's").isEqualTo(PipelineRun.pg(db, "SELECT code, id, v FROM pkc ORDER BY code"));
+    }
+
+    private long currentLsn() throws java.sql.SQLException {
+        return ((Number) PipelineRun.pg(db, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").get(0).get(0)).longValue();
+    }
+
+    /** Waits until the pipeline's slot confirmed a position past {@code lsn}: the destination committed what came before. */
+    private void awaitSlotPast(long lsn, int seconds) throws Exception {
+        assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(seconds), () -> ((Number) PipelineRun.pg(db,
+                "SELECT coalesce((SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'pgingest_"
+                        + pipelineName + "'), 0)").get(0).get(0)).longValue() > lsn)).as("the slot confirmed the changes").isTrue();
+    }
+
     @Test
     void generatedColumnsArriveWithTheirValuesWhenStreamed() throws Exception {
         db.execute("CREATE TABLE calc (id int PRIMARY KEY, a int, doubled int GENERATED ALWAYS AS (a * 2) STORED)",

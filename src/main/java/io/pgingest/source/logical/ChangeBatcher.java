@@ -9,6 +9,8 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,11 +47,15 @@ import java.util.Set;
  */
 final class ChangeBatcher {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeBatcher.class);
+
     private final String pipeline;
     private final Map<String, LogicalTable> tables;
     private final SchemaTracker tracker;
     /** The record schema each table was last checked against (Debezium reuses one schema object per version). */
     private final Map<String, Schema> checked = new HashMap<>();
+    /** The record key schema each keyed table was last checked against ({@link #currentKey}). */
+    private final Map<String, Schema> checkedKeys = new HashMap<>();
     /** The envelope fields and source table of each value schema seen. */
     private final Map<Schema, Envelope> envelopes = new IdentityHashMap<>();
     /** Per row schema ({@code after} or {@code before}): the record field of each column of the table version. */
@@ -108,6 +114,7 @@ final class ChangeBatcher {
         String name = table.info().table().display();
         tables.put(name, table);
         checked.remove(name);
+        checkedKeys.remove(name);
         layouts.values().removeIf(l -> l.table().info().table().display().equals(name));
     }
 
@@ -115,6 +122,7 @@ final class ChangeBatcher {
     void remove(String name) {
         tables.remove(name);
         checked.remove(name);
+        checkedKeys.remove(name);
         layouts.values().removeIf(l -> l.table().info().table().display().equals(name));
     }
 
@@ -367,6 +375,36 @@ final class ChangeBatcher {
         return fresh;
     }
 
+    /**
+     * The current version of the table for a record of this key schema. Debezium makes the key from the table's primary
+     * key as the catalog has it when it reads a relation message: a primary key changed while streaming
+     * ({@code ALTER TABLE ... ADD PRIMARY KEY (code)} after dropping the old one) changes the key schema, not the
+     * columns. The table is then described again, and its changes are written by the new key; before, they went on under
+     * the old one (a delete, whose old row holds only the new key's columns, was written as a delete of a key of zeros,
+     * and the row it deleted stayed live). A key schema that differs without the catalog's key having changed (a table
+     * keyed by a unique index Debezium chose otherwise) changes nothing.
+     */
+    private LogicalTable currentKey(String name, LogicalTable table, Schema keySchema, Schema valueSchema) {
+        if (checkedKeys.get(name) == keySchema) {
+            return table;
+        }
+        List<String> streamedKey = keySchema.fields().stream().map(f -> DebeziumNames.fromDebezium(f.name())).toList();
+        if (tracker != null && !streamedKey.equals(table.keys())) {
+            LogicalTable fresh = tracker.refresh(table, valueSchema.fields().stream().map(Field::name).toList());
+            if (!fresh.keys().equals(table.keys()) && !fresh.keys().isEmpty()) {
+                LOG.warn("pipeline {}: {}: its key changed at the source from {} to {}; its changes are written by the new"
+                        + " key from now on (a PostgreSQL destination table's primary key must then be changed to match,"
+                        + " or the table dropped and loaded again with --restart-historical-load)", pipeline, name,
+                        table.keys(), fresh.keys());
+                tables.put(name, fresh);
+                checked.put(name, valueSchema);
+                table = fresh;
+            }
+        }
+        checkedKeys.put(name, keySchema);
+        return table;
+    }
+
     /** Whether the catalog still describes the table's columns as {@code table} does (always, without a tracker). */
     private boolean describedAsNow(LogicalTable table) {
         return tracker == null || tracker.describedAsNow(table);
@@ -429,6 +467,9 @@ final class ChangeBatcher {
                     + " carries no row; check the table's REPLICA IDENTITY");
         }
         table = current(name, table, data.schema());
+        if (table.writeMode() == WriteMode.UPSERT && record.keySchema() != null) {
+            table = currentKey(name, table, record.keySchema(), data.schema());
+        }
         Field[] fields = layout(table, data.schema()).fields();
         List<Column> columns = table.columns();
         Object[] row = new Object[columns.size() + 1];
