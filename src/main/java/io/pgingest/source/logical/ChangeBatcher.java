@@ -365,7 +365,9 @@ final class ChangeBatcher {
         if (previous == schema) {
             return table;
         }
-        if (previous == null ? knowsAll(table, schema) && describedAsNow(table) : previous.equals(schema)) {
+        // a new schema object equal to the last one: a new relation message, sent after any change of the table's
+        // catalog entry; a column dropped and added again under the same name and type shows only in the catalog
+        if (previous == null ? knowsAll(table, schema) && describedAsNow(table) : previous.equals(schema) && describedAsNow(table)) {
             checked.put(name, schema);
             return table;
         }

@@ -62,6 +62,7 @@ final class SchemaTracker {
         List<String> added = known.isEmpty() ? List.of() : table.columns().stream().map(Column::name)
                 .filter(n -> !known.get().contains(n)).toList();
         boolean someGone = known.isPresent() && known.get().stream().anyMatch(n -> table.columnIndex(n) < 0);
+        attnums.put(info.oid(), attributeNumbers(c, info.oid()));
         queueOrRemember(c, table, added, someGone);
         return table;
     }
@@ -83,8 +84,17 @@ final class SchemaTracker {
             }
             List<Column> now = Catalog.columnsOf(checks, table.info().oid());
             List<Column> described = table.info().columns();
-            if (now.isEmpty() || now.size() != described.size()) {
-                return now.isEmpty();
+            if (now.isEmpty()) {
+                return true;
+            }
+            // a column dropped and added again under its name has a new number (names and types may stay the same)
+            Map<String, Integer> numbers = attributeNumbers(checks, table.info().oid());
+            Map<String, Integer> known = attnums.putIfAbsent(table.info().oid(), numbers);
+            if (known != null && !readded(known, numbers).isEmpty()) {
+                return false; // refresh finds which
+            }
+            if (now.size() != described.size()) {
+                return false;
             }
             for (int i = 0; i < now.size(); i++) {
                 if (!now.get(i).name().equals(described.get(i).name())
@@ -98,6 +108,27 @@ final class SchemaTracker {
             throw new IllegalStateException("cannot check the columns of " + table.info().table().display()
                     + " in the catalog: " + e.getMessage(), e);
         }
+    }
+
+    /** Per table OID, the number of each column when it was described ({@link #initial}, {@link #refresh}). */
+    private final Map<Long, Map<String, Integer>> attnums = new java.util.HashMap<>();
+    /** The columns of {@code now} whose numbers differ from {@code known}'s: dropped and added again under their names. */
+    private static List<String> readded(Map<String, Integer> known, Map<String, Integer> now) {
+        return now.keySet().stream().filter(n -> known.containsKey(n) && !known.get(n).equals(now.get(n))).sorted().toList();
+    }
+
+    private static Map<String, Integer> attributeNumbers(Connection c, long oid) throws SQLException {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname, attnum FROM pg_attribute WHERE attrelid = ?::oid"
+                + " AND attnum > 0 AND NOT attisdropped")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return out;
     }
 
     /** Closes the connection of the column checks, if one is open. */
@@ -134,8 +165,11 @@ final class SchemaTracker {
             TableInfo fresh = renamed ? new TableInfo(info.table(), described.oid(), described.partitioned(), described.unlogged(),
                     described.columns(), described.keyColumns(), described.primaryKey(), described.estimatedRows()) : described;
             LogicalTable table = LogicalTable.of(fresh);
+            Map<String, Integer> numbers = attributeNumbers(c, info.oid());
+            Map<String, Integer> known = attnums.put(info.oid(), numbers); // the numbers of this description from now on
+            List<String> readdedNames = known == null ? List.of() : readded(known, numbers);
             List<String> addedNames = table.columns().stream().map(Column::name)
-                    .filter(n -> old.columnIndex(n) < 0).toList();
+                    .filter(n -> old.columnIndex(n) < 0 || readdedNames.contains(n)).toList();
             List<String> retyped = table.info().columns().stream().filter(n -> old.columnIndex(n.name()) >= 0
                     && !old.info().columns().get(old.columnIndex(n.name())).sourceType().equals(n.sourceType()))
                     .map(n -> n.name() + " " + n.sourceType()).toList();
@@ -146,7 +180,8 @@ final class SchemaTracker {
             if (renamed) {
                 remember(table);
             } else {
-                queueOrRemember(c, table, addedNames, old.columns().stream().anyMatch(col -> table.columnIndex(col.name()) < 0));
+                queueOrRemember(c, table, addedNames, !readdedNames.isEmpty()
+                        || old.columns().stream().anyMatch(col -> table.columnIndex(col.name()) < 0));
             }
             return table;
         } catch (SQLException e) {
