@@ -202,6 +202,8 @@ final class ChangeBatcher {
         // per keyed table, the keys whose last change is of a transaction the table's load saw: written below the load
         Map<String, Set<Object>> belowLoad = new HashMap<>(0);
         Map<String, Long> loadPositions = new HashMap<>(0);
+        // the load snapshots to forget, once the batch converted (a failed conversion is retried from its first record)
+        Set<String> forget = new java.util.HashSet<>(0);
         List<LogicalTable> truncated = new ArrayList<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
@@ -223,7 +225,7 @@ final class ChangeBatcher {
                     continue; // committed before the table's rows were read: in them already
                 }
                 if (read != null && !seen && record.sourceOffset().get("txId") instanceof Number xid && read.beganAfter(xid.longValue())) {
-                    loadSnapshots.remove(change.name()); // no transaction the load saw comes after this one
+                    forget.add(change.name()); // no transaction the load saw comes after this one
                 }
                 if (change.table().writeMode() == WriteMode.APPEND) {
                     change = change.withId(Metadata.change(lsn, same));
@@ -289,6 +291,7 @@ final class ChangeBatcher {
         });
         lastLsn = last;
         sameLsn = same;
+        loadSnapshots.keySet().removeAll(forget);
         return out;
     }
 

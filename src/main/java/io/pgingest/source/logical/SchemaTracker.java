@@ -79,35 +79,45 @@ final class SchemaTracker {
      */
     boolean describedAsNow(LogicalTable table) {
         try {
-            if (checks == null || checks.isClosed()) {
-                checks = SourceConnections.open(settings.source(), settings.name());
+            return describedAsNowOnce(table);
+        } catch (SQLException first) {
+            close(); // most likely a connection the server closed (a restart): once more on a new one
+            try {
+                return describedAsNowOnce(table);
+            } catch (SQLException e) {
+                close(); // the next check connects again
+                e.addSuppressed(first);
+                throw new IllegalStateException("cannot check the columns of " + table.info().table().display()
+                        + " in the catalog: " + e.getMessage(), e);
             }
-            List<Column> now = Catalog.columnsOf(checks, table.info().oid());
-            List<Column> described = table.info().columns();
-            if (now.isEmpty()) {
-                return true;
-            }
-            // a column dropped and added again under its name has a new number (names and types may stay the same)
-            Map<String, Integer> numbers = attributeNumbers(checks, table.info().oid());
-            Map<String, Integer> known = attnums.putIfAbsent(table.info().oid(), numbers);
-            if (known != null && !readded(known, numbers).isEmpty()) {
-                return false; // refresh finds which
-            }
-            if (now.size() != described.size()) {
+        }
+    }
+
+    private boolean describedAsNowOnce(LogicalTable table) throws SQLException {
+        if (checks == null || checks.isClosed()) {
+            checks = SourceConnections.open(settings.source(), settings.name());
+        }
+        List<Column> now = Catalog.columnsOf(checks, table.info().oid());
+        List<Column> described = table.info().columns();
+        if (now.isEmpty()) {
+            return true;
+        }
+        // a column dropped and added again under its name has a new number (names and types may stay the same)
+        Map<String, Integer> numbers = attributeNumbers(checks, table.info().oid());
+        Map<String, Integer> known = attnums.putIfAbsent(table.info().oid(), numbers);
+        if (known != null && !readded(known, numbers).isEmpty()) {
+            return false; // refresh finds which
+        }
+        if (now.size() != described.size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (!now.get(i).name().equals(described.get(i).name())
+                    || !now.get(i).sourceType().equals(described.get(i).sourceType())) {
                 return false;
             }
-            for (int i = 0; i < now.size(); i++) {
-                if (!now.get(i).name().equals(described.get(i).name())
-                        || !now.get(i).sourceType().equals(described.get(i).sourceType())) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (SQLException e) {
-            close(); // the next check connects again
-            throw new IllegalStateException("cannot check the columns of " + table.info().table().display()
-                    + " in the catalog: " + e.getMessage(), e);
         }
+        return true;
     }
 
     /** Per table OID, the number of each column when it was described ({@link #initial}, {@link #refresh}). */
