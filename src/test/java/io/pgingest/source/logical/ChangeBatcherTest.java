@@ -347,6 +347,10 @@ class ChangeBatcherTest {
         assertThat(batcher.batches(List.of(inTx.apply(change("u", "items", 5, "e", "f"), 99L)), 9_500))
                 .as("forgotten after a transaction that began after the snapshot (none it sees comes later)")
                 .extracting(RowBatch::position).containsExactly(9_500L);
+        batcher.streamRestarted();
+        assertThat(batcher.batches(List.of(inTx.apply(change("u", "items", 6, "g", "h"), 99L)), 9_600))
+                .as("a stream started again (from the slot's confirmed position) gets the snapshot back")
+                .extracting(RowBatch::position).containsExactly(4_999L);
 
         ChangeBatcher keyless = new ChangeBatcher("p", Map.of("public.log", log), null);
         keyless.loaded("public.log", LoadSnapshot.parse("100:105:").at(5_000));
