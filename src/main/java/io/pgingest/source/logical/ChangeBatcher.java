@@ -95,29 +95,28 @@ final class ChangeBatcher {
     private final Map<String, LoadSnapshot> loadSnapshots = new HashMap<>();
 
     /**
+     * The tables whose snapshot this stream no longer applies ({@link #loaded}). A stream that starts again applies them
+     * all again: it begins at the slot's confirmed position, which may lie before transactions a load saw (their changes
+     * were skipped, not confirmed). Forgotten for good, such a change was appended again after a source restart (300
+     * rows of a COPY twice in the chaos script's restart scenario).
+     */
+    private final Set<String> forgottenSnapshots = new java.util.HashSet<>();
+
+    /**
      * The snapshot the rows of the table were last read in (a table without key: in one statement; with a key: the
      * snapshot before the first page, every page reading after it); null when none is known. Its changes of the
      * transactions the snapshot sees are in the loaded rows already: not appended again to a table without key, written
-     * below the loaded rows' position to a keyed one. Forgotten at the first change of a transaction that began after
-     * it (none it sees comes later in the stream).
+     * below the loaded rows' position to a keyed one. Forgotten until the stream starts again at the first change of a
+     * transaction that began after it (none it sees comes later in the stream).
      */
     void loaded(String name, LoadSnapshot snapshot) {
+        forgottenSnapshots.remove(name);
         if (snapshot == null) {
             loadSnapshots.remove(name);
-            registeredSnapshots.remove(name);
         } else {
             loadSnapshots.put(name, snapshot);
-            registeredSnapshots.put(name, snapshot);
         }
     }
-
-    /**
-     * Every snapshot {@link #loaded} gave, also those forgotten since: a stream that starts again begins at the slot's
-     * confirmed position, which may lie before transactions a load saw (their changes were skipped, not confirmed), so
-     * it gets them all back. Forgotten for good, such a change was appended again after a source restart (300 rows of
-     * a COPY twice in the chaos script's restart scenario).
-     */
-    private final Map<String, LoadSnapshot> registeredSnapshots = new HashMap<>();
 
     /** Streams a table added while streaming (or a re-created one in place of its old version). */
     void add(LogicalTable table) {
@@ -180,7 +179,7 @@ final class ChangeBatcher {
     void streamRestarted() {
         lastLsn = -1;
         sameLsn = 0;
-        loadSnapshots.putAll(registeredSnapshots);
+        forgottenSnapshots.clear();
     }
 
     /**
@@ -229,7 +228,7 @@ final class ChangeBatcher {
                 long lsn = lsnOf(record);
                 same = lsn == last ? same + 1 : 0;
                 last = lsn;
-                LoadSnapshot read = loadSnapshots.get(change.name());
+                LoadSnapshot read = forgottenSnapshots.contains(change.name()) ? null : loadSnapshots.get(change.name());
                 seen = read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
                         && read.sees(xid.longValue());
                 if (seen && (change.table().writeMode() == WriteMode.APPEND || read.position() <= 0)) {
@@ -302,7 +301,7 @@ final class ChangeBatcher {
         });
         lastLsn = last;
         sameLsn = same;
-        loadSnapshots.keySet().removeAll(forget);
+        forgottenSnapshots.addAll(forget);
         return out;
     }
 
