@@ -154,6 +154,7 @@ public final class LogicalReplicationSource {
                         tables.put(d.info().table().display(), tracker.initial(c, d.info()));
                     }
                 }
+                tracker.numberColumns(c, tables.values().stream().map(LogicalTable::info).toList());
                 for (String shared : io.pgingest.naming.DestinationNaming.sharedNameWarnings(java.util.stream.Stream.concat(
                         tables.values().stream().map(LogicalTable::info), owed.stream()).map(TableInfo::table).toList(),
                         settings.mergeTables())) {

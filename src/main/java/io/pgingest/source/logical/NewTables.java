@@ -140,6 +140,7 @@ final class NewTables {
             planner.forgetColumns(t); // a re-created table's column list starts anew
             described.put(t, tracker.initial(c, t));
         }
+        tracker.numberColumns(c, tables);
         List<TableInfo> done = new ArrayList<>();
         try {
             ConcurrentObjects.run(tables, settings.concurrentObjects(), c,

@@ -62,7 +62,6 @@ final class SchemaTracker {
         List<String> added = known.isEmpty() ? List.of() : table.columns().stream().map(Column::name)
                 .filter(n -> !known.get().contains(n)).toList();
         boolean someGone = known.isPresent() && known.get().stream().anyMatch(n -> table.columnIndex(n) < 0);
-        attnums.put(info.oid(), attributeNumbers(c, info.oid()));
         queueOrRemember(c, table, added, someGone);
         return table;
     }
@@ -120,7 +119,7 @@ final class SchemaTracker {
         return true;
     }
 
-    /** Per table OID, the number of each column when it was described ({@link #initial}, {@link #refresh}). */
+    /** Per table OID, the number of each column when it was described ({@link #numberColumns}, {@link #refresh}). */
     private final Map<Long, Map<String, Integer>> attnums = new java.util.HashMap<>();
     /** The columns of {@code now} whose numbers differ from {@code known}'s: dropped and added again under their names. */
     private static List<String> readded(Map<String, Integer> known, Map<String, Integer> now) {
@@ -128,17 +127,32 @@ final class SchemaTracker {
     }
 
     private static Map<String, Integer> attributeNumbers(Connection c, long oid) throws SQLException {
-        Map<String, Integer> out = new java.util.HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname, attnum FROM pg_attribute WHERE attrelid = ?::oid"
-                + " AND attnum > 0 AND NOT attisdropped")) {
-            ps.setLong(1, oid);
+        return attributeNumbers(c, List.of(oid)).getOrDefault(oid, Map.of());
+    }
+
+    /** Per table OID of {@code oids}, the number of each of its columns. */
+    private static Map<Long, Map<String, Integer>> attributeNumbers(Connection c, List<Long> oids) throws SQLException {
+        Map<Long, Map<String, Integer>> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attrelid::int8, attname, attnum FROM pg_attribute"
+                + " WHERE attrelid = ANY(?::oid[]) AND attnum > 0 AND NOT attisdropped")) {
+            ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), rs.getInt(2));
+                    out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashMap<>()).put(rs.getString(2), rs.getInt(3));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * Notes the numbers of the columns of {@code tables}, just described ({@link #initial}): in one statement for them
+     * all, as the tables are described at a start.
+     */
+    void numberColumns(Connection c, List<TableInfo> tables) throws SQLException {
+        if (!tables.isEmpty()) {
+            attnums.putAll(attributeNumbers(c, tables.stream().map(TableInfo::oid).toList()));
+        }
     }
 
     /** Closes the connection of the column checks, if one is open. */
