@@ -193,9 +193,12 @@ public final class TableSource {
         if (table.estimatedRows() <= 0) {
             return settings.batchSize();
         }
-        String sql = "SELECT coalesce(sum(pg_table_size(relid)), 0) FROM pg_partition_tree(?::oid::regclass)";
+        // pg_partition_tree lists a partitioned table's partitions, and nothing for a table that is not partitioned
+        String sql = "SELECT coalesce((SELECT sum(pg_table_size(relid)) FROM pg_partition_tree(?::oid::regclass)),"
+                + " pg_table_size(?::oid::regclass), 0)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, table.oid());
+            ps.setLong(2, table.oid());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 long rowBytes = Math.max(1, rs.getLong(1) / table.estimatedRows());
