@@ -499,6 +499,9 @@ final class ChangeBatcher {
             }
         }
         row[columns.size()] = deleted;
+        if (tracker != null && tracker.anyStale() && table.writeMode() == WriteMode.UPSERT) {
+            omitStale(table, lsnOf(record), row);
+        }
         if (deleted && table.writeMode() == WriteMode.UPSERT) {
             // the key and the flag: the destination keeps the row's other values (the old row holds only the key
             // under REPLICA IDENTITY DEFAULT)
@@ -511,6 +514,24 @@ final class ChangeBatcher {
         }
         return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
                 op.equals("c"));
+    }
+
+    /**
+     * Leaves out of {@code row} the values of the columns that were an earlier column's at {@code lsn} (dropped and added
+     * again, or rewritten with a new type, while the pipeline was stopped: {@link SchemaTracker#stale}); the destination
+     * keeps the values re-read from the source.
+     */
+    private void omitStale(LogicalTable table, long lsn, Object[] row) {
+        for (SchemaTracker.Stale s : tracker.stale(table.info().table().display())) {
+            if (lsn < s.lsn()) {
+                for (String name : s.columns()) {
+                    int i = table.columnIndex(name);
+                    if (i >= 0 && !table.keys().contains(name)) {
+                        row[i] = DebeziumValues.UNAVAILABLE;
+                    }
+                }
+            }
+        }
     }
 
     /** Which record field holds each column of {@code table}, for rows of {@code schema}. */

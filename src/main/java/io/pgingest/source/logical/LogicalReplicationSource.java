@@ -147,14 +147,14 @@ public final class LogicalReplicationSource {
         try (c) {
             try {
                 List<ObjectRecord> gone = new ArrayList<>();
+                List<TableInfo> streamed = new ArrayList<>();
                 for (TablePlanner.Decision d : plan(c, planner, gone)) {
-                    if (d.loadOwed()) {
-                        owed.add(d.info());
-                    } else {
-                        tables.put(d.info().table().display(), tracker.initial(c, d.info()));
-                    }
+                    (d.loadOwed() ? owed : streamed).add(d.info());
                 }
-                tracker.numberColumns(c, tables.values().stream().map(LogicalTable::info).toList());
+                tracker.numberColumns(c, streamed);
+                for (TableInfo t : streamed) {
+                    tables.put(t.table().display(), tracker.initial(c, t));
+                }
                 for (String shared : io.pgingest.naming.DestinationNaming.sharedNameWarnings(java.util.stream.Stream.concat(
                         tables.values().stream().map(LogicalTable::info), owed.stream()).map(TableInfo::table).toList(),
                         settings.mergeTables())) {

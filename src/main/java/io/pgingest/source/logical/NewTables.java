@@ -136,11 +136,11 @@ final class NewTables {
         long position = SourceWal.currentLsn(c);
         // described here, one after the other (the schema tracker is not shared between threads); loaded in parallel
         Map<TableInfo, LogicalTable> described = new LinkedHashMap<>();
+        tracker.numberColumns(c, tables);
         for (TableInfo t : tables) {
             planner.forgetColumns(t); // a re-created table's column list starts anew
             described.put(t, tracker.initial(c, t));
         }
-        tracker.numberColumns(c, tables);
         List<TableInfo> done = new ArrayList<>();
         try {
             ConcurrentObjects.run(tables, settings.concurrentObjects(), c,

@@ -54,16 +54,84 @@ final class SchemaTracker {
     /**
      * The table to stream, from the catalog. Columns added since the known column list was saved (while the
      * pipeline was stopped, or before a crash) that have values in existing rows are queued for re-load,
-     * which runs with the first batch the engine hands over. Saves the list when there is none yet.
+     * which runs with the first batch the engine hands over. So are columns changed meanwhile in a way no change in
+     * the WAL tells ({@link #changedWhileStopped}): their values in the changes the slot still holds from before are
+     * not written ({@link #stale}). Saves the description when there is none yet. The table's columns must have been
+     * numbered first ({@link #numberColumns}).
      */
     LogicalTable initial(Connection c, TableInfo info) throws SQLException {
         LogicalTable table = LogicalTable.of(info);
-        Optional<List<String>> known = known(info);
-        List<String> added = known.isEmpty() ? List.of() : table.columns().stream().map(Column::name)
-                .filter(n -> !known.get().contains(n)).toList();
-        boolean someGone = known.isPresent() && known.get().stream().anyMatch(n -> table.columnIndex(n) < 0);
-        queueOrRemember(c, table, added, someGone);
+        Optional<Kept> kept = kept(info);
+        List<String> added = kept.isEmpty() ? List.of() : table.columns().stream().map(Column::name)
+                .filter(n -> !kept.get().names().contains(n)).toList();
+        boolean someGone = kept.isPresent() && kept.get().names().stream().anyMatch(n -> table.columnIndex(n) < 0);
+        List<String> changed = kept.map(k -> changedWhileStopped(k, info)).orElse(List.of());
+        List<Stale> staleNow = new ArrayList<>(kept.map(Kept::stale).orElse(List.of()));
+        if (!changed.isEmpty() && !table.keys().isEmpty()) {
+            // the change committed before the catalog was read, so before this position: every change of the table
+            // the slot holds below it may carry the old column's values
+            staleNow.add(new Stale(SourceWal.currentLsn(c), changed));
+            LOG.info("pipeline {}: {}: the columns {} were dropped and added again, or rewritten with a new type, while the"
+                    + " pipeline was stopped; their values are re-read, and the changes made before are written without them",
+                    settings.name(), info.table().display(), changed);
+        }
+        if (!staleNow.isEmpty()) {
+            stale.put(info.table().display(), List.copyOf(staleNow));
+        }
+        queueOrRemember(c, table, added, someGone, changed);
         return table;
+    }
+
+    /**
+     * The columns of {@code info} changed since the kept description while the pipeline was stopped, which no change in
+     * the WAL tells: dropped and added again under their names (a new number in the catalog), or given another type
+     * by a rewrite of the table ({@code ALTER ... TYPE ... USING} may give every row another value). Empty when the
+     * kept description has no numbers (kept by an earlier version) or is of another table (re-created: it is loaded).
+     */
+    private List<String> changedWhileStopped(Kept kept, TableInfo info) {
+        Storage now = storage.get(info.oid());
+        if (kept.info() == null || kept.storage() == null || now == null || kept.info().oid() != info.oid()) {
+            return List.of();
+        }
+        java.util.Set<String> changed = new java.util.TreeSet<>(kept.storage().readdedIn(now));
+        if (kept.storage().rewrittenIn(now)) {
+            changed.addAll(retyped(kept.info(), info));
+        }
+        return List.copyOf(changed);
+    }
+
+    /** The names of the columns of {@code now} that {@code before} has with another type. */
+    private static List<String> retyped(TableInfo before, TableInfo now) {
+        List<String> out = new ArrayList<>();
+        for (Column col : now.columns()) {
+            for (Column was : before.columns()) {
+                if (was.name().equals(col.name()) && !was.sourceType().equals(col.sourceType())) {
+                    out.add(col.name());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Per table ({@code schema.table}), the columns whose values in the changes below a WAL position are not the
+     * column's values now ({@link #initial}); kept with the description, so that changes read again after a crash
+     * are written without them too.
+     */
+    private final Map<String, List<Stale>> stale = new java.util.HashMap<>();
+
+    /** Columns whose values in a change below {@code lsn} are an earlier column's, not to be written. */
+    record Stale(long lsn, List<String> columns) {
+    }
+
+    /** The stale columns of {@code table} ({@code schema.table}); empty for most. */
+    List<Stale> stale(String table) {
+        return stale.getOrDefault(table, List.of());
+    }
+
+    /** Whether any table has stale columns (most pipelines: none, and nothing to look up per change). */
+    boolean anyStale() {
+        return !stale.isEmpty();
     }
 
     /** A connection for {@link #describedAsNow}, opened at its first use, closed by {@link #close}. */
@@ -102,9 +170,9 @@ final class SchemaTracker {
             return true;
         }
         // a column dropped and added again under its name has a new number (names and types may stay the same)
-        Map<String, Integer> numbers = attributeNumbers(checks, table.info().oid());
-        Map<String, Integer> known = attnums.putIfAbsent(table.info().oid(), numbers);
-        if (known != null && !readded(known, numbers).isEmpty()) {
+        Storage numbers = storageOf(checks, table.info().oid());
+        Storage known = storage.putIfAbsent(table.info().oid(), numbers);
+        if (known != null && !known.readdedIn(numbers).isEmpty()) {
             return false; // refresh finds which
         }
         if (now.size() != described.size()) {
@@ -119,39 +187,64 @@ final class SchemaTracker {
         return true;
     }
 
-    /** Per table OID, the number of each column when it was described ({@link #numberColumns}, {@link #refresh}). */
-    private final Map<Long, Map<String, Integer>> attnums = new java.util.HashMap<>();
-    /** The columns of {@code now} whose numbers differ from {@code known}'s: dropped and added again under their names. */
-    private static List<String> readded(Map<String, Integer> known, Map<String, Integer> now) {
-        return now.keySet().stream().filter(n -> known.containsKey(n) && !known.get(n).equals(now.get(n))).sorted().toList();
+    /** Per table OID, what the catalog said of its storage when it was described ({@link #numberColumns}, {@link #refresh}). */
+    private final Map<Long, Storage> storage = new java.util.HashMap<>();
+
+    /**
+     * What the catalog says of a table's storage: the number of each column ({@code attnum}; a column dropped and added
+     * again under its name has a new one, with the same name and type), and its data files (the file node of the table,
+     * or of each of its partitions), which a rewrite of the table ({@code ALTER ... TYPE} that is not binary-compatible,
+     * {@code VACUUM FULL}) replaces.
+     */
+    record Storage(Map<String, Integer> numbers, String files) {
+
+        /** The columns of {@code now} whose numbers differ from these: dropped and added again under their names. */
+        List<String> readdedIn(Storage now) {
+            return now.numbers.keySet().stream().filter(n -> numbers.containsKey(n) && !numbers.get(n).equals(now.numbers.get(n)))
+                    .sorted().toList();
+        }
+
+        /** Whether the table was rewritten between this and {@code now}. */
+        boolean rewrittenIn(Storage now) {
+            return !files.equals(now.files);
+        }
     }
 
-    private static Map<String, Integer> attributeNumbers(Connection c, long oid) throws SQLException {
-        return attributeNumbers(c, List.of(oid)).getOrDefault(oid, Map.of());
+    private static Storage storageOf(Connection c, long oid) throws SQLException {
+        return storageOf(c, List.of(oid)).getOrDefault(oid, new Storage(Map.of(), ""));
     }
 
-    /** Per table OID of {@code oids}, the number of each of its columns. */
-    private static Map<Long, Map<String, Integer>> attributeNumbers(Connection c, List<Long> oids) throws SQLException {
-        Map<Long, Map<String, Integer>> out = new java.util.HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attrelid::int8, attname, attnum FROM pg_attribute"
-                + " WHERE attrelid = ANY(?::oid[]) AND attnum > 0 AND NOT attisdropped")) {
+    /** Per table OID of {@code oids}, its storage ({@link Storage}). */
+    private static Map<Long, Storage> storageOf(Connection c, List<Long> oids) throws SQLException {
+        Map<Long, Map<String, Integer>> numbers = new java.util.HashMap<>();
+        Map<Long, String> files = new java.util.HashMap<>();
+        // pg_partition_tree lists a partitioned table's partitions, and nothing for a table that is not partitioned
+        try (PreparedStatement ps = c.prepareStatement("WITH t AS (SELECT o, coalesce((SELECT string_agg(p.relfilenode::text, ','"
+                + " ORDER BY p.oid) FROM pg_partition_tree(o::regclass) tree JOIN pg_class p ON p.oid = tree.relid"
+                + " WHERE tree.isleaf), (SELECT relfilenode::text FROM pg_class WHERE oid = o), '') AS files"
+                + " FROM unnest(?::oid[]) AS o)"
+                + " SELECT a.attrelid::int8, a.attname, a.attnum, t.files FROM t JOIN pg_attribute a ON a.attrelid = t.o"
+                + " WHERE a.attnum > 0 AND NOT a.attisdropped")) {
             ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashMap<>()).put(rs.getString(2), rs.getInt(3));
+                    numbers.computeIfAbsent(rs.getLong(1), k -> new java.util.HashMap<>()).put(rs.getString(2), rs.getInt(3));
+                    files.put(rs.getLong(1), rs.getString(4));
                 }
             }
         }
+        Map<Long, Storage> out = new java.util.HashMap<>();
+        numbers.forEach((oid, n) -> out.put(oid, new Storage(n, files.get(oid))));
         return out;
     }
 
     /**
-     * Notes the numbers of the columns of {@code tables}, just described ({@link #initial}): in one statement for them
-     * all, as the tables are described at a start.
+     * Notes the numbers of the columns of {@code tables}, just described, before {@link #initial}: in one statement for
+     * them all, as the tables are described at a start.
      */
     void numberColumns(Connection c, List<TableInfo> tables) throws SQLException {
         if (!tables.isEmpty()) {
-            attnums.putAll(attributeNumbers(c, tables.stream().map(TableInfo::oid).toList()));
+            storage.putAll(storageOf(c, tables.stream().map(TableInfo::oid).toList()));
         }
     }
 
@@ -189,23 +282,26 @@ final class SchemaTracker {
             TableInfo fresh = renamed ? new TableInfo(info.table(), described.oid(), described.partitioned(), described.unlogged(),
                     described.columns(), described.keyColumns(), described.primaryKey(), described.estimatedRows()) : described;
             LogicalTable table = LogicalTable.of(fresh);
-            Map<String, Integer> numbers = attributeNumbers(c, info.oid());
-            Map<String, Integer> known = attnums.put(info.oid(), numbers); // the numbers of this description from now on
-            List<String> readdedNames = known == null ? List.of() : readded(known, numbers);
+            Storage numbers = storageOf(c, info.oid());
+            Storage known = storage.put(info.oid(), numbers); // the storage of this description from now on
+            List<String> readdedNames = known == null ? List.of() : known.readdedIn(numbers);
             List<String> addedNames = table.columns().stream().map(Column::name)
                     .filter(n -> old.columnIndex(n) < 0 || readdedNames.contains(n)).toList();
-            List<String> retyped = table.info().columns().stream().filter(n -> old.columnIndex(n.name()) >= 0
-                    && !old.info().columns().get(old.columnIndex(n.name())).sourceType().equals(n.sourceType()))
+            List<String> retypedNames = retyped(old.info(), table.info());
+            // a rewrite may have given each row another value (ALTER ... TYPE ... USING), which the WAL does not carry
+            List<String> rewritten = known == null || known.rewrittenIn(numbers) ? retypedNames : List.of();
+            List<String> retyped = table.info().columns().stream().filter(n -> retypedNames.contains(n.name()))
                     .map(n -> n.name() + " " + n.sourceType()).toList();
-            LOG.info("pipeline {}: {} changed its columns (added: {}{}); now streaming {}{}", settings.name(),
+            LOG.info("pipeline {}: {} changed its columns (added: {}{}{}); now streaming {}{}", settings.name(),
                     info.table().display(), addedNames, retyped.isEmpty() ? "" : ", type changed: " + retyped,
+                    rewritten.isEmpty() ? "" : ", the table rewritten: their values are re-read",
                     table.columns().stream().map(Column::name).toList(),
                     renamed ? " (renamed since to " + now.get().display() + ": its earlier changes keep the old name)" : "");
             if (renamed) {
                 remember(table);
             } else {
                 queueOrRemember(c, table, addedNames, !readdedNames.isEmpty()
-                        || old.columns().stream().anyMatch(col -> table.columnIndex(col.name()) < 0));
+                        || old.columns().stream().anyMatch(col -> table.columnIndex(col.name()) < 0), rewritten);
             }
             return table;
         } catch (SQLException e) {
@@ -267,12 +363,21 @@ final class SchemaTracker {
         }
     }
 
-    private void queueOrRemember(Connection c, LogicalTable table, List<String> added, boolean someGone) throws SQLException {
-        // a column gone while others came may have been renamed: its values are in the existing rows under the new name
-        List<String> reload = added.isEmpty() ? List.of() : someGone ? added : ColumnReload.withValues(c, table.info().oid(), added);
+    /**
+     * Queues a re-load of the {@code added} columns that have values in the existing rows (all of them when
+     * {@code someGone}: a column gone while others came may have been renamed, and its values are in the existing rows
+     * under the new name) and of the {@code changed} ones; remembers the description when there is nothing to re-load.
+     */
+    private void queueOrRemember(Connection c, LogicalTable table, List<String> added, boolean someGone, List<String> changed)
+            throws SQLException {
+        List<String> reload = new ArrayList<>(added.isEmpty() ? List.of()
+                : someGone ? added : ColumnReload.withValues(c, table.info().oid(), added));
+        changed.stream().filter(n -> !reload.contains(n) && table.columnIndex(n) >= 0 && !table.keys().contains(n))
+                .forEach(reload::add);
         if (!reload.isEmpty() && table.keys().isEmpty()) {
-            LOG.warn("pipeline {}: {} has no key: the values of the added columns {} in its existing rows cannot be"
-                    + " re-loaded; restart its historical load to get them", settings.name(), table.info().table().display(), reload);
+            LOG.warn("pipeline {}: {} has no key: the values of the added or changed columns {} in its existing rows cannot"
+                    + " be re-loaded; restart its historical load to get them", settings.name(), table.info().table().display(),
+                    reload);
         }
         if (reload.isEmpty() || table.keys().isEmpty()) {
             remember(table);
@@ -290,7 +395,7 @@ final class SchemaTracker {
             while (!pending.isEmpty()) {
                 ColumnReload r = pending.get(0);
                 long rows = r.run(c, settings.name(), sink, position, Math.max(settings.batchSize(), 1));
-                LOG.info("pipeline {}: re-loaded the added columns {} of {} for {} existing rows", settings.name(),
+                LOG.info("pipeline {}: re-loaded the added or changed columns {} of {} for {} existing rows", settings.name(),
                         r.added().stream().map(Column::name).toList(), r.table().info().table().display(), rows);
                 remember(r.table());
                 pending.remove(0);
@@ -298,13 +403,21 @@ final class SchemaTracker {
         }
     }
 
-    /** The column names the table was last streamed with, if they were kept. */
-    private Optional<List<String>> known(TableInfo info) {
+    /**
+     * What was kept of a table when it was last streamed: its column names, and in the current form also its
+     * description, its storage (kept since the twentieth session) and its stale columns; null where not kept.
+     */
+    record Kept(List<String> names, TableInfo info, Storage storage, List<Stale> stale) {
+    }
+
+    /** What was kept of the table when it was last streamed, if anything. */
+    private Optional<Kept> kept(TableInfo info) {
         Optional<String> kept = state.cursor(settings.name(), info.table().display());
         if (kept.isPresent() && kept.get().startsWith(TABLE_PREFIX)) {
-            return Optional.of(parse(info.table().database(), kept.get()).columns().stream().map(Column::name).toList());
+            return Optional.of(parseKept(info.table().database(), kept.get()));
         }
-        return kept.filter(s -> s.startsWith(PREFIX)).map(s -> Arrays.asList(s.substring(PREFIX.length()).split(SEPARATOR, -1)));
+        return kept.filter(s -> s.startsWith(PREFIX)).map(s -> new Kept(
+                Arrays.asList(s.substring(PREFIX.length()).split(SEPARATOR, -1)), null, null, List.of()));
     }
 
     /**
@@ -317,15 +430,23 @@ final class SchemaTracker {
     }
 
     private void remember(LogicalTable table) {
-        state.saveCursor(settings.name(), table.info().table().display(), describe(table.info()));
+        state.saveCursor(settings.name(), table.info().table().display(), describe(table.info(),
+                storage.get(table.info().oid()), stale(table.info().table().display())));
+    }
+
+    /** The kept form of a description without storage (see {@link #describe(TableInfo, Storage, List)}). */
+    static String describe(TableInfo info) {
+        return describe(info, null, List.of());
     }
 
     /**
      * The kept form of a description: {@code table:} then its parts, each written as its length, a colon and the text
      * (names may hold any character): schema, table, OID, partitioned, primary key, the number of key columns and
-     * their names, the number of columns and per column its name, source type and nullability.
+     * their names, the number of columns and per column its name, source type and nullability. Then, when the storage
+     * is known: its files and each column's number, then the number of stale column sets and per set its position,
+     * the number of its columns and their names.
      */
-    static String describe(TableInfo info) {
+    static String describe(TableInfo info, Storage storage, List<Stale> stale) {
         StringBuilder out = new StringBuilder(TABLE_PREFIX);
         List<String> parts = new ArrayList<>(List.of(info.table().schema(), info.table().table(), Long.toString(info.oid()),
                 Boolean.toString(info.partitioned()), Boolean.toString(info.primaryKey()),
@@ -337,6 +458,18 @@ final class SchemaTracker {
             parts.add(c.sourceType());
             parts.add(Boolean.toString(c.nullable()));
         }
+        if (storage != null) {
+            parts.add(storage.files());
+            for (Column c : info.columns()) {
+                parts.add(Integer.toString(storage.numbers().getOrDefault(c.name(), -1)));
+            }
+            parts.add(Integer.toString(stale.size()));
+            for (Stale s : stale) {
+                parts.add(Long.toString(s.lsn()));
+                parts.add(Integer.toString(s.columns().size()));
+                parts.addAll(s.columns());
+            }
+        }
         for (String p : parts) {
             out.append(p.length()).append(':').append(p);
         }
@@ -345,6 +478,11 @@ final class SchemaTracker {
 
     /** A description kept by {@link #describe}, of a table of {@code database}. */
     static TableInfo parse(String database, String kept) {
+        return parseKept(database, kept).info();
+    }
+
+    /** All that {@link #describe} kept, of a table of {@code database}. */
+    static Kept parseKept(String database, String kept) {
         int[] at = {TABLE_PREFIX.length()};
         java.util.function.Supplier<String> next = () -> {
             int colon = kept.indexOf(':', at[0]);
@@ -364,6 +502,25 @@ final class SchemaTracker {
         for (int i = Integer.parseInt(next.get()); i > 0; i--) {
             columns.add(new Column(next.get(), next.get(), null, -1, -1, Boolean.parseBoolean(next.get())));
         }
-        return new TableInfo(table, oid, partitioned, false, columns, keys, primaryKey, 0);
+        TableInfo info = new TableInfo(table, oid, partitioned, false, columns, keys, primaryKey, 0);
+        List<String> names = columns.stream().map(Column::name).toList();
+        if (at[0] >= kept.length()) {
+            return new Kept(names, info, null, List.of()); // kept before the storage was
+        }
+        String files = next.get();
+        Map<String, Integer> numbers = new java.util.HashMap<>();
+        for (Column c : columns) {
+            numbers.put(c.name(), Integer.parseInt(next.get()));
+        }
+        List<Stale> stale = new ArrayList<>();
+        for (int i = Integer.parseInt(next.get()); i > 0; i--) {
+            long lsn = Long.parseLong(next.get());
+            List<String> staleColumns = new ArrayList<>();
+            for (int j = Integer.parseInt(next.get()); j > 0; j--) {
+                staleColumns.add(next.get());
+            }
+            stale.add(new Stale(lsn, List.copyOf(staleColumns)));
+        }
+        return new Kept(names, info, new Storage(numbers, files), List.copyOf(stale));
     }
 }
