@@ -500,7 +500,7 @@ final class ChangeBatcher {
         }
         row[columns.size()] = deleted;
         if (tracker != null && tracker.anyStale() && table.writeMode() == WriteMode.UPSERT) {
-            omitStale(table, lsnOf(record), row);
+            omitStale(name, table, lsnOf(record), row);
         }
         if (deleted && table.writeMode() == WriteMode.UPSERT) {
             // the key and the flag: the destination keeps the row's other values (the old row holds only the key
@@ -517,16 +517,16 @@ final class ChangeBatcher {
     }
 
     /**
-     * Leaves out of {@code row} the values of the columns that were an earlier column's at {@code lsn} (dropped and added
-     * again, or rewritten with a new type, while the pipeline was stopped: {@link SchemaTracker#stale}); the destination
-     * keeps the values re-read from the source.
+     * Leaves out of {@code row} (of the table {@code name}) the values of the columns that were an earlier column's at
+     * {@code lsn} (dropped and added again, or rewritten with a new type, while the pipeline was stopped:
+     * {@link SchemaTracker#stale}); the destination keeps the values re-read from the source.
      */
-    private void omitStale(LogicalTable table, long lsn, Object[] row) {
-        for (SchemaTracker.Stale s : tracker.stale(table.info().table().display())) {
+    private void omitStale(String name, LogicalTable table, long lsn, Object[] row) {
+        for (SchemaTracker.Stale s : tracker.stale(name)) {
             if (lsn < s.lsn()) {
-                for (String name : s.columns()) {
-                    int i = table.columnIndex(name);
-                    if (i >= 0 && !table.keys().contains(name)) {
+                for (String column : s.columns()) {
+                    int i = table.columnIndex(column);
+                    if (i >= 0 && !table.keys().contains(column)) {
                         row[i] = DebeziumValues.UNAVAILABLE;
                     }
                 }

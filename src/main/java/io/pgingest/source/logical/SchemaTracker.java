@@ -372,6 +372,14 @@ final class SchemaTracker {
             throws SQLException {
         List<String> reload = new ArrayList<>(added.isEmpty() ? List.of()
                 : someGone ? added : ColumnReload.withValues(c, table.info().oid(), added));
+        List<String> changedKeys = changed.stream().filter(table.keys()::contains).toList();
+        if (!changedKeys.isEmpty()) {
+            LOG.warn("pipeline {}: {}: the key columns {} were rewritten with a new type (or dropped and added again): the"
+                    + " destination rows keep the keys they had, and the rows changed from now on are written by their new"
+                    + " keys; restart the table's historical load (--restart-historical-load {} {}) after dropping its"
+                    + " destination table", settings.name(), table.info().table().display(), changedKeys, settings.name(),
+                    table.info().table().display());
+        }
         changed.stream().filter(n -> !reload.contains(n) && table.columnIndex(n) >= 0 && !table.keys().contains(n))
                 .forEach(reload::add);
         if (!reload.isEmpty() && table.keys().isEmpty()) {
