@@ -51,8 +51,10 @@ final class CatalogQueries {
 
     /**
      * Candidate keys: the primary key (on a partitioned root, its partitioned index) and valid
-     * unique indexes without predicate or expression whose key columns are all NOT NULL, primary
-     * first, then by index name. INCLUDE columns are not key columns. Parameter: oid[] of the tables.
+     * unique indexes without predicate or expression whose key columns are all NOT NULL: the replica identity index
+     * first ({@code REPLICA IDENTITY USING INDEX}, also when the table has a primary key: the WAL identifies a deleted
+     * or re-keyed row by that index's columns only, so logical replication must key its rows by them), then the primary
+     * key, then by index name. INCLUDE columns are not key columns. Parameter: oid[] of the tables.
      */
     static final String KEYS = "SELECT i.indrelid, i.indisprimary,"
             + " ARRAY(SELECT a.attname::text FROM generate_series(0, i.indnkeyatts - 1) k(ord)"
@@ -62,7 +64,7 @@ final class CatalogQueries {
             + "   AND i.indpred IS NULL AND i.indexprs IS NULL AND NOT EXISTS ("
             + "     SELECT 1 FROM generate_series(0, i.indnkeyatts - 1) k(ord) JOIN pg_attribute a"
             + "     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.ord] WHERE NOT a.attnotnull)))"
-            + " ORDER BY i.indrelid, i.indisprimary DESC, ic.relname COLLATE \"C\"";
+            + " ORDER BY i.indrelid, i.indisreplident DESC, i.indisprimary DESC, ic.relname COLLATE \"C\"";
 
     /**
      * Any relation of that name, whatever its kind, to explain why it cannot be replicated.

@@ -1210,6 +1210,31 @@ class LogicalReplicationIT {
                 .containsExactly(List.of("a", "A2", false), List.of("b", "B", true), List.of("c", "C", false));
     }
 
+    /**
+     * A table with a primary key whose REPLICA IDENTITY is another unique index: the WAL identifies a deleted or re-keyed
+     * row by that index's columns only, so the table is keyed by them. Before the twentieth session it was keyed by its
+     * primary key: a delete became a soft-deleted row of key 0 and the deleted row stayed live, and an update of the
+     * primary key left the old row live beside the new one.
+     */
+    @Test
+    void aTableWithAPrimaryKeyAndAnotherReplicaIdentityIndexStreamsDeletesAndKeyChanges() throws Exception {
+        db.execute("CREATE TABLE ri (id int PRIMARY KEY, code text NOT NULL UNIQUE, v int)",
+                "ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_code_key",
+                "INSERT INTO ri SELECT g, 'c' || g, 0 FROM generate_series(1, 10) g");
+        pipeline();
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("DELETE FROM ri WHERE id = 1", "UPDATE ri SET id = 20 WHERE id = 2", "UPDATE ri SET v = 5 WHERE id = 3",
+                "UPDATE ri SET code = 'x4' WHERE id = 4", "UPDATE ri SET code = 'x5', id = 50 WHERE id = 5",
+                "UPDATE ri SET code = 'c6' || 'b' WHERE id = 6", "INSERT INTO ri VALUES (6000, 'c6', 6)");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as("the streaming run succeeds: " + result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, code, v FROM ri WHERE NOT _pgingest_deleted ORDER BY code"))
+                .as("the live rows are the source's").isEqualTo(PipelineRun.pg(db, "SELECT id, code, v FROM ri ORDER BY code"));
+        assertThat(run.duck("SELECT code FROM ri WHERE _pgingest_deleted ORDER BY code"))
+                .as("the deleted row and the old codes, soft-deleted; no invented row")
+                .containsExactly(List.of("c1"), List.of("c4"), List.of("c5"));
+    }
+
     @Test
     void aColumnWhoseTypeChangesWhileStreamingKeepsArriving() throws Exception {
         pipeline();
