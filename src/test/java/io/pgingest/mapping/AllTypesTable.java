@@ -114,6 +114,7 @@ final class AllTypesTable {
         col("c_tsvector", "tsvector", "'a fat cat'", "'a' 'cat' 'fat'");
         col("c_tsquery", "tsquery", "'fat & rat'", "'fat' & 'rat'");
         col("c_xml", "xml", "'<a>1</a>'", "<a>1</a>");
+        col("c_xml_declared", "xml", "'<?xml version=\"1.0\"?><a>1</a>'", "<a>1</a>"); // as xml's output (and the WAL) has it
         col("c_jsonpath", "jsonpath", "'$.a[*] ? (@ > 1)'", "$.\"a\"[*]?(@ > 1)");
         col("c_pg_lsn", "pg_lsn", "'16/B374D848'", "16/B374D848");
         col("c_pg_snapshot", "pg_snapshot", "'10:20:10,14,15'", "10:20:10,14,15");
