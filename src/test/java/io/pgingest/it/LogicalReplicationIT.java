@@ -216,6 +216,9 @@ class LogicalReplicationIT {
         // the destination lost a row and holds a wrong value (restored from an old backup, say)
         run.duckExecute("DELETE FROM items WHERE id = 2");
         run.duckExecute("UPDATE items SET name = 'wrong' WHERE id = 1");
+        // and holds a row the source no longer has, whose delete was lost
+        run.duckExecute("INSERT INTO items (id, name, _pgingest_deleted, _pgingest_position, _pgingest_database)"
+                + " SELECT 9, 'lost delete', false, 1, _pgingest_database FROM items WHERE id = 1");
         db.execute("UPDATE items SET price = 3.33 WHERE id = 3");
         PipelineRun.Output unknown = run.command("--restart-historical-load", pipelineName, "public.nope");
         assertThat(unknown.exitCode()).isEqualTo(2);
@@ -225,13 +228,59 @@ class LogicalReplicationIT {
         assertThat(requested.stdout()).contains("next start");
         assertThat(run.once().exitCode()).isZero();
         assertThat(run.duck("SELECT id, name, price, _pgingest_deleted FROM items ORDER BY id"))
-                .as("the table was loaded again, and the change streamed")
+                .as("the table was loaded again, and the change streamed; the row the source lacks soft-deleted (before the"
+                        + " twentieth session it stayed live)")
                 .containsExactly(List.of(1, "one", new java.math.BigDecimal("1.10"), false),
                         List.of(2, "two", new java.math.BigDecimal("2.20"), false),
-                        List.of(3, "three", new java.math.BigDecimal("3.33"), false));
+                        List.of(3, "three", new java.math.BigDecimal("3.33"), false),
+                        java.util.Arrays.asList(9, "lost delete", null, true));
         try (StateStore state = stateStore()) {
             assertThat(state.object(pipelineName, "public.items").orElseThrow().progress()).isEqualTo(ObjectProgress.STREAMING);
         }
+    }
+
+    /**
+     * Partitions attached and detached (while the pipeline was stopped, then while it streams): no change in the WAL tells
+     * it, yet the attached rows belong to the table now and the detached ones no longer do. The table is loaded again
+     * and the rows it no longer holds are soft-deleted. Before the twentieth session the attached rows never arrived and
+     * the detached ones stayed live.
+     */
+    @Test
+    void partitionsAttachedAndDetachedReachThePartitionedTable() throws Exception {
+        db.execute("CREATE TABLE m (id int, k int, v text, PRIMARY KEY (id, k)) PARTITION BY RANGE (k)",
+                "CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (10)",
+                "CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (10) TO (20)",
+                "INSERT INTO m VALUES (1, 1, 'a'), (2, 11, 'b')",
+                "CREATE TABLE m3 (id int, k int, v text, PRIMARY KEY (id, k))", "INSERT INTO m3 VALUES (3, 21, 'c'), (4, 22, 'd')");
+        pipeline("objects", "public.m");
+        assertThat(run.once().exitCode()).as("the historical load succeeds").isZero();
+        db.execute("ALTER TABLE m ATTACH PARTITION m3 FOR VALUES FROM (20) TO (30)", "ALTER TABLE m DETACH PARTITION m2",
+                "UPDATE m SET v = 'A' WHERE id = 1");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as("the run succeeds: " + result.stderr()).isZero();
+        assertThat(run.duck("SELECT id, v FROM m WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("the attached rows arrived, the detached one is soft-deleted")
+                .isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM m ORDER BY id"));
+        db.execute("CREATE TABLE m4 (id int, k int, v text, PRIMARY KEY (id, k))", "INSERT INTO m4 VALUES (5, 31, 'e')");
+        String before;
+        try (StateStore state = stateStore()) {
+            before = state.object(pipelineName, "public.m").orElseThrow().message();
+        }
+        try (PipelineRun.Streaming streaming = run.stream()) {
+            db.execute("ALTER TABLE m ATTACH PARTITION m4 FOR VALUES FROM (30) TO (40)", "ALTER TABLE m DETACH PARTITION m3",
+                    "INSERT INTO m VALUES (6, 2, 'f')");
+            awaitSlotPast(currentLsn(), 60);
+            // the periodic check (every 15 s) sees the partitions changed and loads the table again
+            assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60), () -> {
+                try (StateStore state = stateStore()) {
+                    String now = state.object(pipelineName, "public.m").orElseThrow().message();
+                    return !now.equals(before) && now.contains("rows loaded");
+                }
+            })).isTrue();
+            assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+        }
+        assertThat(run.duck("SELECT id, v FROM m WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("while streaming too").isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM m ORDER BY id"));
     }
 
     @Test

@@ -153,13 +153,17 @@ class ObjectOperationsIT {
                 "objects", "a");
         assertThat(run.once().exitCode()).isZero();
         assertThat(run.command("--pause-object", name, "public.a").exitCode()).isZero();
-        db.execute("UPDATE a SET v = 'while paused' WHERE id = 1");
+        db.execute("UPDATE a SET v = 'while paused' WHERE id = 1", "INSERT INTO a VALUES (100, 'gone soon')");
         assertThat(run.once().exitCode()).isZero();
         assertThat(PipelineRun.duck(tmp.resolve("logical.duckdb"), "SELECT v FROM a WHERE id = 1")).containsExactly(List.of("a1"));
+        db.execute("DELETE FROM a WHERE id = 2");
         assertThat(run.command("--resume-object", name, "public.a").exitCode()).isZero();
         assertThat(run.once().exitCode()).isZero();
         assertThat(PipelineRun.duck(tmp.resolve("logical.duckdb"), "SELECT v FROM a WHERE id = 1"))
                 .as("resumed: loaded again, so the change made while paused is there").containsExactly(List.of("while paused"));
+        assertThat(PipelineRun.duck(tmp.resolve("logical.duckdb"), "SELECT id FROM a WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("and a row deleted while paused is soft-deleted (before the twentieth session it stayed live)")
+                .isEqualTo(PipelineRun.pg(db, "SELECT id FROM a ORDER BY id"));
     }
 
     private String status(String object) {

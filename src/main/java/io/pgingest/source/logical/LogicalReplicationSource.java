@@ -63,14 +63,18 @@ public final class LogicalReplicationSource {
     /** Records that an operator included a skipped table: the pipeline adds it, loads its rows and streams it. */
     public static void requestInclusion(StateStore state, ObjectRecord record) {
         NewTables.forgetLoadCursor(state, record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
-        state.saveObject(record.withStatus(ObjectStatus.INCLUDED, ObjectProgress.PENDING, TablePlanner.LOAD_OWED
-                + ": included by an operator at " + Instant.now()));
+        state.saveObject(record.withStatus(ObjectStatus.INCLUDED, ObjectProgress.PENDING,
+                TablePlanner.reloadOwed("included by an operator at " + Instant.now())));
     }
 
     public static void requestHistoricalLoad(StateStore state, ObjectRecord record) {
+        requestReload(state, record, "restart of the historical load requested at " + Instant.now());
+    }
+
+    /** Records that an included table is owed a load that replaces its destination rows ({@link TablePlanner#RELOAD}). */
+    static void requestReload(StateStore state, ObjectRecord record, String why) {
         NewTables.forgetLoadCursor(state, record.pipeline(), NewTables.cursorKey(record.object(), record.tableOid()));
-        state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": restart of the historical load"
-                + " requested at " + Instant.now()));
+        state.saveObject(record.withProgress(ObjectProgress.PENDING, TablePlanner.reloadOwed(why)));
     }
 
     /**
@@ -148,7 +152,7 @@ public final class LogicalReplicationSource {
             try {
                 List<ObjectRecord> gone = new ArrayList<>();
                 List<TableInfo> streamed = new ArrayList<>();
-                for (TablePlanner.Decision d : plan(c, planner, gone)) {
+                for (TablePlanner.Decision d : plan(c, planner, newTables, gone)) {
                     (d.loadOwed() ? owed : streamed).add(d.info());
                 }
                 tracker.numberColumns(c, streamed);
@@ -587,8 +591,10 @@ public final class LogicalReplicationSource {
      * Decides every table of the selected schemas (object states are recorded); returns the included ones. Known
      * objects no longer in the catalog are noted as dropped and added to {@code gone}.
      */
-    private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner, List<ObjectRecord> gone) throws SQLException {
+    private List<TablePlanner.Decision> plan(Connection c, TablePlanner planner, NewTables newTables, List<ObjectRecord> gone)
+            throws SQLException {
         List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
+        newTables.checkPartitions(c, all); // partitions attached or detached while the pipeline was stopped
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
         boolean firstRun = known.isEmpty();
@@ -622,7 +628,7 @@ public final class LogicalReplicationSource {
         for (ObjectRecord r : known.values()) {
             if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(TablePlanner.DROPPED))) {
                 NewTables.forgetLoadCursor(state, r.pipeline(), NewTables.cursorKey(r.object(), r.tableOid()));
-                state.saveObject(r.withProgress(ObjectProgress.PENDING, TablePlanner.LOAD_OWED + ": " + note));
+                state.saveObject(r.withProgress(ObjectProgress.PENDING, TablePlanner.reloadOwed(note)));
                 reloads++;
             }
         }

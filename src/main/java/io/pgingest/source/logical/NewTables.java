@@ -80,6 +80,8 @@ final class NewTables {
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
             noteDropped(batcher.tables(), all);
+            checkPartitions(c, all.stream().filter(t -> batcher.tables().get(t.table().display()) != null
+                    && batcher.tables().get(t.table().display()).info().oid() == t.oid()).toList());
             Map<String, ObjectRecord> known = planner.known();
             for (String name : batcher.tables().keySet()) {
                 ObjectRecord r = known.get(name);
@@ -156,8 +158,11 @@ final class NewTables {
     private void loadOne(Connection c, TableInfo t, LogicalTable table, long position, BatchSink sink) throws Exception {
         String cursorKey = cursorKey(t);
         boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(cursorKey);
-        planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, TablePlanner.LOAD_OWED + ": "
-                + (resuming ? "load resumed at " : "loading since ") + Instant.now());
+        ObjectRecord record = planner.known().get(t.table().display());
+        boolean replacing = !t.keyColumns().isEmpty() && record != null && TablePlanner.reloadOwed(record);
+        String doing = (resuming ? "load resumed at " : "loading since ") + Instant.now();
+        planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, replacing ? TablePlanner.reloadOwed(doing)
+                : TablePlanner.LOAD_OWED + ": " + doing);
         LOG.info("pipeline {}: {}: {} the existing rows", settings.name(), t.table().display(),
                 resuming ? "resuming the load of" : "loading");
         long rows;
@@ -182,6 +187,20 @@ final class NewTables {
                 state.saveCursor(settings.name(), snapshotKey(t.table().display()), SourceWal.currentSnapshot(c).toString());
             }
             rows = keyOrder.load(c, t, cursorKey, position, Map.of(Metadata.DELETED, false), sink);
+            if (replacing) {
+                // the rows written before the load that it did not write again are gone from the source (deleted while
+                // paused, say): soft-deleted, as a TRUNCATE does with the rows before it. The load's rows carry the
+                // position it began with (kept with its snapshot, also when it resumed); later changes carry more.
+                long loadedAt = loadSnapshot(state, settings.name(), t.table().display()).map(LoadSnapshot::position)
+                        .filter(p -> p > 0).orElse(position);
+                List<io.pgingest.event.Column> columns = new ArrayList<>(table.columns());
+                columns.add(Metadata.DELETED_COLUMN);
+                sink.accept(new io.pgingest.event.RowBatch(settings.name(), t.table(), null, columns, table.keys(), List.of(),
+                        io.pgingest.event.LoadKind.HISTORICAL, io.pgingest.event.WriteMode.TRUNCATE, loadedAt, Instant.now(),
+                        Map.of(), false));
+                LOG.info("pipeline {}: {}: the destination rows the load did not write again are soft-deleted",
+                        settings.name(), t.table().display());
+            }
         }
         LOG.info("pipeline {}: {}: {} rows loaded{}; streaming its changes", settings.name(), t.table().display(), rows,
                 resuming ? " (load resumed)" : "");
@@ -204,6 +223,53 @@ final class NewTables {
     }
 
     static final String KEYLESS_RUN = "keyless load at position ";
+
+    /**
+     * Partitioned tables among {@code tables} whose partitions changed since they were last seen (ATTACH or DETACH
+     * PARTITION, a partition created or dropped): no change in the WAL tells it, yet an attached partition's rows appear
+     * in the table and a detached one's leave it. Each one included and streaming is owed a load that replaces its
+     * destination rows ({@link TablePlanner#RELOAD}): the attached rows arrive, the detached ones are soft-deleted. The
+     * partitions seen (their OIDs) are kept in the state store; a table seen for the first time is only noted.
+     */
+    void checkPartitions(Connection c, List<TableInfo> tables) throws java.sql.SQLException {
+        List<TableInfo> partitioned = tables.stream().filter(TableInfo::partitioned).toList();
+        if (partitioned.isEmpty()) {
+            return;
+        }
+        Map<Long, String> leaves = new java.util.HashMap<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT t.o::int8, coalesce(string_agg(tree.relid::oid::int8::text,"
+                + " ',' ORDER BY tree.relid::oid::int8), '') FROM unnest(?::oid[]) AS t(o)"
+                + " LEFT JOIN LATERAL pg_partition_tree(t.o::regclass) tree ON tree.isleaf GROUP BY t.o")) {
+            ps.setArray(1, c.createArrayOf("bigint", partitioned.stream().map(TableInfo::oid).toArray()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    leaves.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+        }
+        Map<String, ObjectRecord> known = planner.known();
+        for (TableInfo t : partitioned) {
+            String key = partitionsKey(t.table().display());
+            String now = t.oid() + ":" + leaves.getOrDefault(t.oid(), "");
+            Optional<String> before = state.cursor(settings.name(), key);
+            if (before.isPresent() && before.get().equals(now)) {
+                continue;
+            }
+            ObjectRecord r = known.get(t.table().display());
+            if (before.isPresent() && before.get().startsWith(t.oid() + ":") && r != null && r.tableOid() == t.oid()
+                    && r.status() == io.pgingest.state.ObjectStatus.INCLUDED && !TablePlanner.loadOwed(r)) {
+                LOG.info("pipeline {}: {}: its partitions changed (attached or detached); its rows are loaded again, and"
+                        + " those no longer in it soft-deleted", settings.name(), t.table().display());
+                LogicalReplicationSource.requestReload(state, r, "partitions attached or detached, seen at " + Instant.now());
+            }
+            state.saveCursor(settings.name(), key, now);
+        }
+    }
+
+    /** Where the partitions of a partitioned table were last seen ({@link #checkPartitions}). */
+    static String partitionsKey(String table) {
+        return table + " #partitions";
+    }
 
     /** Where the snapshot of a keyless table's last load is kept ({@link LoadSnapshot}). */
     static String snapshotKey(String table) {

@@ -39,6 +39,13 @@ final class TablePlanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TablePlanner.class);
     static final String LOAD_OWED = "rows to load by key";
+    /**
+     * After {@link #LOAD_OWED}: the load replaces the table's destination rows, which were loaded before and may hold
+     * rows deleted at the source since its changes were last written (a restart of the historical load, an object
+     * resumed or included again, a lost slot, partitions attached or detached): at its end, the rows it did not write
+     * are soft-deleted.
+     */
+    static final String RELOAD = "reload, replacing the destination's rows";
     static final String SKIPPED_NEW = "skipped because Include New Tables is off";
 
     private final PipelineSettings settings;
@@ -113,12 +120,24 @@ final class TablePlanner {
         if (owed) {
             String note = firstRun ? "historical load" : isNew ? what
                     : record.status() != ObjectStatus.INCLUDED ? "table included again" : null;
-            save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, note == null ? record.message() : LOAD_OWED + ": " + note);
+            // a table included again may have rows at the destination from before, deleted at the source since
+            save(t, record, ObjectStatus.INCLUDED, ObjectProgress.PENDING, note == null ? record.message()
+                    : !firstRun && !isNew ? reloadOwed(note) : LOAD_OWED + ": " + note);
             return Optional.of(new Decision(t, true));
         }
         boolean streaming = record != null && record.progress() == ObjectProgress.STREAMING;
         save(t, record, ObjectStatus.INCLUDED, ObjectProgress.STREAMING, streaming ? record.message() : null);
         return Optional.of(new Decision(t, false));
+    }
+
+    /** The message of a table owed a load that replaces its destination rows ({@link #RELOAD}), for {@code why}. */
+    static String reloadOwed(String why) {
+        return LOAD_OWED + ": " + RELOAD + " (" + why + ")";
+    }
+
+    /** Whether the record says the table is owed a load that replaces its destination rows ({@link #RELOAD}). */
+    static boolean reloadOwed(ObjectRecord r) {
+        return loadOwed(r) && r.message().startsWith(LOAD_OWED + ": " + RELOAD);
     }
 
     /** Whether the record says pg-ingest's own load of the table has not finished. */
