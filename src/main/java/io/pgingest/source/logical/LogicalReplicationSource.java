@@ -633,7 +633,7 @@ public final class LogicalReplicationSource {
             }
         }
         LOG.warn("pipeline {}: {}: the changes made since it last streamed cannot be read, so its {} tables are loaded"
-                + " again (rows deleted at the source meanwhile stay in the destination); a new slot is created",
+                + " again (rows deleted at the source meanwhile are soft-deleted at the end of each load); a new slot is created",
                 settings.name(), note, reloads);
         return planner.known();
     }
