@@ -163,6 +163,44 @@ class TableModeIT {
                 .containsExactly(List.of("before"), List.of("slow writer"), List.of("fast writer"));
     }
 
+    /**
+     * As {@link #aRowCommittedAfterThePollBeganIsNotMissed}, for transactions that had taken their cursor value but not
+     * written yet when the poll began (no transaction id yet): one that read {@code now()}, one that took a sequence
+     * value. Before the twentieth session the poll did not wait for them and their rows were lost.
+     */
+    @Test
+    void aRowOfATransactionThatHadNotWrittenWhenThePollBeganIsNotMissed() throws Exception {
+        db.execute("CREATE TABLE orders (id serial PRIMARY KEY, note text, updated_at timestamptz NOT NULL DEFAULT now())",
+                "INSERT INTO orders (note) VALUES ('before')",
+                "CREATE TABLE events (id bigint PRIMARY KEY, note text)", "CREATE SEQUENCE events_id",
+                "INSERT INTO events VALUES (nextval('events_id'), 'before')");
+        run.pipeline("late", db, "objects", "orders: delta-timestamp(updated_at)\nevents: append-only(id)");
+        assertThat(run.once().exitCode()).isZero();
+
+        try (Connection slow = db.connect(); Statement s = slow.createStatement()) {
+            slow.setAutoCommit(false);
+            // the transaction's now() and a sequence value, taken before the fast writer's; nothing written yet
+            s.execute("SELECT now(), nextval('events_id')");
+            Thread.sleep(20);
+            db.execute("INSERT INTO orders (note) VALUES ('fast writer')",
+                    "INSERT INTO events VALUES (nextval('events_id'), 'fast writer')");
+            CompletableFuture<PipelineRun.Result> poll = CompletableFuture.supplyAsync(run::once);
+            Thread.sleep(1500);
+            assertThat(poll).as("the poll waits for the open transaction").isNotDone();
+            s.execute("INSERT INTO orders (note) VALUES ('slow writer')");
+            s.execute("INSERT INTO events VALUES (currval('events_id'), 'slow writer')");
+            slow.commit();
+            assertThat(poll.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+        }
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT note FROM orders ORDER BY updated_at, id"))
+                .as("the slow writer's row, timestamped before the fast writer's, is loaded")
+                .containsExactly(List.of("before"), List.of("slow writer"), List.of("fast writer"));
+        assertThat(run.duck("SELECT note FROM events ORDER BY id"))
+                .as("the slow writer's row, numbered before the fast writer's, is loaded")
+                .containsExactly(List.of("before"), List.of("slow writer"), List.of("fast writer"));
+    }
+
     @Test
     void deltaTimestampPagesATieLargerThanAPageOnATableWithoutKeyIncludingPartitions() throws Exception {
         db.execute("CREATE TABLE readings (sensor int, v int, at timestamptz NOT NULL) PARTITION BY LIST (sensor)",

@@ -17,6 +17,11 @@ import java.util.Arrays;
  * transaction that had committed, aborted, or was open (in the snapshot's xip list) when the
  * ceiling was read. Once those have ended, reading up to the ceiling sees all such rows.
  * Rows written later get values above the ceiling and belong to the next run.
+ * <p>A transaction that has not written yet has no transaction id, so it is not in the snapshot's list, yet it may
+ * already hold its cursor value ({@code now()} is its start; a sequence value taken by {@code nextval}) and write it
+ * later. Such transactions are told by their virtual transaction ids, which {@code pg_locks} lists for every open
+ * transaction (no privileges needed): those of the database's client sessions, other than pg-ingest's own, are read
+ * right after the ceiling and waited for too (since the twentieth session; before, their rows were lost).
  */
 final class LateCommitGuard {
 
@@ -52,6 +57,51 @@ final class LateCommitGuard {
                 sleep = Math.min(sleep * 2, 500);
             }
         }
+    }
+
+    /**
+     * The virtual transaction ids of the transactions open now in this database's client sessions, other than this
+     * session's and other pg-ingest sessions' (whose reads would make a poll wait for another object's load).
+     */
+    static String[] openVirtualTransactions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT array(SELECT l.virtualxid::text FROM pg_locks l"
+                + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'virtualxid' AND l.granted"
+                + " AND l.pid <> pg_backend_pid() AND a.backend_type = 'client backend'"
+                + " AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                + " AND coalesce(a.application_name, '') NOT LIKE 'pg-ingest %')");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return (String[]) rs.getArray(1).getArray();
+        }
+    }
+
+    /**
+     * Returns true once none of the virtual transactions {@code vxids} is open, false if some still are after
+     * {@code timeout} (see {@link #awaitEnded(Connection, Array, Duration)}).
+     */
+    static boolean awaitEnded(Connection c, String[] vxids, Duration timeout) throws SQLException, InterruptedException {
+        String[] open = vxids;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long sleep = 20;
+        try (PreparedStatement ps = c.prepareStatement("SELECT array(SELECT DISTINCT l.virtualxid::text FROM pg_locks l"
+                + " WHERE l.locktype = 'virtualxid' AND l.virtualxid::text = ANY(?::text[]))")) {
+            while (open.length > 0) {
+                ps.setArray(1, c.createArrayOf("text", open));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    open = (String[]) rs.getArray(1).getArray();
+                }
+                if (open.length == 0) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(sleep);
+                sleep = Math.min(sleep * 2, 500);
+            }
+        }
+        return true;
     }
 
     static long[] toLongs(Array array) throws SQLException {

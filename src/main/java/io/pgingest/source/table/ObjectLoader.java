@@ -197,7 +197,12 @@ final class ObjectLoader {
                 openXids = rs.getArray(query.cursorColumnCount() + 1);
             }
         }
-        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())) {
+        // after the ceiling: every transaction open when it was read and not ended since (and perhaps newer ones)
+        String[] openVxids = LateCommitGuard.openVirtualTransactions(connection);
+        long waitStart = System.nanoTime();
+        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())
+                || !LateCommitGuard.awaitEnded(connection, openVxids,
+                        settings.lateCommitWait().minusNanos(System.nanoTime() - waitStart))) {
             String reason = "transactions open since the poll began did not end within "
                     + settings.lateCommitWait().toSeconds() + " s; the cursor stays at its position and the next run retries";
             LOG.warn("pipeline {}: {}: {}", settings.name(), query.source().display(), reason);
