@@ -152,6 +152,10 @@ final class TablePlanner {
                     + " make it logged (ALTER TABLE ... SET LOGGED) or replicate it with mode: table";
         }
         boolean usable = identity == 'f' || identity == 'i' || identity == 'd' && t.primaryKey();
+        if (identity == 'n') {
+            return "its REPLICA IDENTITY is NOTHING: its UPDATEs and DELETEs would carry no old key, and publishing it would"
+                    + " make them fail on the source; set REPLICA IDENTITY DEFAULT (with a primary key) or FULL";
+        }
         if (!usable) {
             return "the table has no primary key and no REPLICA IDENTITY (FULL or USING INDEX): publishing it would make"
                     + " its UPDATEs and DELETEs fail on the source; add a primary key or set REPLICA IDENTITY FULL";
