@@ -339,8 +339,26 @@ public final class JdbcStateStore implements StateStore {
             return work.run(connection);
         } catch (SQLException e) {
             dropBrokenConnection();
+            if (connection == null && connectionLost(e)) {
+                // a connection the server closed since its last use (a restart of a PostgreSQL state store): the
+                // statement did not run; once more on a new connection
+                try {
+                    connection = DriverManager.getConnection(url, credentials);
+                    return work.run(connection);
+                } catch (SQLException again) {
+                    dropBrokenConnection();
+                    again.addSuppressed(e);
+                    throw new StateStoreException("state store " + url + ": cannot " + operation + ": " + again.getMessage(), again);
+                }
+            }
             throw new StateStoreException("state store " + url + ": cannot " + operation + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the error says the connection was lost or closed by the server (SQLSTATE class 08, or 57P01-57P03). */
+    static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
     }
 
     private void dropBrokenConnection() {

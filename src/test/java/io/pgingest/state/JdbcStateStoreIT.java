@@ -239,6 +239,25 @@ class JdbcStateStoreIT {
                 .hasMessageContaining("closed");
     }
 
+    /**
+     * The server closed the store's connection since its last use (a restart, an administrator's
+     * pg_terminate_backend): the next call goes on over a new connection. Before the twentieth session it failed
+     * ("terminating connection"), and with it a scheduled run or a failed batch's FAILED record.
+     */
+    @org.junit.jupiter.api.Test
+    void aConnectionTheServerClosedIsReplacedAtTheNextCall() throws Exception {
+        try (JdbcStateStore store = open(Backend.POSTGRES)) {
+            String pipeline = newPipeline();
+            store.saveCursor(pipeline, "public.t", "1");
+            try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND pid <> pg_backend_pid()");
+            }
+            store.saveCursor(pipeline, "public.t", "2");
+            assertThat(store.cursor(pipeline, "public.t")).contains("2");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void postgresTablesLiveInTheirOwnSchema() throws Exception {
         open(Backend.POSTGRES).close();
