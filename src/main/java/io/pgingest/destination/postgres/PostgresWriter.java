@@ -96,8 +96,21 @@ public final class PostgresWriter implements DestinationWriter {
         return connection != null ? connection : open();
     }
 
+    /**
+     * How long a write waits for a lock on a destination table (held by a reader's long transaction, a {@code LOCK TABLE},
+     * a {@code VACUUM FULL}) before it fails, unless the URL's {@code options} set {@code lock_timeout}: the batch is then
+     * retried with a WARN per attempt, and the pipeline stops visibly after {@code retrySeconds}. Without it a write
+     * waited without a word for as long as the lock was held.
+     */
+    static final String LOCK_TIMEOUT = "30s";
+
     private Connection open() throws SQLException {
         Connection connection = DriverManager.getConnection(jdbcUrl, credentials);
+        try (Statement s = connection.createStatement()) {
+            // for the session (auto-commit is still on), unless the URL's options set one
+            s.execute("SELECT set_config('lock_timeout', '" + LOCK_TIMEOUT + "', false)"
+                    + " WHERE current_setting('lock_timeout') IN ('0', '0ms')");
+        }
         connection.setAutoCommit(false);
         return connection;
     }

@@ -79,6 +79,27 @@ class PostgresWriterIT extends DestinationWriterContract {
     }
 
     /**
+     * A write that waits for a lock on its table (a reader's {@code LOCK TABLE} here) fails after
+     * {@link PostgresWriter#LOCK_TIMEOUT}, so that the pipeline retries it with a WARN and stops visibly after
+     * {@code retrySeconds}; before the twentieth session it waited without a word for as long as the lock was held.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // without the lock timeout the write waits for ever
+    void aWriteBlockedByALockFailsAfterTheLockTimeout() throws Exception {
+        List<Column> columns = List.of(column("lid", LogicalType.INT32));
+        writer.write(upsert("locked", columns, List.of("lid"), 100, row(1)));
+        try (Connection holder = database.connect(); Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            s.execute("LOCK TABLE dest.locked IN ACCESS EXCLUSIVE MODE");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(upsert("locked", columns, List.of("lid"), 200, row(2))))
+                    .hasStackTraceContaining("lock timeout");
+            holder.rollback();
+        }
+        writer.write(upsert("locked", columns, List.of("lid"), 200, row(2)));
+        assertThat(query("SELECT lid FROM locked ORDER BY lid")).containsExactly(List.of(1), List.of(2));
+    }
+
+    /**
      * Upserts stage their rows in a temporary table kept for the session (one per set of columns) and emptied by every
      * commit, instead of one created and dropped per batch: rows of an earlier batch are never applied again. (Columns
      * named for this test only: the other tests' sessions keep staging tables of theirs.)
