@@ -53,7 +53,7 @@ public record StatusCommand() implements Command {
         List<List<String>> objects = new ArrayList<>();
         for (String name : names) {
             DeclaredPipelines.Declared d = declared.get(name);
-            pipelines.add(pipelineRow(name, d, stateError == null ? state : null));
+            pipelines.add(d == null ? undeclaredRow(name, declared) : pipelineRow(name, d, stateError == null ? state : null));
             if (stateError == null) {
                 try {
                     for (ObjectRecord r : state.objects(name)) {
@@ -82,10 +82,6 @@ public record StatusCommand() implements Command {
     }
 
     private static List<String> pipelineRow(String name, DeclaredPipelines.Declared d, StateStore state) {
-        if (d == null) {
-            return cells(name, "?", null, null, null, null, "not in the route files; the state store still has"
-                    + " its records (restore its route file to delete it with --delete-pipeline)");
-        }
         if (d.settings() == null) {
             return cells(name, "?", null, null, null, null, "invalid: " + d.error());
         }
@@ -108,6 +104,36 @@ public record StatusCommand() implements Command {
             return cells(name, s.mode().keyword(), s.source().toString(), slot, null, null,
                     "source unreachable: " + oneLine(e.getMessage()) + (last == null ? "" : "; " + last));
         }
+    }
+
+    /**
+     * A pipeline the state store has records of but no route file declares (renamed, or its file removed): its slot, if
+     * it has one, is looked for on the sources of the declared log-based pipelines (a renamed pipeline usually keeps its
+     * source), since it retains WAL until it is dropped.
+     */
+    private static List<String> undeclaredRow(String name, Map<String, DeclaredPipelines.Declared> declared) {
+        String note = "not in the route files; the state store still has its records (restore its route file to delete it"
+                + " with --delete-pipeline)";
+        String slot = ReplicationNames.slot(name);
+        java.util.Set<String> tried = new java.util.HashSet<>();
+        for (DeclaredPipelines.Declared d : declared.values()) {
+            PipelineSettings s = d.settings();
+            if (s == null || s.mode() != IngestionMode.LOGICAL_REPLICATION || !tried.add(s.source().toString())) {
+                continue;
+            }
+            try (Connection c = SourceConnections.open(s.source(), name)) {
+                Optional<SlotState> found = ReplicationSlots.describe(c, slot);
+                if (found.isPresent()) {
+                    SlotState st = found.get();
+                    return cells(name, "?", s.source().toString(), slot, st.active() ? "yes (pid " + st.activePid() + ")" : "no",
+                            st.retainedText(), note + "; its slot retains WAL until it is dropped (--delete-pipeline, or"
+                                    + " SELECT pg_drop_replication_slot('" + slot + "') on that source)");
+                }
+            } catch (SQLException e) {
+                // that source is reported on its own pipeline's row
+            }
+        }
+        return cells(name, "?", null, null, null, null, note);
     }
 
     private static String slotNote(PipelineSettings s, SlotState st) {

@@ -69,6 +69,22 @@ class PipelineOperationsIT {
                 .containsPattern("polled_\\w+ +\\| public\\.items +\\| INCLUDED +\\| SCHEDULED");
     }
 
+    /**
+     * A pipeline renamed in its route file: the old name's slot still retains WAL, and --status shows it on the old
+     * name's row. Before the twentieth session that row had no slot, and nothing said the slot retained WAL.
+     */
+    @Test
+    void statusShowsTheSlotOfAPipelineNoRouteFileDeclaresAnyMore() throws Exception {
+        assertThat(run.once().exitCode()).isZero();
+        java.nio.file.Files.delete(tmp.resolve("routes").resolve(logical + ".camel.yaml"));
+        run.pipeline("renamed_" + db.suffix(), db, "mode", "logical-replication");
+        PipelineRun.Output status = run.command("--status");
+        assertThat(status.exitCode()).as(status.stderr()).isZero();
+        assertThat(line(status.stdout(), logical + " ")).as("the old name's row: its slot, inactive, the WAL it retains")
+                .contains("not in the route files", slot, "| no ", "retains WAL until it is dropped")
+                .containsPattern("\\| +[0-9.]+ (B|kB|MB|GB) +\\|");
+    }
+
     @Test
     void deleteIsRefusedWhileThePipelineRuns() throws Exception {
         assertThat(run.once().exitCode()).isZero();
