@@ -446,7 +446,7 @@ prepare_archive() {
   archive_run() {
     (cd "$ROOT" && PGINGEST_LBENCH_PREFIX=$p PGINGEST_LBENCH_HISTORICAL=true PGINGEST_LBENCH_SCHEMA=public \
       PGINGEST_LBENCH_DUCKDB="$dir/archive.duckdb" timeout 300 "$LAUNCHER" "$HEAP" \
-      -Dcamel.main.routes-include-pattern="file:$ROOT/bench/routes/logical-*.camel.yaml" \
+      -Dcamel.main.routes-include-pattern="file:$ROOT/bench/routes/logical-postgres.camel.yaml,file:$ROOT/bench/routes/logical-duckdb.camel.yaml" \
       -Dpgingest.state.url="jdbc:h2:file:$dir/state" --once) >> "$WORK/archive.log" 2>&1
   }
   if ! PGINGEST_CDS=off archive_run \
