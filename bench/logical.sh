@@ -310,6 +310,11 @@ drain() {
   info "WAL each slot decodes before the range (from its restart_lsn to $START_LSN): $(pg_value postgres "select
         string_agg(slot_name || ' ' || pg_size_pretty(greatest(pg_wal_lsn_diff('$START_LSN', restart_lsn), 0)), ', '
         order by slot_name) from pg_replication_slots where database = '$SRC'")"
+  local pre1 pre2 prepg prepk
+  pre_range() { pg_value postgres "select coalesce((select greatest(pg_wal_lsn_diff('$START_LSN', restart_lsn), 0)::bigint
+                                   from pg_replication_slots where slot_name = '$1'), 0)"; }
+  pre1=$(pre_range "${RECV_SLOTS[0]}") pre2=$(pre_range "${RECV_SLOTS[1]}")
+  prepg=$(pre_range "pgingest_${PIPELINES[0]}") prepk=$(pre_range "pgingest_${PIPELINES[1]}")
   r1=$(time_recvlogical "${RECV_SLOTS[0]}" "$endpos"); info "pg_recvlogical ($step, slot 1): $r1 s"
   if dest_on duckdb; then dks=$(time_pg_ingest duckdb "$step"); info "pg-ingest -> DuckDB ($step): $dks s"; fi
   if dest_on postgres; then pgs=$(time_pg_ingest postgres "$step"); info "pg-ingest -> PostgreSQL ($step): $pgs s"; fi
@@ -317,6 +322,13 @@ drain() {
   for d in "${DESTS[@]}"; do expect_destination "$d" "$step" "$want"; done
   RECV=$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "%.2f", (a < b ? a : b) }')
   PG_T="$pgs" DK_T="$dks"
+  # like for like: each pipeline against the pg_recvlogical slot that decoded about as much WAL before the range
+  # (the nearer amount; the faster read when both are as near), printed beside the ratios against the best read
+  matched() { awk -v p="$1" -v a="$pre1" -v b="$pre2" -v ra="$r1" -v rb="$r2" 'BEGIN {
+      da = p - a; if (da < 0) da = -da; db = p - b; if (db < 0) db = -db
+      if (da < db || (da == db && ra <= rb)) printf "%s %d %.0f", ra, 1, a / 1048576; else printf "%s %d %.0f", rb, 2, b / 1048576 }'; }
+  MATCH_PG="$(matched "$prepg") $(awk -v p="$prepg" 'BEGIN { printf "%.0f", p / 1048576 }')"
+  MATCH_DK="$(matched "$prepk") $(awk -v p="$prepk" 'BEGIN { printf "%.0f", p / 1048576 }')"
 }
 
 # Without the snapshot: each pipeline's first run creates its slot (no data); then an untimed update of every
@@ -500,7 +512,7 @@ if step_on A; then
   vacuum_tables
   END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
   info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
-  drain A "$END_LSN"; A_RECV=$RECV A_PG=$PG_T A_DK=$DK_T
+  drain A "$END_LSN"; A_RECV=$RECV A_PG=$PG_T A_DK=$DK_T A_MATCH_PG=$MATCH_PG A_MATCH_DK=$MATCH_DK
 fi
 if step_on B; then
   heading "(B) pgbench -c 2 -t 25000 -n (200k changes in 50k transactions)"
@@ -512,7 +524,7 @@ if step_on B; then
   END_LSN=$(pg_value "$SRC" "select pg_current_wal_lsn()")
   info "backlog: $START_LSN .. $END_LSN ($(wal_bytes_since "$START_LSN") of WAL)"
   CHECKED=("${FINGERPRINT[@]}")   # every table has changes now
-  drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T
+  drain B "$END_LSN"; B_RECV=$RECV B_PG=$PG_T B_DK=$DK_T B_MATCH_PG=$MATCH_PG B_MATCH_DK=$MATCH_DK
 fi
 
 LATENCY="" LATENCY_TPS="" LATENCY_CPU=""
@@ -534,6 +546,19 @@ if step_on A; then
 fi
 if step_on B; then
   row "(B) pgbench 50k txn vs recvlogical" "$B_RECV" "$B_PG" "$B_DK" "$(ratio_or_dash "$B_PG" "$B_RECV")" "$(ratio_or_dash "$B_DK" "$B_RECV")"
+fi
+# "<recv seconds> <slot> <its MB before the range> <the pipeline's MB before the range>"
+like_for_like() {
+  local label="$1" secs="$2" match="$3" r slot mb own
+  [ "$secs" = - ] || [ -z "$match" ] && return 0
+  read -r r slot mb own <<<"$match"
+  echo "  $label: $(ratio "$secs" "$r")x against pg_recvlogical slot $slot ($r s; $mb MB of WAL before the range, the pipeline's slot $own MB)"
+}
+if step_on A || step_on B; then
+  echo
+  echo "like for like (each pipeline against the pg_recvlogical read whose slot decoded about as much WAL before the range):"
+  if step_on A; then like_for_like "(A) -> PostgreSQL" "$A_PG" "${A_MATCH_PG:-}"; like_for_like "(A) -> DuckDB" "$A_DK" "${A_MATCH_DK:-}"; fi
+  if step_on B; then like_for_like "(B) -> PostgreSQL" "$B_PG" "${B_MATCH_PG:-}"; like_for_like "(B) -> DuckDB" "$B_DK" "${B_MATCH_DK:-}"; fi
 fi
 echo
 echo "targets: every ratio at most 2.00 (Debezium Server 3.6: about 5.6x on A, 8.7x on B, 17x on the snapshot)."
