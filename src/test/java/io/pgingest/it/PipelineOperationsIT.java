@@ -85,6 +85,30 @@ class PipelineOperationsIT {
                 .containsPattern("\\| +[0-9.]+ (B|kB|MB|GB) +\\|");
     }
 
+    /**
+     * A second run of a pipeline that streams elsewhere waits for its slot for retrySeconds, saying so, then fails saying
+     * which process holds the slot, without loading or writing anything. Before the twentieth session it repeated
+     * Debezium's "Failed to start replication stream" warnings for several times retrySeconds.
+     */
+    @Test
+    void aSecondRunOfAStreamingPipelineFailsSayingItsSlotIsInUse() throws Exception {
+        run.pipeline(logical, db, "mode", "logical-replication", "retrySeconds", "5");
+        assertThat(run.once().exitCode()).isZero();
+        try (PipelineRun.Streaming streaming = run.stream()) {
+            assertThat(PipelineRun.eventually(Duration.ofSeconds(120), () -> slotActive()))
+                    .as("the pipeline streams from its slot").isTrue();
+            java.nio.file.Files.delete(tmp.resolve("routes").resolve("polled_" + db.suffix() + ".camel.yaml"));
+            long started = System.nanoTime();
+            PipelineRun.Result second = run.once();
+            assertThat(second.exitCode()).as("the second run fails: " + second.stderr()).isEqualTo(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("after about retrySeconds, not several times it")
+                    .isLessThan(Duration.ofSeconds(60));
+            assertThat(h2("SELECT progress FROM pgingest_object WHERE pipeline = '" + logical + "'"))
+                    .as("the streaming pipeline's objects are left as they were").containsOnly("STREAMING");
+            assertThat(streaming.stop()).isZero();
+        }
+    }
+
     @Test
     void deleteIsRefusedWhileThePipelineRuns() throws Exception {
         assertThat(run.once().exitCode()).isZero();

@@ -149,6 +149,11 @@ public final class LogicalReplicationSource {
             return Optional.of("cannot connect to the source: " + e.getMessage());
         }
         try (c) {
+            Optional<String> busy = awaitSlotFree(c);
+            if (busy.isPresent()) {
+                LOG.error("pipeline {}: {}", settings.name(), busy.get());
+                return busy;
+            }
             try {
                 List<ObjectRecord> gone = new ArrayList<>();
                 List<TableInfo> streamed = new ArrayList<>();
@@ -584,6 +589,37 @@ public final class LogicalReplicationSource {
                         + " while the pipeline was stopped are not written (its description was not kept by the pg-ingest"
                         + " version that streamed it)", settings.name(), r.object());
             }
+        }
+    }
+
+    /**
+     * Waits while another client streams from the pipeline's slot (another pg-ingest running the same pipeline, or the
+     * connection of one killed a moment ago, which the server closes when it notices), with a WARN saying so every 30 s,
+     * for up to {@code retrySeconds}; returns why the pipeline cannot start when the slot is still in use then. Before
+     * the twentieth session a second run of a streaming pipeline only repeated Debezium's "Failed to start replication
+     * stream" warnings, for several times {@code retrySeconds}, and it loaded tables owed a load meanwhile.
+     */
+    private Optional<String> awaitSlotFree(Connection c) throws SQLException, InterruptedException {
+        String slot = ReplicationNames.slot(settings.name());
+        long deadline = System.nanoTime() + settings.retryBudget().toNanos();
+        long nextWarning = 0;
+        while (true) {
+            Optional<SlotState> state = ReplicationSlots.describe(c, slot);
+            if (state.isEmpty() || !state.get().active()) {
+                return Optional.empty();
+            }
+            String inUse = "replication slot " + slot + " is in use by the server process " + state.get().activePid()
+                    + ": another process streams this pipeline from it (a second pg-ingest running the same route file,"
+                    + " or one stopped a moment ago whose connection the server has not closed yet)";
+            if (System.nanoTime() > deadline) {
+                return Optional.of(inUse + "; stop the other process first (or wait for it to end), then start again");
+            }
+            if (System.nanoTime() >= nextWarning) {
+                LOG.warn("pipeline {}: {}; waiting up to retrySeconds ({} s) for it to be released", settings.name(), inUse,
+                        settings.retryBudget().toSeconds());
+                nextWarning = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            }
+            Thread.sleep(500);
         }
     }
 
