@@ -100,11 +100,18 @@ final class SourceWal {
         }
     }
 
-    /** {@code relreplident} per table OID: d(efault), n(othing), f(ull), i(ndex). */
+    /**
+     * {@code relreplident} per table OID: d(efault), n(othing), f(ull), i(ndex). A partitioned table's changes are made to
+     * its partitions, whose own replica identity decides what the WAL holds (and whether an UPDATE may run once the table
+     * is published): one whose every partition is FULL counts as FULL, whatever the table itself says.
+     */
     static Map<Long, Character> replicaIdentities(Connection c, List<Long> oids) throws SQLException {
         Map<Long, Character> out = new HashMap<>();
         Array array = c.createArrayOf("int8", oids.toArray());
-        try (PreparedStatement ps = c.prepareStatement("SELECT oid::int8, relreplident FROM pg_class WHERE oid::int8 = ANY(?)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.oid::int8, CASE WHEN c.relkind = 'p' AND EXISTS ("
+                + "SELECT 1 FROM pg_partition_tree(c.oid) t WHERE t.isleaf) AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(c.oid) t"
+                + " JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf AND l.relreplident <> 'f') THEN 'f' ELSE c.relreplident END"
+                + " FROM pg_class c WHERE c.oid::int8 = ANY(?)")) {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
