@@ -303,6 +303,33 @@ class LogicalReplicationIT {
                         List.of(1, "A", false), List.of(2, "b", true));
     }
 
+    /**
+     * A destination table locked by another session for longer than the writer's lock timeout (30 s) and than
+     * retrySeconds: the batch is tried again, with a WARN each time, for as long as the lock is held, and arrives once it
+     * is released; the pipeline does not stop. (Without the lock timeout the write waited without a word.)
+     */
+    @Test
+    void aBatchWaitingForALockedDestinationTableArrivesOnceItIsReleased() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "locked_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "retrySeconds", "5");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                db.execute("INSERT INTO items VALUES (4, 'four', 4.40, NULL)");
+                awaitRows(dest, "SELECT count(*) FROM items", List.of(List.of(4L)), 60);
+                try (java.sql.Connection holder = dest.connect(); java.sql.Statement s = holder.createStatement()) {
+                    holder.setAutoCommit(false);
+                    s.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+                    db.execute("INSERT INTO items VALUES (5, 'five', 5.50, NULL)");
+                    Thread.sleep(40_000); // past the lock timeout, and retrySeconds
+                    holder.rollback();
+                }
+                awaitRows(dest, "SELECT count(*) FROM items", List.of(List.of(5L)), 60);
+                assertThat(streaming.stop()).as("the streaming run ended normally, not FAILED").isZero();
+            }
+        }
+    }
+
     @Test
     void restartHistoricalLoadWhileStreamingLoadsTheTableAgainAndTheStreamGoesOn() throws Exception {
         try (TestDatabase dest = TestDatabase.create("dest")) {

@@ -98,9 +98,10 @@ public final class PostgresWriter implements DestinationWriter {
 
     /**
      * How long a write waits for a lock on a destination table (held by a reader's long transaction, a {@code LOCK TABLE},
-     * a {@code VACUUM FULL}) before it fails, unless the URL's {@code options} set {@code lock_timeout}: the batch is then
-     * retried with a WARN per attempt, and the pipeline stops visibly after {@code retrySeconds}. Without it a write
-     * waited without a word for as long as the lock was held.
+     * a {@code VACUUM FULL}) before it fails, unless the URL's {@code options} set {@code lock_timeout}: a logical
+     * replication batch is then tried again with a WARN each time, for as long as the lock is held (without using up
+     * {@code retrySeconds}); a table-mode object's run fails and its next run tries again. Without it a write waited
+     * without a word for as long as the lock was held.
      */
     static final String LOCK_TIMEOUT = "30s";
 

@@ -317,6 +317,15 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
      * otherwise waits before the next attempt.
      */
     private void failedAttempt(String what, Exception e, String stopped) throws InterruptedException, LetGo {
+        if (lockTimeout(e)) {
+            // another session holds a lock on a destination table (a long query before an ALTER TABLE, a LOCK TABLE, a
+            // VACUUM FULL): the write waited for it (lock_timeout) and is tried again, without using up the retries,
+            // saying so each time; before, it waited without a word
+            LOG.warn("pipeline {}: {} waits for a lock on a destination table that another session holds; trying again"
+                    + " while it is held: {}", pipeline, what, rootMessage(e));
+            Thread.sleep(1000);
+            return;
+        }
         int attempt = attempts++;
         if (attempt >= backoff.size()) {
             failure = what + " failed " + (attempt + 1) + stopped + rootMessage(e);
@@ -333,6 +342,16 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
             throw new LetGo();
         }
         Thread.sleep(wait.toMillis());
+    }
+
+    /** Whether the failure is a destination statement that gave up waiting for a lock ({@code lock_timeout}: 55P03). */
+    static boolean lockTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException s && "55P03".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ends the handling of a batch whose engine is let go. */

@@ -79,4 +79,13 @@ class BatchHandlerTest {
         BatchHandler.markProcessed(List.of(event("a", 7)), marks);
         assertThat(marks.marked).containsExactly(7L);
     }
+
+    @org.junit.jupiter.api.Test
+    void aLockTimeoutIsToldAnywhereInTheCauses() {
+        java.sql.SQLException lock = new java.sql.SQLException("canceling statement due to lock timeout", "55P03");
+        org.assertj.core.api.Assertions.assertThat(BatchHandler.lockTimeout(new IllegalStateException("write failed",
+                new RuntimeException(lock)))).isTrue();
+        org.assertj.core.api.Assertions.assertThat(BatchHandler.lockTimeout(new IllegalStateException("write failed",
+                new java.sql.SQLException("unique violation", "23505")))).isFalse();
+    }
 }
