@@ -272,10 +272,7 @@ final class ChangeBatcher {
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
         for (LogicalTable table : truncated) {
-            List<Column> columns = new ArrayList<>(table.columns());
-            columns.add(Metadata.DELETED_COLUMN);
-            out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), List.of(),
-                    LoadKind.INCREMENTAL, WriteMode.TRUNCATE, position, now, Map.of(), false));
+            out.add(table.earlierRowsDeleted(pipeline, position, LoadKind.INCREMENTAL, now));
         }
         missing.clear();
         perTable.forEach((name, changes) -> {

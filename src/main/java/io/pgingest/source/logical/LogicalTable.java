@@ -2,6 +2,9 @@ package io.pgingest.source.logical;
 
 import io.pgingest.catalog.TableInfo;
 import io.pgingest.event.Column;
+import io.pgingest.event.LoadKind;
+import io.pgingest.event.Metadata;
+import io.pgingest.event.RowBatch;
 import io.pgingest.event.WriteMode;
 import io.pgingest.mapping.TypeMapping;
 
@@ -27,6 +30,17 @@ record LogicalTable(TableInfo info, List<Column> columns, List<String> keys, Wri
         }
         WriteMode mode = info.keyColumns().isEmpty() ? WriteMode.APPEND : WriteMode.UPSERT;
         return new LogicalTable(info, resolved, info.keyColumns(), mode);
+    }
+
+    /**
+     * The {@link WriteMode#TRUNCATE} batch of this table at {@code position}: the destination soft-deletes its rows
+     * written before (a TRUNCATE at the source, or the end of a load that replaces the table's rows).
+     */
+    RowBatch earlierRowsDeleted(String pipeline, long position, LoadKind kind, java.time.Instant at) {
+        List<Column> written = new ArrayList<>(columns);
+        written.add(Metadata.DELETED_COLUMN);
+        return new RowBatch(pipeline, info.table(), null, written, keys, List.of(), kind, WriteMode.TRUNCATE, position, at,
+                java.util.Map.of(), false);
     }
 
     int columnIndex(String name) {

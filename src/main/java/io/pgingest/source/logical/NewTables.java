@@ -79,9 +79,10 @@ final class NewTables {
         lastCheck = System.currentTimeMillis();
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
-            noteDropped(batcher.tables(), all);
-            checkPartitions(c, all.stream().filter(t -> batcher.tables().get(t.table().display()) != null
-                    && batcher.tables().get(t.table().display()).info().oid() == t.oid()).toList());
+            Map<String, LogicalTable> streaming = batcher.tables();
+            noteDropped(streaming, all);
+            checkPartitions(c, all.stream().filter(t -> streaming.get(t.table().display()) != null
+                    && streaming.get(t.table().display()).info().oid() == t.oid()).toList());
             Map<String, ObjectRecord> known = planner.known();
             for (String name : batcher.tables().keySet()) {
                 ObjectRecord r = known.get(name);
@@ -158,8 +159,8 @@ final class NewTables {
     private void loadOne(Connection c, TableInfo t, LogicalTable table, long position, BatchSink sink) throws Exception {
         String cursorKey = cursorKey(t);
         boolean resuming = !t.keyColumns().isEmpty() && keyOrder.resuming(cursorKey);
-        ObjectRecord record = planner.known().get(t.table().display());
-        boolean replacing = !t.keyColumns().isEmpty() && record != null && TablePlanner.reloadOwed(record);
+        boolean replacing = !t.keyColumns().isEmpty()
+                && state.object(settings.name(), t.table().display()).filter(TablePlanner::reloadOwed).isPresent();
         String doing = (resuming ? "load resumed at " : "loading since ") + Instant.now();
         planner.save(t, ObjectProgress.HISTORICAL_LOAD_RUNNING, replacing ? TablePlanner.reloadOwed(doing)
                 : TablePlanner.LOAD_OWED + ": " + doing);
@@ -193,11 +194,8 @@ final class NewTables {
                 // position it began with (kept with its snapshot, also when it resumed); later changes carry more.
                 long loadedAt = loadSnapshot(state, settings.name(), t.table().display()).map(LoadSnapshot::position)
                         .filter(p -> p > 0).orElse(position);
-                List<io.pgingest.event.Column> columns = new ArrayList<>(table.columns());
-                columns.add(Metadata.DELETED_COLUMN);
-                sink.accept(new io.pgingest.event.RowBatch(settings.name(), t.table(), null, columns, table.keys(), List.of(),
-                        io.pgingest.event.LoadKind.HISTORICAL, io.pgingest.event.WriteMode.TRUNCATE, loadedAt, Instant.now(),
-                        Map.of(), false));
+                sink.accept(table.earlierRowsDeleted(settings.name(), loadedAt, io.pgingest.event.LoadKind.HISTORICAL,
+                        Instant.now()));
                 LOG.info("pipeline {}: {}: the destination rows the load did not write again are soft-deleted",
                         settings.name(), t.table().display());
             }

@@ -29,23 +29,28 @@ final class LateCommitGuard {
     }
 
     /**
-     * Returns true once none of {@code xids} is in progress, false if some still are after
-     * {@code timeout}. Polls with a short backoff; uses {@code txid_status} (no privileges needed).
+     * Returns true once none of {@code xids} is in progress (by {@code txid_status}) and none of the virtual transactions
+     * {@code vxids} is open (by {@code pg_locks}), false if some still are after {@code timeout}. Polls with a short
+     * backoff; needs no privileges.
      */
-    static boolean awaitEnded(Connection c, Array xids, Duration timeout) throws SQLException, InterruptedException {
-        long[] open = toLongs(xids);
-        if (open.length == 0) {
-            return true;
-        }
+    static boolean awaitEnded(Connection c, Array xids, String[] vxids, Duration timeout) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        return awaitNone(c, "SELECT array(SELECT x FROM unnest(?::bigint[]) x WHERE txid_status(x) = 'in progress')", "bigint",
+                        Arrays.stream(toLongs(xids)).boxed().toArray(), deadline)
+                && awaitNone(c, "SELECT array(SELECT DISTINCT l.virtualxid::text FROM pg_locks l WHERE l.locktype = 'virtualxid'"
+                        + " AND l.virtualxid::text = ANY(?::text[]))", "text", vxids, deadline);
+    }
+
+    /** Runs {@code sql}, which keeps those of its array parameter still open, until it keeps none or the deadline passes. */
+    private static boolean awaitNone(Connection c, String sql, String type, Object[] open, long deadline)
+            throws SQLException, InterruptedException {
         long sleep = 20;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT array(SELECT x FROM unnest(?::bigint[]) x WHERE txid_status(x) = 'in progress')")) {
-            while (true) {
-                ps.setArray(1, c.createArrayOf("bigint", Arrays.stream(open).boxed().toArray()));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            while (open.length > 0) {
+                ps.setArray(1, c.createArrayOf(type, open));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    open = toLongs(rs.getArray(1));
+                    open = (Object[]) rs.getArray(1).getArray();
                 }
                 if (open.length == 0) {
                     return true;
@@ -57,6 +62,7 @@ final class LateCommitGuard {
                 sleep = Math.min(sleep * 2, 500);
             }
         }
+        return true;
     }
 
     /**
@@ -73,35 +79,6 @@ final class LateCommitGuard {
             rs.next();
             return (String[]) rs.getArray(1).getArray();
         }
-    }
-
-    /**
-     * Returns true once none of the virtual transactions {@code vxids} is open, false if some still are after
-     * {@code timeout} (see {@link #awaitEnded(Connection, Array, Duration)}).
-     */
-    static boolean awaitEnded(Connection c, String[] vxids, Duration timeout) throws SQLException, InterruptedException {
-        String[] open = vxids;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long sleep = 20;
-        try (PreparedStatement ps = c.prepareStatement("SELECT array(SELECT DISTINCT l.virtualxid::text FROM pg_locks l"
-                + " WHERE l.locktype = 'virtualxid' AND l.virtualxid::text = ANY(?::text[]))")) {
-            while (open.length > 0) {
-                ps.setArray(1, c.createArrayOf("text", open));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    open = (String[]) rs.getArray(1).getArray();
-                }
-                if (open.length == 0) {
-                    return true;
-                }
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(sleep);
-                sleep = Math.min(sleep * 2, 500);
-            }
-        }
-        return true;
     }
 
     static long[] toLongs(Array array) throws SQLException {

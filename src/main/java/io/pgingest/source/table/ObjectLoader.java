@@ -199,10 +199,7 @@ final class ObjectLoader {
         }
         // after the ceiling: every transaction open when it was read and not ended since (and perhaps newer ones)
         String[] openVxids = LateCommitGuard.openVirtualTransactions(connection);
-        long waitStart = System.nanoTime();
-        if (!LateCommitGuard.awaitEnded(connection, openXids, settings.lateCommitWait())
-                || !LateCommitGuard.awaitEnded(connection, openVxids,
-                        settings.lateCommitWait().minusNanos(System.nanoTime() - waitStart))) {
+        if (!LateCommitGuard.awaitEnded(connection, openXids, openVxids, settings.lateCommitWait())) {
             String reason = "transactions open since the poll began did not end within "
                     + settings.lateCommitWait().toSeconds() + " s; the cursor stays at its position and the next run retries";
             LOG.warn("pipeline {}: {}: {}", settings.name(), query.source().display(), reason);
