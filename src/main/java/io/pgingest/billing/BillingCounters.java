@@ -34,13 +34,13 @@ public final class BillingCounters {
 
     /** Counts a batch the destination committed: ingested and loaded, billable when incremental. */
     public void loaded(RowBatch b) {
-        long n = b.size();
+        long n = b.events();
         add(b, new Counters(n, n, 0, b.kind() == LoadKind.INCREMENTAL ? n : 0));
     }
 
     /** Counts a batch that could not be loaded: ingested and failed, not billable. */
     public void failed(RowBatch b) {
-        long n = b.size();
+        long n = b.events();
         add(b, new Counters(n, 0, n, 0));
     }
 

@@ -127,17 +127,48 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
      * their numbers; empty for other batches.
      */
     public java.util.Optional<java.math.BigDecimal> lowestChange() {
+        return batch.writeMode() == io.pgingest.event.WriteMode.APPEND ? change(-1) : java.util.Optional.empty();
+    }
+
+    /** For a {@link io.pgingest.event.WriteMode#MATCH} batch: the highest {@link Metadata#CHANGE} of its rows. */
+    public java.util.Optional<java.math.BigDecimal> highestChange() {
+        return batch.writeMode() == io.pgingest.event.WriteMode.MATCH ? change(1) : java.util.Optional.empty();
+    }
+
+    /** The lowest ({@code sign} -1) or highest (1) {@link Metadata#CHANGE} of the rows; empty when they have none. */
+    private java.util.Optional<java.math.BigDecimal> change(int sign) {
         int index = batch.columnIndex(Metadata.CHANGE);
-        if (index < 0 || batch.writeMode() != io.pgingest.event.WriteMode.APPEND) {
+        if (index < 0) {
             return java.util.Optional.empty();
         }
-        java.math.BigDecimal lowest = null;
+        java.math.BigDecimal found = null;
         for (Object[] row : batch.rows()) {
-            if (row[index] instanceof java.math.BigDecimal change && (lowest == null || change.compareTo(lowest) < 0)) {
-                lowest = change;
+            if (row[index] instanceof java.math.BigDecimal change && (found == null || change.compareTo(found) * sign > 0)) {
+                found = change;
             }
         }
-        return java.util.Optional.ofNullable(lowest);
+        return java.util.Optional.ofNullable(found);
+    }
+
+    /**
+     * For a {@link io.pgingest.event.WriteMode#MATCH} batch: the columns a removal compares (the batch's key columns, as
+     * named at the destination); empty for other batches.
+     */
+    public List<String> matchColumns() {
+        return batch.writeMode() == io.pgingest.event.WriteMode.MATCH ? batch.keyColumns() : List.of();
+    }
+
+    /**
+     * The condition that the table's row {@code alias} is of the batch's source database under Merge Tables (an empty
+     * string otherwise), to be appended after a condition.
+     */
+    public String sameDatabase(String alias) {
+        if (!batch.constants().containsKey(Metadata.DATABASE)) {
+            return "";
+        }
+        Object database = batch.constants().get(Metadata.DATABASE);
+        return " AND " + alias + "." + Sql.quote(Metadata.DATABASE)
+                + (database == null ? " IS NULL" : " = " + Sql.literal(database.toString()));
     }
 
     /**

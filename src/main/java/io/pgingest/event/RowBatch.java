@@ -58,6 +58,18 @@ public record RowBatch(
         return rows.size();
     }
 
+    /**
+     * How many source events the batch holds (billing): its rows, but for a {@link WriteMode#MATCH} batch, whose update
+     * is two rows (the old one removed, the new one added), its distinct {@link Metadata#CHANGE} numbers.
+     */
+    public long events() {
+        int index = writeMode == WriteMode.MATCH ? columnIndex(Metadata.CHANGE) : -1;
+        if (index < 0) {
+            return rows.size();
+        }
+        return rows.stream().map(r -> r[index]).distinct().count();
+    }
+
     public int columnIndex(String name) {
         for (int i = 0; i < columns.size(); i++) {
             if (columns.get(i).name().equals(name)) {

@@ -13,6 +13,16 @@ public enum WriteMode {
      */
     REPLACE_RUN,
     /**
+     * Log-based batches of a table without key under {@code keylessTables: match} (REPLICA IDENTITY FULL): the rows are
+     * the changes in order, each numbered by {@link Metadata#CHANGE}; a row with {@code _pgingest_deleted} false adds one
+     * row of its values (an insert, the new row of an update), one with true removes one live destination row whose
+     * {@link RowBatch#keyColumns()} (here: the columns matched) all equal its values (a delete, the old row of an update):
+     * that row is soft-deleted. The destination first leaves out the changes it holds already (numbers not above the
+     * highest {@link Metadata#CHANGE} of the table), then nets additions against removals of equal values, so that the
+     * order of the rest does not matter. Every row the batch writes gets the batch's highest change number.
+     */
+    MATCH,
+    /**
      * The source table was truncated at the batch's position (logical replication): every row of the destination
      * table written before ({@code _pgingest_position} smaller, and of the batch's {@code _pgingest_database} under
      * Merge Tables) is soft-deleted ({@code _pgingest_deleted} true, {@code _pgingest_position} the batch's). The

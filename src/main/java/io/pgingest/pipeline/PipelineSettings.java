@@ -50,13 +50,17 @@ import java.util.Set;
  * @param batchWait        logical replication while streaming: how long a batch gathers changes before it is written
  *                         (unless it fills first), and how long the reader rests when the server had nothing to send
  *                         (Debezium's {@code poll.interval.ms}); a {@code --once} run uses 10 ms
+ * @param matchKeylessTables logical replication, {@code keylessTables: match}: the changes of a table without key
+ *                         (REPLICA IDENTITY FULL) are matched on its columns' values, so that its destination table
+ *                         holds its rows (an update or delete soft-deletes an equal row); else ({@code append}, the
+ *                         default) each change is appended as a row (an append log)
  */
 public record PipelineSettings(String name, IngestionMode mode, SourceSettings source, List<String> schemas,
                                List<ObjectSelection> objects, QueryMode defaultQueryMode, boolean includeNewTables, boolean mergeTables,
                                Duration frequency, int batchSize, boolean sizedHistoricalPages, long fullLoadLimit,
                                Duration lateCommitWait, boolean loadHistoricalData, Duration retryBudget,
                                String heartbeatQuery, int walRetentionWarningMb, boolean skipObjectsAtStart,
-                               int concurrentObjects, Duration batchWait) {
+                               int concurrentObjects, Duration batchWait, boolean matchKeylessTables) {
 
     public static final int MAX_NAME_LENGTH = 255;
     /** The {@link #frequency} of a log-based pipeline that streams continuously: none set. */
@@ -77,7 +81,8 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
             "fullLoadLimit", "lateCommitWaitSeconds", "loadHistoricalData", "retrySeconds", "heartbeatQuery",
             "walRetentionWarningMb", "ssl", "sslCaFile", "sslLoadAllCaCertificates", "sslClientCertFile",
             "sslClientKeyFile", "sslVerifyHostname", "sshHost", "sshPort", "sshUser", "sshPrivateKeyFile",
-            "sshKnownHostsFile", "skipObjectsAtStart", "passwordFile", "concurrentObjects", "batchWaitMs");
+            "sshKnownHostsFile", "skipObjectsAtStart", "passwordFile", "concurrentObjects", "batchWaitMs",
+            "keylessTables");
 
     /**
      * How to reach the source; {@code ssl} is null for the driver's default (ssl: prefer), {@code ssh} when there is no SSH tunnel
@@ -175,7 +180,22 @@ public record PipelineSettings(String name, IngestionMode mode, SourceSettings s
                 Duration.ofSeconds(o.integer("retrySeconds", 600, 0, 86_400)), o.raw("heartbeatQuery", "").strip(),
                 o.integer("walRetentionWarningMb", 1024, 1, 100_000_000), o.bool("skipObjectsAtStart", false),
                 o.integer("concurrentObjects", DEFAULT_CONCURRENT_OBJECTS, 1, 64),
-                Duration.ofMillis(o.integer("batchWaitMs", DEFAULT_BATCH_WAIT_MS, 5, 10_000)));
+                Duration.ofMillis(o.integer("batchWaitMs", DEFAULT_BATCH_WAIT_MS, 5, 10_000)), matchKeylessTables(o, mode));
+    }
+
+    /** {@code keylessTables}: {@code append} (the default) or {@code match}, the latter for logical replication only. */
+    private static boolean matchKeylessTables(Options o, IngestionMode mode) {
+        String value = o.raw("keylessTables", "append").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!value.equals("append") && !value.equals("match")) {
+            throw new PipelineConfigException(o.pipeline, "keylessTables", "'" + value + "' is not a choice; use append"
+                    + " (each change of a table without key appended as a row) or match (updates and deletes matched on the"
+                    + " row's values)");
+        }
+        if (value.equals("match") && mode != IngestionMode.LOGICAL_REPLICATION) {
+            throw new PipelineConfigException(o.pipeline, "keylessTables", "match applies to mode logical-replication only"
+                    + " (table mode sees no updates or deletes of a table without key); remove the setting");
+        }
+        return value.equals("match");
     }
 
     /**

@@ -422,8 +422,13 @@ final class DuckDbBatchLoad {
 
     /** The rows of {@code from} (a table or subquery with the batch's columns) as the table's columns. */
     private String stagedRows(String from) {
+        return stagedRows(from, Map.of());
+    }
+
+    /** The same, with the columns {@code replaced} names given those values (SQL expressions) instead of their own. */
+    private String stagedRows(String from, Map<String, String> replaced) {
         List<String> names = table.columns().stream().map(Column::name).toList();
-        return "SELECT " + castColumns(names) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
+        return "SELECT " + castColumns(names, replaced) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
                 + " AS " + Sql.quote(Metadata.INGESTED_AT) + ", now() AS " + Sql.quote(Metadata.LOADED_AT) + ", "
                 + table.batch().position() + "::BIGINT AS " + Sql.quote(Metadata.POSITION) + " FROM " + from + " s";
     }
@@ -461,6 +466,10 @@ final class DuckDbBatchLoad {
     }
 
     private void apply() throws SQLException {
+        if (table.batch().writeMode() == WriteMode.MATCH) {
+            applyMatches();
+            return;
+        }
         List<String> all = allColumns();
         String source = stagedRows();
         if (!appends()) {
@@ -481,6 +490,79 @@ final class DuckDbBatchLoad {
                     + SEQ + ")");
             s.execute("DROP TABLE temp.main." + STAGE);
         }
+    }
+
+    /**
+     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values), as PostgreSQL's writer
+     * does it: the staged changes the table holds already are left out (numbers not above its highest
+     * {@link Metadata#CHANGE}, which every row a batch writes gets: the batch's highest); the others are netted per value
+     * of the matched columns (a {@code row(...)}, whose equality DuckDB hashes and which holds NULLs equal); a value
+     * removed {@code n} times more than added soft-deletes {@code n} of its live rows, one added {@code n} times more
+     * inserts its last {@code n} additions. Removals that find no live row are counted in a WARN.
+     */
+    private void applyMatches() throws SQLException {
+        java.math.BigDecimal highest = table.highestChange().orElseThrow();
+        java.math.BigDecimal held;
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(table.highestChangeQuery(target))) {
+            rs.next();
+            held = rs.getBigDecimal(1);
+        }
+        String stage = "temp.main." + STAGE;
+        String net = "temp.main." + STAGE + "_net";
+        try (Statement s = connection.createStatement()) {
+            if (held != null && held.compareTo(highest) >= 0) {
+                s.execute("DROP TABLE " + stage); // a batch read again after a restart: written already
+                return;
+            }
+            List<String> match = table.matchColumns();
+            String deleted = Sql.quote(Metadata.DELETED);
+            String id = Sql.quote(Metadata.ID);
+            String seq = Sql.quote(SEQ);
+            s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_net AS WITH c AS (SELECT s." + seq + " AS _seq, s." + deleted
+                    + " AS _del, " + matchValue(match, m -> "CAST(s." + Sql.quote(m) + " AS " + existing.get(m) + ")")
+                    + " AS _v FROM " + stage + " s"
+                    + (held == null ? "" : " WHERE s." + Sql.quote(Metadata.CHANGE) + " > " + held) + "), n AS (SELECT _v,"
+                    + " sum(CASE WHEN _del THEN -1 ELSE 1 END) AS n FROM c GROUP BY _v)"
+                    + " SELECT c._seq, c._del, c._v, n.n FROM c JOIN n ON c._v = n._v WHERE n.n <> 0");
+            long wanted;
+            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(-n), 0) FROM (SELECT DISTINCT _v, n FROM " + net
+                    + " WHERE n < 0)")) {
+                rs.next();
+                wanted = rs.getLong(1);
+            }
+            long removed = wanted == 0 ? 0 : s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, "
+                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + Sql.quote(Metadata.CHANGE)
+                    + " = " + highest + ", " + Sql.quote(Metadata.LOADED_AT) + " = now() WHERE " + id + " IN (SELECT id FROM"
+                    + " (SELECT t." + id + " AS id, r.n, row_number() OVER (PARTITION BY r._v ORDER BY t." + id + ") AS i FROM "
+                    + target + " t JOIN (SELECT DISTINCT _v, n FROM " + net + " WHERE n < 0) r ON "
+                    + matchValue(match, m -> "t." + Sql.quote(m)) + " = r._v WHERE t." + deleted
+                    + " IS NOT TRUE" + table.sameDatabase("t") + ") WHERE i <= -n)");
+            if (removed < wanted) {
+                LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
+                        + " the destination, which differed from the source; restart the table's historical load to load"
+                        + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
+            }
+            List<String> all = allColumns();
+            String rows = stagedRows("temp.main." + STAGE, Map.of(Metadata.CHANGE, highest.toPlainString()));
+            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + id + ") SELECT *, nextval('"
+                    + table.name() + "__pgingest_id_seq') FROM (" + rows + " WHERE s." + seq + " IN (SELECT _seq FROM (SELECT"
+                    + " _seq, n, row_number() OVER (PARTITION BY _v ORDER BY _seq DESC) AS i FROM " + net + " WHERE NOT _del"
+                    + " AND n > 0) WHERE i <= n) ORDER BY s." + seq + ")");
+            s.execute("DROP TABLE " + net);
+            s.execute("DROP TABLE " + stage);
+        }
+    }
+
+    /**
+     * The matched columns' values as one struct (its fields named {@code c0}, {@code c1}, ...: a table cannot hold an
+     * unnamed one), {@code value} giving each column's expression.
+     */
+    private static String matchValue(List<String> match, java.util.function.Function<String, String> value) {
+        List<String> fields = new ArrayList<>();
+        for (int i = 0; i < match.size(); i++) {
+            fields.add("c" + i + " := " + value.apply(match.get(i)));
+        }
+        return "struct_pack(" + String.join(", ", fields) + ")";
     }
 
     /** Whether the batch writes every column of the table (so a row of it may replace the table's row whole). */
@@ -537,9 +619,9 @@ final class DuckDbBatchLoad {
     }
 
     /** Each staged column cast to the destination column's (possibly wider) type. */
-    private String castColumns(List<String> names) {
-        return names.stream().map(n -> "CAST(s." + Sql.quote(n) + " AS " + existing.get(n) + ") AS " + Sql.quote(n))
-                .collect(Collectors.joining(", "));
+    private String castColumns(List<String> names, Map<String, String> replaced) {
+        return names.stream().map(n -> "CAST(" + replaced.getOrDefault(n, "s." + Sql.quote(n)) + " AS " + existing.get(n)
+                + ") AS " + Sql.quote(n)).collect(Collectors.joining(", "));
     }
 
     private void deleteEarlierRuns() throws SQLException {

@@ -34,6 +34,8 @@ import org.postgresql.copy.CopyIn;
  */
 final class PostgresBatchLoad {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresBatchLoad.class);
+
     /** The staging tables' name prefix; the rest is a digest of their columns (see {@link #stage()}). */
     static final String STAGE = "_pgingest_stage_";
     static final String SEQ = "_pgingest_seq";
@@ -77,7 +79,8 @@ final class PostgresBatchLoad {
             // A key repeated inside the batch also fails the copy on the primary key, and falls back. Rows numbered by
             // their change are staged when the table may hold some of them (a replay after a restart): those it holds
             // are not appended again.
-            direct = !mayHoldChanges() && (appends() || keyPending || tryDirect) && copyDirect(!keyPending && !appends());
+            direct = !matches() && !mayHoldChanges() && (appends() || keyPending || tryDirect)
+                    && copyDirect(!keyPending && !appends());
             if (!direct) {
                 stage();
                 apply();
@@ -174,6 +177,10 @@ final class PostgresBatchLoad {
 
     private boolean appends() {
         return table.batch().writeMode() != WriteMode.UPSERT;
+    }
+
+    private boolean matches() {
+        return table.batch().writeMode() == WriteMode.MATCH;
     }
 
     /**
@@ -502,6 +509,10 @@ final class PostgresBatchLoad {
                 List.of(Metadata.INGESTED_AT, Metadata.LOADED_AT, Metadata.POSITION), "");
         String ingestedAt = Sql.literal(table.batch().ingestedAt().toString()) + "::timestamptz";
         String values = Sql.columnList(names, "s.") + ", " + ingestedAt + ", now(), " + table.batch().position();
+        if (matches()) {
+            applyMatches(names, insertColumns, ingestedAt);
+            return;
+        }
         try (Statement s = connection.createStatement()) {
             if (appends()) {
                 s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged
@@ -528,6 +539,59 @@ final class PostgresBatchLoad {
                     + " s WHERE NOT EXISTS (SELECT 1 FROM " + target + " t WHERE " + sameKey() + ") ON CONFLICT ("
                     + Sql.columnList(table.key(), "") + ") DO UPDATE SET " + updateList(names, "EXCLUDED.", "EXCLUDED."
                     + Sql.quote(Metadata.INGESTED_AT)) + " WHERE " + newer);
+        }
+    }
+
+    /**
+     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values): the staged changes
+     * the table holds already are left out (numbers not above its highest {@link Metadata#CHANGE}, which every row a
+     * batch writes gets: the batch's highest); the others are netted per value of the matched columns (their row's
+     * text, {@code ROW(...)::text}, which every type has and whose equality PostgreSQL can hash: one pass over the
+     * table's rows per batch); a value removed {@code n} times more than added soft-deletes {@code n} of its live rows,
+     * one added {@code n} times more inserts its last {@code n} additions. Removals that find no live row (the
+     * destination differed from the source) are counted in a WARN.
+     */
+    private void applyMatches(List<String> names, String insertColumns, String ingestedAt) throws SQLException {
+        java.math.BigDecimal highest = table.highestChange().orElseThrow();
+        java.math.BigDecimal held;
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(table.highestChangeQuery(target))) {
+            rs.next();
+            held = rs.getBigDecimal(1);
+        }
+        if (held != null && held.compareTo(highest) >= 0) {
+            return; // a batch read again after a restart: written already
+        }
+        List<String> match = table.matchColumns();
+        String deleted = Sql.quote(Metadata.DELETED);
+        String change = Sql.quote(Metadata.CHANGE);
+        String id = Sql.quote(Metadata.ID);
+        String changes = "WITH c AS (SELECT s.*, ROW(" + match.stream().map(m -> "s." + Sql.quote(m) + "::" + columnTypes.get(m))
+                .collect(Collectors.joining(", ")) + ")::text AS _v FROM " + staged + " s"
+                + (held == null ? "" : " WHERE s." + change + " > " + held) + "), n AS (SELECT _v, sum(CASE WHEN " + deleted
+                + " THEN -1 ELSE 1 END) AS n FROM c GROUP BY _v) ";
+        String values = names.stream().map(n -> n.equals(Metadata.CHANGE) ? highest + "::numeric" : "s." + Sql.quote(n))
+                .collect(Collectors.joining(", ")) + ", " + ingestedAt + ", now(), " + table.batch().position();
+        try (Statement s = connection.createStatement()) {
+            long wanted;
+            try (ResultSet rs = s.executeQuery(changes + "SELECT coalesce(sum(-n), 0) FROM n WHERE n < 0")) {
+                rs.next();
+                wanted = rs.getLong(1);
+            }
+            int removed = wanted == 0 ? 0 : s.executeUpdate(changes + "UPDATE " + target + " t SET " + deleted + " = true, "
+                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + change + " = " + highest + ", "
+                    + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT x.id FROM (SELECT t." + id + " AS id, n.n, "
+                    + "row_number() OVER (PARTITION BY n._v ORDER BY t." + id + ") AS i FROM " + target + " t JOIN n ON ROW("
+                    + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text = n._v"
+                    + " WHERE n.n < 0 AND t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") x WHERE x.i <= -x.n) m"
+                    + " WHERE t." + id + " = m.id");
+            if (removed < wanted) {
+                LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
+                        + " the destination, which differed from the source; restart the table's historical load to load"
+                        + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
+            }
+            s.executeUpdate(changes + "INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM (SELECT c.*,"
+                    + " row_number() OVER (PARTITION BY c._v ORDER BY c." + Sql.quote(SEQ) + " DESC) AS i FROM c WHERE NOT c."
+                    + deleted + ") s JOIN n ON n._v = s._v WHERE n.n > 0 AND s.i <= n.n ORDER BY s." + Sql.quote(SEQ));
         }
     }
 

@@ -81,9 +81,25 @@ final class ChangeBatcher {
     }
 
     ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker) {
+        this(pipeline, tables, tracker, false);
+    }
+
+    /**
+     * @param matchKeyless {@code keylessTables: match}: the changes of tables without key become {@link WriteMode#MATCH}
+     *                     batches (else appended, {@link WriteMode#APPEND})
+     */
+    ChangeBatcher(String pipeline, Map<String, LogicalTable> tables, SchemaTracker tracker, boolean matchKeyless) {
         this.pipeline = pipeline;
         this.tables = new HashMap<>(tables);
         this.tracker = tracker;
+        this.matchKeyless = matchKeyless;
+    }
+
+    private final boolean matchKeyless;
+
+    /** Whether the changes of {@code table} are matched on their values ({@link WriteMode#MATCH}). */
+    private boolean matches(LogicalTable table) {
+        return matchKeyless && table.writeMode() == WriteMode.APPEND;
     }
 
     /** The tables streamed now, by {@code schema.table} (a copy). */
@@ -154,13 +170,13 @@ final class ChangeBatcher {
      * for a table without key its {@link Metadata#CHANGE} value, otherwise null.
      */
     private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created,
-                          java.math.BigDecimal id) {
+                          java.math.BigDecimal id, Object[] old) {
         Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
-            this(name, table, row, deleted, kind, created, null);
+            this(name, table, row, deleted, kind, created, null, null);
         }
 
         Change withId(java.math.BigDecimal changeId) {
-            return new Change(name, table, row, deleted, kind, created, changeId);
+            return new Change(name, table, row, deleted, kind, created, changeId, old);
         }
     }
 
@@ -361,7 +377,16 @@ final class ChangeBatcher {
             row[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.row()[from];
         }
         row[n] = c.deleted();
-        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id());
+        Object[] old = null;
+        if (c.old() != null) {
+            old = new Object[n + 1];
+            for (int i = 0; i < n; i++) {
+                int from = c.table().columnIndex(to.columns().get(i).name());
+                old[i] = from < 0 ? DebeziumValues.UNAVAILABLE : c.old()[from];
+            }
+            old[n] = true;
+        }
+        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id(), old);
     }
 
     /**
@@ -482,20 +507,23 @@ final class ChangeBatcher {
         if (table.writeMode() == WriteMode.UPSERT && record.keySchema() != null) {
             table = currentKey(name, table, record.keySchema(), data.schema());
         }
-        Field[] fields = layout(table, data.schema()).fields();
-        List<Column> columns = table.columns();
-        Object[] row = new Object[columns.size() + 1];
-        for (int i = 0; i < fields.length; i++) {
-            Field field = fields[i];
-            if (field == null) {
-                row[i] = DebeziumValues.UNAVAILABLE; // dropped, or added after this change: the destination keeps its value
-            } else {
-                Object raw = data.get(field);
-                row[i] = DebeziumValues.unavailable(raw) ? DebeziumValues.UNAVAILABLE
-                        : DebeziumValues.convert(columns.get(i).type(), field.schema(), raw);
+        Object[] row = values(table, data, deleted);
+        Object[] old = null;
+        if (op.equals("u") && matches(table)) {
+            // the old row (all its columns under REPLICA IDENTITY FULL), removed where the new one is added
+            Struct before = envelope.before() == null ? null : (Struct) value.get(envelope.before());
+            if (before == null) {
+                throw new IllegalStateException("an update of " + table.info().table().display() + " carries no old row,"
+                        + " which keylessTables: match needs; run ALTER TABLE " + table.info().table().display()
+                        + " REPLICA IDENTITY FULL");
+            }
+            old = values(table, before, true);
+            for (int i = 0; i < old.length - 1; i++) {
+                if (row[i] == DebeziumValues.UNAVAILABLE) {
+                    row[i] = old[i]; // an unchanged TOASTed value: the old row has it (FULL logs it whole)
+                }
             }
         }
-        row[columns.size()] = deleted;
         if (tracker != null && tracker.anyStale() && table.writeMode() == WriteMode.UPSERT) {
             omitStale(name, table, lsnOf(record), row);
         }
@@ -510,7 +538,26 @@ final class ChangeBatcher {
             }
         }
         return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
-                op.equals("c"));
+                op.equals("c"), null, old);
+    }
+
+    /** The values of the row {@code data} of {@code table}, followed by the {@code deleted} flag. */
+    private Object[] values(LogicalTable table, Struct data, boolean deleted) {
+        Field[] fields = layout(table, data.schema()).fields();
+        List<Column> columns = table.columns();
+        Object[] row = new Object[columns.size() + 1];
+        for (int i = 0; i < fields.length; i++) {
+            Field field = fields[i];
+            if (field == null) {
+                row[i] = DebeziumValues.UNAVAILABLE; // dropped, or added after this change: the destination keeps its value
+            } else {
+                Object raw = data.get(field);
+                row[i] = DebeziumValues.unavailable(raw) ? DebeziumValues.UNAVAILABLE
+                        : DebeziumValues.convert(columns.get(i).type(), field.schema(), raw);
+            }
+        }
+        row[columns.size()] = deleted;
+        return row;
     }
 
     /**
@@ -634,6 +681,9 @@ final class ChangeBatcher {
 
     /** Splits changes by (kind, column subset) into batches. */
     private List<RowBatch> group(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
+        if (matches(table)) {
+            return matched(table, changes, position, now);
+        }
         Map<GroupKey, List<Object[]>> rows = new LinkedHashMap<>();
         Masks m = masks(table);
         boolean numbered = table.writeMode() == WriteMode.APPEND;
@@ -660,6 +710,57 @@ final class ChangeBatcher {
             out.add(new RowBatch(pipeline, table.info().table(), null, columns, table.keys(), e.getValue(),
                     e.getKey().kind(), table.writeMode(), position, now, Map.of(), false));
         }
+        return out;
+    }
+
+    /**
+     * The {@link WriteMode#MATCH} batch of a table without key: every change in order, all columns, numbered; an update
+     * as its old row (removed) then its new row (added). A value the change lacks (a column added after it, or dropped)
+     * is written NULL, and a column some removal lacks is not matched on. One batch, so that the destination applies the
+     * table's changes in one statement each ({@link WriteMode#MATCH}: it leaves out changes by their numbers).
+     */
+    private List<RowBatch> matched(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
+        int n = table.columns().size();
+        List<Object[]> rows = new ArrayList<>();
+        boolean[] unmatched = new boolean[n];
+        for (Change c : changes) {
+            if (c.old() != null) {
+                rows.add(numbered(c.old(), c.id(), unmatched));
+            }
+            rows.add(numbered(c.row(), c.id(), c.deleted() ? unmatched : null));
+        }
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        List<Column> columns = new ArrayList<>(table.columns());
+        columns.add(Metadata.DELETED_COLUMN);
+        columns.add(Metadata.CHANGE_COLUMN);
+        List<String> match = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!unmatched[i]) {
+                match.add(table.columns().get(i).name());
+            }
+        }
+        return List.of(new RowBatch(pipeline, table.info().table(), null, columns, match.isEmpty()
+                ? table.columns().stream().map(Column::name).toList() : match, rows, LoadKind.INCREMENTAL, WriteMode.MATCH,
+                position, now, Map.of(), false));
+    }
+
+    /**
+     * The row (values and deleted flag) with its change number; an unavailable value becomes NULL, and when
+     * {@code unavailable} is given (a removal) its column is marked there.
+     */
+    private static Object[] numbered(Object[] row, java.math.BigDecimal id, boolean[] unavailable) {
+        Object[] out = Arrays.copyOf(row, row.length + 1);
+        for (int i = 0; i < row.length - 1; i++) {
+            if (out[i] == DebeziumValues.UNAVAILABLE) {
+                out[i] = null;
+                if (unavailable != null) {
+                    unavailable[i] = true;
+                }
+            }
+        }
+        out[row.length] = id;
         return out;
     }
 

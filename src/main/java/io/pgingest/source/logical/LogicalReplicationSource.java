@@ -233,7 +233,7 @@ public final class LogicalReplicationSource {
                     if (once) {
                         markCatchUpPoint(current, handler);
                     }
-                    ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker);
+                    ChangeBatcher batcher = new ChangeBatcher(settings.name(), tables, tracker, settings.matchKeylessTables());
                     for (LogicalTable t : tables.values()) {
                         String name = t.info().table().display();
                         NewTables.loadSnapshot(state, settings.name(), name).ifPresent(read -> batcher.loaded(name, read));

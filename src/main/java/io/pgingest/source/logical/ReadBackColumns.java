@@ -158,19 +158,39 @@ final class ReadBackColumns implements AutoCloseable {
                     g = knowGenerated(connection(), table);
                     generated.put(table, g);
                 }
-                if (g.columns().isEmpty()) {
+                RowBatch computed = g.columns().isEmpty() ? b : compute(b, g);
+                if (b.writeMode() == WriteMode.MATCH) {
+                    computed = matchedExactly(computed, table);
+                }
+                if (computed == b) {
                     continue;
                 }
                 if (out == null) {
                     out = new ArrayList<>(batches);
                 }
-                out.set(i, compute(b, g));
+                out.set(i, computed);
             }
         } catch (SQLException e) {
             close(); // a retry connects again
             throw e;
         }
         return out == null ? batches : out;
+    }
+
+    /**
+     * The {@link WriteMode#MATCH} batch matching only on columns whose streamed values equal the loaded ones: not on the
+     * columns this class reads back or computes (stored generated columns, timetz, the arrays above), whose streamed
+     * value may differ from the value a load wrote (a generated column follows from the others anyway). When no column
+     * is left, all are matched.
+     */
+    private RowBatch matchedExactly(RowBatch b, LogicalTable table) throws SQLException {
+        if (!byTable.containsKey(table)) {
+            know(connection(), List.of(table));
+        }
+        List<String> inexact = byTable.get(table);
+        List<String> match = b.keyColumns().stream().filter(c -> !inexact.contains(c)).toList();
+        return match.size() == b.keyColumns().size() || match.isEmpty() ? b
+                : b.withTarget(b.target(), b.columns(), match, b.constants());
     }
 
     private Generated knowGenerated(Connection c, LogicalTable table) throws SQLException {

@@ -1,0 +1,148 @@
+package io.pgingest.it;
+
+import io.pgingest.testsupport.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code keylessTables: match} end to end: a table without key under REPLICA IDENTITY FULL, its updates and deletes
+ * matched on the row's values at the destination, so that its live rows (not {@code _pgingest_deleted}) are the source's
+ * rows, duplicates included; into DuckDB and into PostgreSQL, and when a run stopped inside a transaction has the next
+ * one read it again.
+ */
+class KeylessMatchIT {
+
+    @TempDir
+    Path tmp;
+
+    private TestDatabase db;
+    private PipelineRun run;
+    private String pipelineName;
+
+    /** The source rows, compared as text: the same query at the source and at the destination (live rows). */
+    private static final String ROWS = "SELECT CAST(n AS VARCHAR), v, CAST(length(big) AS VARCHAR),"
+            + " CAST(CAST(round(f * 1000) AS BIGINT) AS VARCHAR), CAST(d AS VARCHAR) FROM bag";
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = TestDatabase.create("keyless");
+        // big: a TOASTed value (random, so that it is stored out of line) that updates of other columns leave unchanged
+        db.execute("CREATE TABLE bag (n int, v text, big text, f float8, d numeric)", "ALTER TABLE bag REPLICA IDENTITY FULL",
+                "INSERT INTO bag VALUES (1, 'a', NULL, 1.5, 1.50), (1, 'a', NULL, 1.5, 1.50), (2, 'b', NULL, NULL, NULL),"
+                        + " (3, NULL, NULL, 0.1, 3), (4, 'toast', (SELECT string_agg(md5(random()::text), '') FROM"
+                        + " generate_series(1, 2000)), 2, 2)");
+        run = new PipelineRun(tmp);
+        pipelineName = "bag_" + db.suffix();
+    }
+
+    @AfterEach
+    void dropSlotsAndDatabase() throws Exception {
+        db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.name() + "'");
+        db.close();
+    }
+
+    @Test
+    void intoDuckDbTheLiveRowsAreTheSourcesRows() throws Exception {
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "keylessTables", "match",
+                "retrySeconds", "3");
+        changeAndCompare(sql -> run.duck(sql));
+    }
+
+    @Test
+    void intoPostgresTheLiveRowsAreTheSourcesRows() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("keylessdest")) {
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
+                    "public.bag", "keylessTables", "match", "retrySeconds", "3");
+            changeAndCompare(sql -> PipelineRun.pg(dest, sql));
+        }
+    }
+
+    private interface Query {
+        List<List<Object>> rows(String sql) throws Exception;
+    }
+
+    private void changeAndCompare(Query destination) throws Exception {
+        PipelineRun.Result first = run.once();
+        assertThat(first.exitCode()).as(first.stderr()).isZero();
+        assertLiveRowsEqualTheSource(destination, "after the load");
+
+        db.execute(
+                // one of two equal rows changed: the other stays
+                "UPDATE bag SET v = 'A' WHERE ctid = (SELECT min(ctid) FROM bag WHERE n = 1)",
+                // a row with NULLs deleted (NULLs match)
+                "DELETE FROM bag WHERE n = 3",
+                // the TOASTed value unchanged: the new row takes it from the old one
+                "UPDATE bag SET f = 3 WHERE n = 4",
+                // several changes of one row in a transaction, and a row inserted and deleted in one
+                "BEGIN; UPDATE bag SET v = 'b1' WHERE n = 2; UPDATE bag SET v = 'b2' WHERE n = 2;"
+                        + " INSERT INTO bag VALUES (9, 'gone', NULL, NULL, NULL); DELETE FROM bag WHERE n = 9; COMMIT",
+                // equal rows added, then one of them deleted
+                "INSERT INTO bag VALUES (5, 'e', NULL, NULL, NULL), (5, 'e', NULL, NULL, NULL), (5, 'e', NULL, NULL, NULL)",
+                "DELETE FROM bag WHERE ctid = (SELECT max(ctid) FROM bag WHERE n = 5)");
+        PipelineRun.Result second = run.once();
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        assertLiveRowsEqualTheSource(destination, "after the changes");
+        assertThat(sorted(destination.rows("SELECT CAST(n AS VARCHAR), v FROM bag WHERE _pgingest_deleted AND (n IN (1, 3, 4)"
+                + " OR v = 'b')"))).as("a removed row is soft-deleted, once: the old rows of the updates, the deleted row")
+                .containsExactly(List.of("1", "a"), Arrays.asList("2", "b"), Arrays.asList("3", null), List.of("4", "toast"));
+
+        db.execute("UPDATE bag SET n = n + 100");
+        PipelineRun.Result third = run.once();
+        assertThat(third.exitCode()).as(third.stderr()).isZero();
+        assertLiveRowsEqualTheSource(destination, "after an update of every row");
+    }
+
+    private void assertLiveRowsEqualTheSource(Query destination, String when) throws Exception {
+        List<List<Object>> source = sorted(PipelineRun.pg(db, ROWS.replace("VARCHAR", "text")));
+        List<List<Object>> live = sorted(destination.rows(ROWS + " WHERE NOT _pgingest_deleted"));
+        assertThat(live).as(when + ": the destination's live rows are the source's, duplicates included").isEqualTo(source);
+    }
+
+    private static List<List<Object>> sorted(List<List<Object>> rows) {
+        List<List<Object>> out = new ArrayList<>(rows);
+        out.sort(Comparator.comparing(Object::toString));
+        return out;
+    }
+
+    /**
+     * A run stopped inside a transaction (a destination trigger fails the batch holding the new row of n = 4500, so the run
+     * fails after committing the batches before it) has the next run read the whole transaction again: the changes the
+     * destination holds are left out by their numbers, so no row is removed or added twice.
+     */
+    @Test
+    void aTransactionReadAgainAfterAFailedRunIsNotAppliedTwice() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("keylessdest")) {
+            db.execute("DELETE FROM bag", "INSERT INTO bag SELECT g, 'v' || g, NULL, NULL, NULL FROM generate_series(1, 6000) g");
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
+                    "public.bag", "keylessTables", "match", "batchSize", "1000", "retrySeconds", "1");
+            assertThat(run.once().exitCode()).isZero();
+            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                    "CREATE TRIGGER refuse BEFORE INSERT ON bag FOR EACH ROW WHEN (NEW.n = 4500 AND NEW.v LIKE '%!')"
+                            + " EXECUTE FUNCTION refuse()");
+            db.execute("UPDATE bag SET v = v || '!'");
+            assertThat(run.once().exitCode()).as("the batch with the new row of n = 4500 fails the run").isNotZero();
+            assertThat((Long) PipelineRun.pg(dest, "SELECT count(*) FROM bag WHERE v LIKE '%!'").get(0).get(0))
+                    .as("the batches before the failing one were written").isBetween(100L, 4499L);
+
+            dest.execute("DROP TRIGGER refuse ON bag");
+            PipelineRun.Result again = run.once();
+            assertThat(again.exitCode()).as(again.stderr()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT count(*) FILTER (WHERE NOT _pgingest_deleted),"
+                    + " count(DISTINCT n) FILTER (WHERE NOT _pgingest_deleted), count(*) FILTER (WHERE NOT _pgingest_deleted"
+                    + " AND v LIKE '%!'), count(*) FILTER (WHERE _pgingest_deleted AND v NOT LIKE '%!') FROM bag"))
+                    .as("every row once, updated; each old row soft-deleted once")
+                    .containsExactly(List.of(6000L, 6000L, 6000L, 6000L));
+            assertLiveRowsEqualTheSource(sql -> PipelineRun.pg(dest, sql), "after the run read the transaction again");
+        }
+    }
+}
