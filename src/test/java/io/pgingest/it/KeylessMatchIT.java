@@ -102,6 +102,36 @@ class KeylessMatchIT {
         assertLiveRowsEqualTheSource(destination, "after an update of every row");
     }
 
+    /**
+     * A pipeline whose tables without key were appended (an append log: every row version live) switched to match: its
+     * next run loads those tables again, replacing their rows, and matches from then on; switched back, the same.
+     */
+    @Test
+    void switchingKeylessTablesLoadsTheTablesAgain() throws Exception {
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "retrySeconds", "3");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("UPDATE bag SET v = 'bee' WHERE n = 2");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT v FROM bag WHERE n = 2 AND NOT _pgingest_deleted ORDER BY v"))
+                .as("appended: both versions of the row are live rows of the log").containsExactly(List.of("b"), List.of("bee"));
+
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "retrySeconds", "3",
+                "keylessTables", "match");
+        PipelineRun.Result switched = run.once();
+        assertThat(switched.exitCode()).as(switched.stderr()).isZero();
+        assertLiveRowsEqualTheSource(sql -> run.duck(sql), "after the switch to match");
+        db.execute("UPDATE bag SET v = 'B' WHERE n = 2", "DELETE FROM bag WHERE n = 3");
+        assertThat(run.once().exitCode()).isZero();
+        assertLiveRowsEqualTheSource(sql -> run.duck(sql), "matched after the switch");
+
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "retrySeconds", "3");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("UPDATE bag SET v = 'bb' WHERE n = 2");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT v FROM bag WHERE n = 2 AND NOT _pgingest_deleted ORDER BY v"))
+                .as("switched back to append: loaded again, then appended").containsExactly(List.of("B"), List.of("bb"));
+    }
+
     private void assertLiveRowsEqualTheSource(Query destination, String when) throws Exception {
         List<List<Object>> source = sorted(PipelineRun.pg(db, ROWS.replace("VARCHAR", "text")));
         List<List<Object>> live = sorted(destination.rows(ROWS + " WHERE NOT _pgingest_deleted"));

@@ -99,6 +99,23 @@ class PipelineSettingsTest {
                 .as("tables not named fall to the wildcard").isTrue();
     }
 
+    /** Issue 3: tables without key appended (the default) or matched on their values. */
+    @Test
+    void keylessTablesIsAppendOrMatchAndMatchOnlyForLogicalReplication() {
+        Map<String, String> m = minimal();
+        m.put("mode", "logical-replication");
+        assertThat(PipelineSettings.parse("shop", m).matchKeylessTables()).as("append by default").isFalse();
+        m.put("keylessTables", "Match");
+        assertThat(PipelineSettings.parse("shop", m).matchKeylessTables()).isTrue();
+        m.put("keylessTables", "merge");
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m)).isInstanceOf(PipelineConfigException.class)
+                .hasMessageContaining("key 'keylessTables'").hasMessageContaining("use append").hasMessageContaining("or match");
+        m.put("keylessTables", "match");
+        m.put("mode", "table");
+        assertThatThrownBy(() -> PipelineSettings.parse("shop", m)).isInstanceOf(PipelineConfigException.class)
+                .hasMessageContaining("match applies to mode logical-replication only");
+    }
+
     @Test
     void unknownModeIsRejectedWithTheAllowedValues() {
         Map<String, String> m = minimal();

@@ -631,6 +631,7 @@ public final class LogicalReplicationSource {
             throws SQLException {
         List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
         newTables.checkPartitions(c, all); // partitions attached or detached while the pipeline was stopped
+        newTables.checkKeylessWrites(all); // keylessTables changed while the pipeline was stopped
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
         boolean firstRun = known.isEmpty();

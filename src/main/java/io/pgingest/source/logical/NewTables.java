@@ -264,6 +264,45 @@ final class NewTables {
         }
     }
 
+    /**
+     * Tables without key among {@code tables} whose destination rows were written the other way than
+     * {@code keylessTables} says now (the setting changed between runs): an append log cannot be matched on (it holds
+     * every row version as a live row), and matched rows are no log. Each one included and streaming is owed a load that
+     * replaces its destination rows ({@link TablePlanner#RELOAD}). The way is kept in the state store per table; a table
+     * streamed before without it was appended (the only way before the setting existed).
+     */
+    void checkKeylessWrites(List<TableInfo> tables) {
+        String now = settings.matchKeylessTables() ? "match" : "append";
+        Map<String, ObjectRecord> known = null;
+        for (TableInfo t : tables) {
+            if (!t.keyColumns().isEmpty()) {
+                continue;
+            }
+            String key = keylessKey(t.table().display());
+            Optional<String> kept = state.cursor(settings.name(), key);
+            if (kept.isPresent() && kept.get().equals(now)) {
+                continue;
+            }
+            if (known == null) {
+                known = planner.known();
+            }
+            ObjectRecord r = known.get(t.table().display());
+            String before = kept.orElse(r != null && r.progress() == ObjectProgress.STREAMING ? "append" : now);
+            if (!before.equals(now) && r != null && r.status() == io.pgingest.state.ObjectStatus.INCLUDED
+                    && !TablePlanner.loadOwed(r)) {
+                LOG.info("pipeline {}: {}: keylessTables is now {}, its destination rows were written by {}; they are loaded"
+                        + " again", settings.name(), t.table().display(), now, before);
+                LogicalReplicationSource.requestReload(state, r, "keylessTables changed from " + before + " to " + now);
+            }
+            state.saveCursor(settings.name(), key, now);
+        }
+    }
+
+    /** How a table without key was last written ({@link #checkKeylessWrites}). */
+    static String keylessKey(String table) {
+        return table + " #keyless";
+    }
+
     /** Where the partitions of a partitioned table were last seen ({@link #checkPartitions}). */
     static String partitionsKey(String table) {
         return table + " #partitions";
