@@ -85,7 +85,31 @@ public final class SourceTextConverter implements CustomConverter<SchemaBuilder,
             registration.register(SchemaBuilder.string().optional(), v -> convert(v, ArrayJson::ofVector));
         } else if (AS_TEXT.contains(type)) {
             registration.register(SchemaBuilder.string().optional(), v -> convert(v, text -> text));
+        } else if (GEOMETRIC.contains(type)) {
+            registration.register(SchemaBuilder.string().optional(), v -> convert(v, SourceTextConverter::geometricText));
         }
+    }
+
+    /** Geometric types but point (which Debezium sends as a Struct of its coordinates: {@link DebeziumValues}). */
+    private static final Set<String> GEOMETRIC = Set.of("line", "lseg", "box", "path", "polygon", "circle");
+
+    /** A number as Java prints a double ({@code 1.0}, {@code -2.5E-7}, {@code Infinity}, {@code NaN}). */
+    private static final java.util.regex.Pattern JAVA_DOUBLE =
+            java.util.regex.Pattern.compile("-?(?:Infinity|NaN|[0-9]+(?:\\.[0-9]+)?(?:E-?[0-9]+)?)");
+
+    /**
+     * A geometric value's text as PostgreSQL prints it: Debezium passes pgjdbc's object of it (PGbox, ...), whose text
+     * has Java's doubles ({@code (1.0,1.0),(0.0,0.0)} for PostgreSQL's {@code (1,1),(0,0)}); a DuckDB destination, which
+     * keeps the text, then held streamed rows unlike loaded ones. Each number is printed again as PostgreSQL does.
+     */
+    static String geometricText(String javaText) {
+        java.util.regex.Matcher m = JAVA_DOUBLE.matcher(javaText);
+        StringBuilder out = new StringBuilder(javaText.length());
+        while (m.find()) {
+            m.appendReplacement(out, DebeziumValues.floatText(Double.parseDouble(m.group())));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static Object convert(Object v, java.util.function.UnaryOperator<String> fromText) {

@@ -28,4 +28,13 @@ class DebeziumValuesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the year 294247")
                 .hasMessageContaining("mode: table");
     }
+
+    /** Geometric values as pgjdbc's objects print them (Java's doubles), printed again as PostgreSQL prints them. */
+    @Test
+    void geometricTextTakesPostgresNumbers() {
+        assertThat(SourceTextConverter.geometricText("(1.0,1.0),(0.0,0.0)")).isEqualTo("(1,1),(0,0)");
+        assertThat(SourceTextConverter.geometricText("<(-0.5,2.5E-7),1.0E20>")).isEqualTo("<(-0.5,2.5e-07),1e+20>");
+        assertThat(SourceTextConverter.geometricText("{1.0,-1.0,Infinity}")).isEqualTo("{1,-1,Infinity}");
+        assertThat(SourceTextConverter.geometricText("[(0.0,-0.0),(NaN,123456.789)]")).isEqualTo("[(0,-0),(NaN,123456.789)]");
+    }
 }
