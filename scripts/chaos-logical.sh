@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Robustness checks of logical replication (issue 3, "How it will be checked"):
-#   kill9    concurrent writers (inserts, updates, deletes; COPYs into a table without key);
+#   kill9    concurrent writers (inserts, updates, deletes; COPYs into a table without key; updates and deletes of
+#            another, equal rows included, whose changes are matched on their values: keylessTables: match);
 #            pg-ingest streaming into DuckDB killed with kill -9 at random moments (during the historical
 #            load and during streaming) and restarted N times;
 #            then the writers stop, one --once catches up, and the destination must equal the source.
@@ -76,7 +77,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 write_route() {
-  local name="$1" destination="$2"
+  local name="$1" destination="$2" keyless="$3"
   cat > "$WORK/$name.camel.yaml" <<YAML
 - templatedRoute:
     routeTemplateRef: pg-ingest
@@ -91,6 +92,7 @@ write_route() {
       - { name: password, value: "{{env:PGPASSWORD:}}" }
       - { name: objects, value: "*" }
       - { name: batchSize, value: "2000" }
+      - { name: keylessTables, value: $keyless }
       - { name: destination, value: "$destination" }
 YAML
 }
@@ -116,6 +118,12 @@ from generate_series(1, 2000) g;
 -- a table without key (an append log at the destination), filled by COPY (rows of one page share a WAL record)
 create table audit (n bigint, note text);
 alter table audit replica identity full;
+-- a table without key whose rows are updated and deleted (the DuckDB pipeline matches them, keylessTables: match),
+-- with equal rows of which one at a time is updated
+create table bag (id int, v text, n int);
+alter table bag replica identity full;
+insert into bag select g, md5(g::text), 0 from generate_series(1, 500) g;
+insert into bag select null, 'dup', 0 from generate_series(1, 20);
 vacuum analyze;
 SQL
   # Every statement its own transaction: inserts, updates and deletes on all three tables, keys reused.
@@ -133,9 +141,14 @@ update parts set n = n + 1 where id = :p;
 update parts set d = d + 365 where id = :p + 11 and d < '2025-01-01';
 insert into parts values (:p + 2000, '2024-06-01'::date + :p % 200, 0, repeat(md5(random()::text), 100), array(select k from generate_series(1, 700) k)) on conflict (id, d) do update set n = parts.n + 1;
 delete from parts where id = :p + 5;
+\set b random(1, 520)
+update bag set n = n + 1, v = md5(random()::text) where id = :b;
+delete from bag where id = :b + 2;
+insert into bag values (:b + 2, 'ins', 0);
+update bag set n = n + 1 where ctid = (select ctid from bag where id is null limit 1);
 SQL
-  write_route chaos_duckdb "pgingest-duckdb:$DUCKDB_FILE"
-  write_route chaos_postgres "pgingest-postgres:$DST?host=$PGHOST&port=$PGPORT&user=$PGUSER&password=RAW({{env:PGPASSWORD:}})&schema=chaos"
+  write_route chaos_duckdb "pgingest-duckdb:$DUCKDB_FILE" match
+  write_route chaos_postgres "pgingest-postgres:$DST?host=$PGHOST&port=$PGPORT&user=$PGUSER&password=RAW({{env:PGPASSWORD:}})&schema=chaos" append
 }
 
 start_writers() {
@@ -202,8 +215,9 @@ wait_for_phase() {
 # soft-deleted; no key twice. Values are compared as text, timestamps as epoch microseconds.
 
 declare -A COLS=([big]="id, grp, val, EPOCH(updated_at)" [hot]="id, counter, note" [events]="id, big_id, payload"
-                 [parts]="id, d, n, md5(doc), md5(ARRAYJSON(nums))" [audit]="n, note")
-declare -A KEYS=([big]="id" [hot]="id" [events]="id" [parts]="id, d" [audit]="n")
+                 [parts]="id, d, n, md5(doc), md5(ARRAYJSON(nums))" [audit]="n, note" [bag]="coalesce(id, -1), v, n")
+# (bag may hold equal rows: its duplicates are compared as rows, by comm, not as keys)
+declare -A KEYS=([big]="id" [hot]="id" [events]="id" [parts]="id, d" [audit]="n" [bag]="id, v, n, _pgingest_id")
 
 source_rows() {
   local cols="${COLS[$1]}"
@@ -228,9 +242,11 @@ dest_sql() {
 
 # compare <duckdb|postgres> <scenario>: appends evidence to $WORK/<scenario>.evidence; returns 1 on a difference.
 compare() {
-  local dest="$1" scenario="$2" t ok=0 dups src_only dst_only
+  local dest="$1" scenario="$2" t ok=0 dups src_only dst_only tables="big hot events parts audit"
   local ev="$WORK/$scenario.evidence"
-  for t in big hot events parts audit; do
+  # bag's live rows are the source's only where its changes are matched (DuckDB); appended (PostgreSQL) it is a log
+  [ "$dest" = duckdb ] && tables="$tables bag"
+  for t in $tables; do
     source_rows "$t" > "$WORK/$t.src"
     dest_sql "$dest" "select ${COLS[$t]} from $t where not _pgingest_deleted" | sed 's/\r$//' | LC_ALL=C sort > "$WORK/$t.dst"
     dups=$(dest_sql "$dest" "select count(*) from (select ${KEYS[$t]} from $t group by ${KEYS[$t]} having count(*) > 1) g")
@@ -348,7 +364,7 @@ require_server
 if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 [ "$(pg_value postgres "show wal_level")" = logical ] || die "wal_level must be logical (scripts/setup-postgres.sh)"
 prepare
-info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows, parts 2000 rows (partitioned, TOASTed text and int[]); writers: pgbench --rate 100 x 10 statements; work dir $WORK"
+info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows, parts 2000 rows (partitioned, TOASTed text and int[]), bag 520 rows (no key, 20 equal); writers: pgbench --rate 100 x 14 statements; work dir $WORK"
 
 heading "Scenario kill9: $CYCLES x kill -9 of pg-ingest (DuckDB destination) under concurrent writes"
 scenario_kill9
