@@ -129,6 +129,17 @@ public final class PgIngest {
                 chain.append(chain.length() == 0 ? "" : ": ").append(message);
             }
         }
+        java.util.regex.Matcher empty = EMPTY_DESTINATION.matcher(chain);
+        if (empty.find()) {
+            // Camel's own words ("Expected scheme-specific part at index 16") do not say what is missing
+            chain.append("; fix: the destination '").append(empty.group(1)).append(":' names no ")
+                    .append(empty.group(1).endsWith("duckdb") ? "file; write e.g. pgingest-duckdb:data/warehouse.duckdb"
+                            : "database; write e.g. pgingest-postgres:warehouse?host=127.0.0.1&user=postgres&schema=public");
+        }
         return chain.toString();
     }
+
+    /** A destination URI of pg-ingest's components with nothing after the scheme, as Camel fails to resolve it. */
+    private static final java.util.regex.Pattern EMPTY_DESTINATION = java.util.regex.Pattern.compile(
+            "Failed to resolve endpoint: (pgingest-(?:duckdb|postgres)): due to: Expected scheme-specific part");
 }

@@ -63,6 +63,15 @@ public final class SourceConnections {
     }
 
     /**
+     * The setting a failed connection attempt points at, for the error's key: {@code database} when the server has no
+     * such database, {@code user} when it refused the login, else {@code host}.
+     */
+    public static String setting(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.equals("3D000") ? "database" : state.equals("28P01") || state.equals("28000") ? "user" : "host";
+    }
+
+    /**
      * What a failed connection attempt means, in one line ending with what to fix: the server unreachable, the login
      * refused, the database missing, or an SSL problem (the server's certificate not signed by the CA file, not naming
      * the host, a client certificate required, SSL not offered).

@@ -64,6 +64,20 @@ class ConfigErrorsIT {
         assertRejected(run.once(), "typo.camel.yaml", "pipeline 'typo'", "key 'batchSzie'", "did you mean 'batchSize'");
     }
 
+    /** A database the server does not have: named as the setting to fix (it was reported under 'host'). */
+    @Test
+    void aMissingDatabaseNamesTheDatabaseSetting() throws Exception {
+        run.pipeline("no-db", db, "database", "no_such_database_" + db.suffix());
+        assertRejected(run.once(), "no-db.camel.yaml", "key 'database'", "does not exist; fix: check 'database'");
+    }
+
+    /** A destination URI without its file: Camel's "Expected scheme-specific part at index 16" gets what to write. */
+    @Test
+    void aDestinationWithoutItsFileSaysWhatToWrite() throws Exception {
+        run.pipelineTo("no-file", db, "pgingest-duckdb:");
+        assertRejected(run.once(), "pgingest-duckdb:", "names no file; write e.g. pgingest-duckdb:data/warehouse.duckdb");
+    }
+
     @Test
     void unknownQueryMode() throws Exception {
         run.pipeline("bad-query-mode", db, "objects", "orders: incremental(id)");

@@ -625,6 +625,37 @@ class LogicalReplicationIT {
     }
 
     /**
+     * A first run that failed before it created the slot (its user may not create the publication: no CREATE on the
+     * database, not the tables' owner) leaves object records and no slot: the next run loads the tables as the first would have, and does not
+     * warn that the slot was lost ("dropped, or lost in a failover"), which it never was.
+     */
+    @Test
+    void aFirstRunThatFailedBeforeCreatingTheSlotIsNotTakenForALostSlot() throws Exception {
+        String role = "pgi_" + db.suffix();
+        db.execute("CREATE ROLE " + role + " LOGIN REPLICATION", "GRANT SELECT ON items TO " + role);
+        try {
+            pipeline("user", role);
+            PipelineRun.Output first = run.command("--once");
+            assertThat(first.exitCode()).as("the publication is refused").isNotZero();
+            assertThat(PipelineRun.pg(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgingest_"
+                    + pipelineName + "'")).as("no slot yet").containsExactly(List.of(0L));
+
+            db.execute("GRANT CREATE ON DATABASE " + db.name() + " TO " + role, "ALTER TABLE items OWNER TO " + role);
+            PipelineRun.Output second = run.command("--once");
+            assertThat(second.exitCode()).as(second.stderr() + second.stdout().lines().filter(l -> l.contains("ERROR") || l.contains("WARN")).toList()).isZero();
+            assertThat(second.stdout()).as("no word of a lost slot").doesNotContain("was missing at the start")
+                    .contains("its first run ended before it created the replication slot");
+            assertThat(run.duck("SELECT id FROM items ORDER BY id")).as("the tables loaded")
+                    .containsExactly(List.of(1), List.of(2), List.of(3));
+        } finally {
+            db.execute("DROP PUBLICATION IF EXISTS pgingest_" + pipelineName, "ALTER TABLE items OWNER TO " + TestDatabase.USER,
+                    "DROP OWNED BY " + role);
+            db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.name() + "'");
+            admin("DROP ROLE " + role);
+        }
+    }
+
+    /**
      * The slot lost under a streaming pipeline (its WAL sender ended, the slot dropped before Debezium reconnects: what
      * a failover of the source server does): Debezium would make a new slot and go on; the pipeline fails instead,
      * saying so, and its next start loads the tables again.

@@ -106,7 +106,18 @@ public final class PostgresWriter implements DestinationWriter {
     static final String LOCK_TIMEOUT = "30s";
 
     private Connection open() throws SQLException {
-        Connection connection = DriverManager.getConnection(jdbcUrl, credentials);
+        Connection connection;
+        try {
+            connection = DriverManager.getConnection(jdbcUrl, credentials);
+        } catch (SQLException e) {
+            // the same state, which tells a transient failure (08...) from a setting to fix
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            throw new SQLException("cannot connect to the PostgreSQL destination " + jdbcUrl + " as "
+                    + credentials.getProperty("user") + ": " + e.getMessage() + (state.equals("3D000")
+                    ? "; fix: create the database, or correct the destination URI" : state.startsWith("28")
+                    ? "; fix: check the destination URI's user and password, and the destination's pg_hba.conf" : ""),
+                    e.getSQLState(), e);
+        }
         try (Statement s = connection.createStatement()) {
             // for the session (auto-commit is still on), unless the URL's options set one
             s.execute("SELECT set_config('lock_timeout', '" + LOCK_TIMEOUT + "', false)"

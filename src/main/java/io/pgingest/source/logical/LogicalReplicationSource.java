@@ -127,7 +127,8 @@ public final class LogicalReplicationSource {
         } catch (CatalogException e) {
             throw new PipelineConfigException(settings.name(), "objects", e.getMessage(), e);
         } catch (SQLException e) {
-            throw new PipelineConfigException(settings.name(), "host", SourceConnections.problem(e, settings.source()), e);
+            throw new PipelineConfigException(settings.name(), SourceConnections.setting(e),
+                    SourceConnections.problem(e, settings.source()), e);
         }
     }
 
@@ -176,6 +177,7 @@ public final class LogicalReplicationSource {
                 if (SourceWal.ensureSlot(c, ReplicationNames.slot(settings.name()))) {
                     LOG.info("pipeline {}: replication slot {} created", settings.name(), ReplicationNames.slot(settings.name()));
                 }
+                state.deleteCursor(settings.name(), SLOT_NOT_CREATED);
                 streamGone(gone, tracker, newTables, tables);
             } catch (Exception e) {
                 LOG.error("pipeline {}: cannot prepare the tables to stream: {}", settings.name(), BatchHandler.rootMessage(e), e);
@@ -635,8 +637,15 @@ public final class LogicalReplicationSource {
         Map<Long, Character> identity = TablePlanner.identities(c, all);
         Map<String, ObjectRecord> known = planner.known();
         boolean firstRun = known.isEmpty();
-        if (!firstRun && !SourceWal.slotExists(c, ReplicationNames.slot(settings.name()))) {
-            known = reloadAfterLostSlot(known, planner);
+        if (firstRun) {
+            state.saveCursor(settings.name(), SLOT_NOT_CREATED, Instant.now().toString());
+        } else if (!SourceWal.slotExists(c, ReplicationNames.slot(settings.name()))) {
+            if (state.cursor(settings.name(), SLOT_NOT_CREATED).isPresent()) {
+                LOG.info("pipeline {}: its first run ended before it created the replication slot {}: nothing was streamed,"
+                        + " the tables are loaded as that run would have", settings.name(), ReplicationNames.slot(settings.name()));
+            } else {
+                known = reloadAfterLostSlot(known, planner);
+            }
         }
         java.util.Set<String> present = new java.util.HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
@@ -651,6 +660,12 @@ public final class LogicalReplicationSource {
         }
         return included;
     }
+
+    /**
+     * A state entry of the pipeline while its first run has not created its slot yet: a first run that failed before
+     * (its publication refused, say) leaves object records but no slot, and the next run must not take the slot for lost.
+     */
+    static final String SLOT_NOT_CREATED = "#replication slot not created yet";
 
     /**
      * The pipeline ran before but its slot is gone (dropped by hand, or not carried over by a failover of the source

@@ -71,7 +71,8 @@ public final class TableSource {
         } catch (CatalogException e) {
             throw new PipelineConfigException(settings.name(), "objects", e.getMessage(), e);
         } catch (SQLException e) {
-            throw new PipelineConfigException(settings.name(), "host", SourceConnections.problem(e, settings.source()), e);
+            throw new PipelineConfigException(settings.name(), SourceConnections.setting(e),
+                    SourceConnections.problem(e, settings.source()), e);
         }
     }
 
