@@ -577,13 +577,15 @@ final class PostgresBatchLoad {
                 rs.next();
                 wanted = rs.getLong(1);
             }
+            // the rows found by their physical address (a TID scan): the table has no index on _pgingest_id, and a join
+            // on it read the table a second time (10,000 removals from 1M rows: 0.73 s instead of 1.11 s)
             int removed = wanted == 0 ? 0 : s.executeUpdate(changes + "UPDATE " + target + " t SET " + deleted + " = true, "
                     + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + change + " = " + highest + ", "
-                    + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT x.id FROM (SELECT t." + id + " AS id, n.n, "
-                    + "row_number() OVER (PARTITION BY n._v ORDER BY t." + id + ") AS i FROM " + target + " t JOIN n ON ROW("
-                    + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text = n._v"
-                    + " WHERE n.n < 0 AND t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") x WHERE x.i <= -x.n) m"
-                    + " WHERE t." + id + " = m.id");
+                    + Sql.quote(Metadata.LOADED_AT) + " = now() WHERE t.ctid = ANY (ARRAY(SELECT x.tid FROM (SELECT t.ctid AS"
+                    + " tid, n.n, row_number() OVER (PARTITION BY n._v ORDER BY t." + id + ") AS i FROM " + target + " t JOIN n"
+                    + " ON ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text ="
+                    + " n._v WHERE n.n < 0 AND t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") x"
+                    + " WHERE x.i <= -x.n))");
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
