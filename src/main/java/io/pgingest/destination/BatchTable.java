@@ -127,27 +127,17 @@ public record BatchTable(String name, List<Column> columns, List<String> key, Ro
      * their numbers; empty for other batches.
      */
     public java.util.Optional<java.math.BigDecimal> lowestChange() {
-        return batch.writeMode() == io.pgingest.event.WriteMode.APPEND ? change(-1) : java.util.Optional.empty();
-    }
-
-    /** For a {@link io.pgingest.event.WriteMode#MATCH} batch: the highest {@link Metadata#CHANGE} of its rows. */
-    public java.util.Optional<java.math.BigDecimal> highestChange() {
-        return batch.writeMode() == io.pgingest.event.WriteMode.MATCH ? change(1) : java.util.Optional.empty();
-    }
-
-    /** The lowest ({@code sign} -1) or highest (1) {@link Metadata#CHANGE} of the rows; empty when they have none. */
-    private java.util.Optional<java.math.BigDecimal> change(int sign) {
         int index = batch.columnIndex(Metadata.CHANGE);
-        if (index < 0) {
+        if (index < 0 || batch.writeMode() != io.pgingest.event.WriteMode.APPEND) {
             return java.util.Optional.empty();
         }
-        java.math.BigDecimal found = null;
+        java.math.BigDecimal lowest = null;
         for (Object[] row : batch.rows()) {
-            if (row[index] instanceof java.math.BigDecimal change && (found == null || change.compareTo(found) * sign > 0)) {
-                found = change;
+            if (row[index] instanceof java.math.BigDecimal change && (lowest == null || change.compareTo(lowest) < 0)) {
+                lowest = change;
             }
         }
-        return java.util.Optional.ofNullable(found);
+        return java.util.Optional.ofNullable(lowest);
     }
 
     /**

@@ -22,6 +22,13 @@ public final class Metadata {
     public static final String CHANGE = "_pgingest_change";
 
     /**
+     * DECIMAL(38,0): in a table whose changes are matched on their values ({@link WriteMode#MATCH}), the
+     * {@link #CHANGE} number of the delete or update that soft-deleted the row; NULL while it is live. A removal read
+     * again after a restart is not applied twice when a row has its number.
+     */
+    public static final String DELETED_BY = "_pgingest_deleted_by";
+
+    /**
      * {@link Column#sourceType()} of a metadata column a source adds to its batches (e.g. {@link #DELETED}):
      * the naming processor keeps such columns' names, while a source column of the same name is escaped.
      */

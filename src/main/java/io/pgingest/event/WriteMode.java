@@ -13,13 +13,13 @@ public enum WriteMode {
      */
     REPLACE_RUN,
     /**
-     * Log-based batches of a table without key under {@code keylessTables: match} (REPLICA IDENTITY FULL): the rows are
-     * the changes in order, each numbered by {@link Metadata#CHANGE}; a row with {@code _pgingest_deleted} false adds one
-     * row of its values (an insert, the new row of an update), one with true removes one live destination row whose
-     * {@link RowBatch#keyColumns()} (here: the columns matched) all equal its values (a delete, the old row of an update):
-     * that row is soft-deleted. The destination first leaves out the changes it holds already (numbers not above the
-     * highest {@link Metadata#CHANGE} of the table), then nets additions against removals of equal values, so that the
-     * order of the rest does not matter. Every row the batch writes gets the batch's highest change number.
+     * Log-based batches of a table without key under {@code keylessTables: match} (REPLICA IDENTITY FULL): each row is
+     * numbered by its change ({@link Metadata#CHANGE}); a row with {@code _pgingest_deleted} false adds one row of its
+     * values (an insert, the new row of an update), one with true removes one live destination row whose
+     * {@link RowBatch#keyColumns()} (here: the columns matched) all equal its values (a delete, the old row of an
+     * update): that row is soft-deleted, and its {@link Metadata#DELETED_BY} gets the removal's number. Additions are
+     * written before removals; an addition the table holds (a row with its number) or a removal it holds (a row deleted
+     * by its number) is left out, so that changes read again after a restart are not applied twice.
      */
     MATCH,
     /**

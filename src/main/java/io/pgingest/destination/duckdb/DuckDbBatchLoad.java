@@ -138,6 +138,9 @@ final class DuckDbBatchLoad {
         types.put(Metadata.INGESTED_AT, "TIMESTAMP WITH TIME ZONE");
         types.put(Metadata.LOADED_AT, "TIMESTAMP WITH TIME ZONE");
         types.put(Metadata.POSITION, "BIGINT");
+        if (table.batch().writeMode() == WriteMode.MATCH) {
+            types.put(Metadata.DELETED_BY, "DECIMAL(38,0)");
+        }
         return types;
     }
 
@@ -422,13 +425,8 @@ final class DuckDbBatchLoad {
 
     /** The rows of {@code from} (a table or subquery with the batch's columns) as the table's columns. */
     private String stagedRows(String from) {
-        return stagedRows(from, Map.of());
-    }
-
-    /** The same, with the columns {@code replaced} names given those values (SQL expressions) instead of their own. */
-    private String stagedRows(String from, Map<String, String> replaced) {
         List<String> names = table.columns().stream().map(Column::name).toList();
-        return "SELECT " + castColumns(names, replaced) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
+        return "SELECT " + castColumns(names) + ", TIMESTAMPTZ " + Sql.literal(table.batch().ingestedAt().toString())
                 + " AS " + Sql.quote(Metadata.INGESTED_AT) + ", now() AS " + Sql.quote(Metadata.LOADED_AT) + ", "
                 + table.batch().position() + "::BIGINT AS " + Sql.quote(Metadata.POSITION) + " FROM " + from + " s";
     }
@@ -494,61 +492,48 @@ final class DuckDbBatchLoad {
 
     /**
      * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values), as PostgreSQL's writer
-     * does it: the staged changes the table holds already are left out (numbers not above its highest
-     * {@link Metadata#CHANGE}, which every row a batch writes gets: the batch's highest); the others are netted per value
-     * of the matched columns (a {@code row(...)}, whose equality DuckDB hashes and which holds NULLs equal); a value
-     * removed {@code n} times more than added soft-deletes {@code n} of its live rows, one added {@code n} times more
-     * inserts its last {@code n} additions. Removals that find no live row are counted in a WARN.
+     * does it: first the additions the table does not hold (no row has their number), then the removals it does not hold
+     * (no row was deleted by their number): the {@code k}-th removal of a value soft-deletes the {@code k}-th live row of
+     * that value (by {@code _pgingest_id}), which takes its number. Rows compare as a struct of the matched columns
+     * (which DuckDB hashes and whose equality holds NULLs equal). Removals that find no live row are counted in a WARN.
      */
     private void applyMatches() throws SQLException {
-        java.math.BigDecimal highest = table.highestChange().orElseThrow();
-        java.math.BigDecimal held;
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(table.highestChangeQuery(target))) {
-            rs.next();
-            held = rs.getBigDecimal(1);
-        }
+        List<String> match = table.matchColumns();
         String stage = "temp.main." + STAGE;
-        String net = "temp.main." + STAGE + "_net";
+        String removals = "temp.main." + STAGE + "_removals";
+        String deleted = Sql.quote(Metadata.DELETED);
+        String change = Sql.quote(Metadata.CHANGE);
+        String deletedBy = Sql.quote(Metadata.DELETED_BY);
+        String id = Sql.quote(Metadata.ID);
+        String tableValue = matchValue(match, m -> "t." + Sql.quote(m));
         try (Statement s = connection.createStatement()) {
-            if (held != null && held.compareTo(highest) >= 0) {
-                s.execute("DROP TABLE " + stage); // a batch read again after a restart: written already
-                return;
-            }
-            List<String> match = table.matchColumns();
-            String deleted = Sql.quote(Metadata.DELETED);
-            String id = Sql.quote(Metadata.ID);
-            String seq = Sql.quote(SEQ);
-            s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_net AS WITH c AS (SELECT s." + seq + " AS _seq, s." + deleted
-                    + " AS _del, " + matchValue(match, m -> "CAST(s." + Sql.quote(m) + " AS " + existing.get(m) + ")")
-                    + " AS _v FROM " + stage + " s"
-                    + (held == null ? "" : " WHERE s." + Sql.quote(Metadata.CHANGE) + " > " + held) + "), n AS (SELECT _v,"
-                    + " sum(CASE WHEN _del THEN -1 ELSE 1 END) AS n FROM c GROUP BY _v)"
-                    + " SELECT c._seq, c._del, c._v, n.n FROM c JOIN n ON c._v = n._v WHERE n.n <> 0");
+            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ", " + id + ") SELECT *, nextval('"
+                    + table.name() + "__pgingest_id_seq') FROM (" + stagedRows() + " WHERE NOT s." + deleted + " AND NOT EXISTS"
+                    + " (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change + table.sameDatabase("t")
+                    + ") ORDER BY s." + Sql.quote(SEQ) + ")");
+            s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_removals AS SELECT change, _v, row_number() OVER (PARTITION BY"
+                    + " _v ORDER BY change) AS k FROM (SELECT s." + change + " AS change, " + matchValue(match, m -> "CAST(s."
+                    + Sql.quote(m) + " AS " + existing.get(m) + ")") + " AS _v FROM " + stage + " s WHERE s." + deleted
+                    + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + deletedBy + " = s." + change
+                    + table.sameDatabase("t") + "))");
             long wanted;
-            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(-n), 0) FROM (SELECT DISTINCT _v, n FROM " + net
-                    + " WHERE n < 0)")) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + removals)) {
                 rs.next();
                 wanted = rs.getLong(1);
             }
             long removed = wanted == 0 ? 0 : s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, "
-                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + Sql.quote(Metadata.CHANGE)
-                    + " = " + highest + ", " + Sql.quote(Metadata.LOADED_AT) + " = now() WHERE " + id + " IN (SELECT id FROM"
-                    + " (SELECT t." + id + " AS id, r.n, row_number() OVER (PARTITION BY r._v ORDER BY t." + id + ") AS i FROM "
-                    + target + " t JOIN (SELECT DISTINCT _v, n FROM " + net + " WHERE n < 0) r ON "
-                    + matchValue(match, m -> "t." + Sql.quote(m)) + " = r._v WHERE t." + deleted
-                    + " IS NOT TRUE" + table.sameDatabase("t") + ") WHERE i <= -n)");
+                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + deletedBy + " = m.change, "
+                    + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, _v, row_number()"
+                    + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, " + tableValue + " AS _v FROM "
+                    + target + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") WHERE _v IN (SELECT _v"
+                    + " FROM " + removals + ")) c JOIN " + removals + " r ON r._v = c._v AND r.k = c.k) m WHERE " + target
+                    + "." + id + " = m.id");
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
                         + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
             }
-            List<String> all = allColumns();
-            String rows = stagedRows("temp.main." + STAGE, Map.of(Metadata.CHANGE, highest.toPlainString()));
-            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(all, "") + ", " + id + ") SELECT *, nextval('"
-                    + table.name() + "__pgingest_id_seq') FROM (" + rows + " WHERE s." + seq + " IN (SELECT _seq FROM (SELECT"
-                    + " _seq, n, row_number() OVER (PARTITION BY _v ORDER BY _seq DESC) AS i FROM " + net + " WHERE NOT _del"
-                    + " AND n > 0) WHERE i <= n) ORDER BY s." + seq + ")");
-            s.execute("DROP TABLE " + net);
+            s.execute("DROP TABLE " + removals);
             s.execute("DROP TABLE " + stage);
         }
     }
@@ -619,9 +604,9 @@ final class DuckDbBatchLoad {
     }
 
     /** Each staged column cast to the destination column's (possibly wider) type. */
-    private String castColumns(List<String> names, Map<String, String> replaced) {
-        return names.stream().map(n -> "CAST(" + replaced.getOrDefault(n, "s." + Sql.quote(n)) + " AS " + existing.get(n)
-                + ") AS " + Sql.quote(n)).collect(Collectors.joining(", "));
+    private String castColumns(List<String> names) {
+        return names.stream().map(n -> "CAST(s." + Sql.quote(n) + " AS " + existing.get(n) + ") AS " + Sql.quote(n))
+                .collect(Collectors.joining(", "));
     }
 
     private void deleteEarlierRuns() throws SQLException {

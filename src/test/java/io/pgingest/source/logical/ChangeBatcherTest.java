@@ -181,39 +181,42 @@ class ChangeBatcherTest {
     }
 
     /**
-     * keylessTables: match: one batch of every change in order, numbered, all columns; an update is its old row (removed,
-     * deleted true) then its new row, whose unchanged TOASTed value comes from the old row; a removal lacking a value
-     * leaves its column out of the columns matched on. The batch counts its changes, not its rows, for billing.
+     * keylessTables: match: one batch of all columns, each row numbered by its change; an update is its old row (removed,
+     * deleted true) and its new row, whose unchanged TOASTed value comes from the old row. Within a transaction the
+     * additions and removals of one value net out (a row inserted and deleted); across transactions they do not (a run
+     * read again after a restart starts at a transaction's beginning). A removal lacking a value leaves its column out of
+     * the columns matched on. The batch counts the changes it writes, not its rows, for billing.
      */
     @Test
     void aMatchedTableWithoutKeyWritesAnUpdateAsItsOldRowRemovedAndItsNewRowAdded() {
         ChangeBatcher matching = new ChangeBatcher("p", Map.of("public.log", log), null, true);
         Struct before = new Struct(logRow).put("id", 1).put("name", "a").put("doc", "big");
-        Struct after = new Struct(logRow).put("id", 1).put("name", "b")
-                .put("doc", DebeziumValues.UNAVAILABLE);
+        Struct after = new Struct(logRow).put("id", 1).put("name", "b").put("doc", DebeziumValues.UNAVAILABLE);
         Struct value = new Struct(logEnvelope).put("before", before).put("after", after)
                 .put("source", new Struct(source).put("schema", "public").put("table", "log")).put("op", "u");
-        SourceRecord update = new SourceRecord(Map.of("server", "p"), Map.of("lsn", 7L), "p.public.log", null, value.schema(), value);
-        List<RowBatch> batches = matching.batches(List.of(change("c", "log", 2, "x", null, 5), update,
-                change("d", "log", 2, "x", null, 9)), 10);
+        SourceRecord update = new SourceRecord(Map.of("server", "p"), Map.of("lsn", 7L, "txId", 50L), "p.public.log", null,
+                value.schema(), value);
+        List<RowBatch> batches = matching.batches(List.of(withTx(change("c", "log", 2, "x", null, 5), 50),
+                update, withTx(change("d", "log", 2, "x", null, 9), 50), withTx(change("c", "log", 3, "y", null, 11), 51),
+                withTx(change("d", "log", 3, "y", null, 12), 52)), 20);
         assertThat(batches).singleElement().satisfies(b -> {
             assertThat(b.writeMode()).isEqualTo(WriteMode.MATCH);
             assertThat(names(b)).containsExactly("id", "name", "doc", Metadata.DELETED, Metadata.CHANGE);
             assertThat(b.keyColumns()).as("matched on every column").containsExactly("id", "name", "doc");
-            assertThat(rows(b)).containsExactly(Arrays.asList(2, "x", null, false, Metadata.change(5, 0)),
-                    List.of(1, "a", "big", true, Metadata.change(7, 0)), List.of(1, "b", "big", false, Metadata.change(7, 0)),
-                    Arrays.asList(2, "x", null, true, Metadata.change(9, 0)));
-            assertThat(b.events()).as("three changes").isEqualTo(3);
+            assertThat(rows(b)).as("row 2 inserted and deleted in transaction 50: nothing; row 3 inserted in 51 and deleted in"
+                    + " 52: both").containsExactly(List.of(1, "a", "big", true, Metadata.change(7, 0)),
+                    List.of(1, "b", "big", false, Metadata.change(7, 0)), Arrays.asList(3, "y", null, false, Metadata.change(11, 0)),
+                    Arrays.asList(3, "y", null, true, Metadata.change(12, 0)));
+            assertThat(b.events()).as("the update, the insert and the delete written").isEqualTo(3);
         });
 
-        Struct oldLacking = new Struct(logRow).put("id", 3).put("name", "c")
-                .put("doc", DebeziumValues.UNAVAILABLE);
+        Struct oldLacking = new Struct(logRow).put("id", 3).put("name", "c").put("doc", DebeziumValues.UNAVAILABLE);
         Struct deleted = new Struct(logEnvelope).put("before", oldLacking)
                 .put("source", new Struct(source).put("schema", "public").put("table", "log")).put("op", "d");
-        assertThat(matching.batches(List.of(new SourceRecord(Map.of("server", "p"), Map.of("lsn", 11L), "p.public.log", null,
-                deleted.schema(), deleted)), 12)).singleElement().satisfies(b -> {
+        assertThat(matching.batches(List.of(new SourceRecord(Map.of("server", "p"), Map.of("lsn", 13L), "p.public.log", null,
+                deleted.schema(), deleted)), 14)).singleElement().satisfies(b -> {
                     assertThat(b.keyColumns()).as("a value the removal lacks is not matched on").containsExactly("id", "name");
-                    assertThat(rows(b)).containsExactly(Arrays.asList(3, "c", null, true, Metadata.change(11, 0)));
+                    assertThat(rows(b)).containsExactly(Arrays.asList(3, "c", null, true, Metadata.change(13, 0)));
                 });
     }
 
