@@ -129,6 +129,41 @@ class KeylessMatchIT {
     }
 
     /**
+     * Column names the writers' statements use for their own values ({@code i}, {@code _v}, {@code k}, ...; found by the
+     * session's probe: "column reference "i" is ambiguous" stopped the pipeline), and intervals that DuckDB holds equal
+     * but PostgreSQL does not ({@code 1 day} and {@code 24:00:00}; found by the probe: the row deleted at the source
+     * stayed live in DuckDB).
+     */
+    @Test
+    void columnsNamedLikeTheWritersOwnAndIntervalsWrittenTwoWays() throws Exception {
+        db.execute("CREATE TABLE odd (i int, _v text, k int, change int, tid int, id int, n int, c interval)",
+                "ALTER TABLE odd REPLICA IDENTITY FULL",
+                "INSERT INTO odd VALUES (1, 'a', 1, 1, 1, 1, 1, '24:00:00'), (1, 'a', 1, 1, 1, 1, 1, '1 day'),"
+                        + " (2, 'b', 2, 2, 2, 2, 2, '1 mon'), (2, 'b', 2, 2, 2, 2, 2, '30 days')");
+        String rows = "SELECT CAST(i AS VARCHAR), _v, CAST(k AS VARCHAR), CAST(c AS VARCHAR) FROM odd";
+        try (TestDatabase dest = TestDatabase.create("keylessdest")) {
+            run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.odd", "keylessTables", "match",
+                    "retrySeconds", "3");
+            run.pipelineTo(pipelineName + "_pg", db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "objects", "public.odd", "keylessTables", "match", "retrySeconds", "3");
+            assertThat(run.once().exitCode()).isZero();
+            db.execute("DELETE FROM odd WHERE c::text IN ('1 day', '30 days')", "UPDATE odd SET k = 3 WHERE i = 2");
+            PipelineRun.Result changed = run.once();
+            assertThat(changed.exitCode()).as(changed.stderr()).isZero();
+            List<List<Object>> source = sorted(PipelineRun.pg(db, rows.replace("VARCHAR", "text")));
+            assertThat(source).as("the source").containsExactly(List.of("1", "a", "1", "24:00:00"), List.of("2", "b", "3", "1 mon"));
+            assertThat(sorted(PipelineRun.pg(dest, rows.replace("VARCHAR", "text") + " WHERE NOT _pgingest_deleted")))
+                    .as("PostgreSQL: the live rows are the source's").isEqualTo(source);
+            assertThat(sorted(run.duck("SELECT CAST(i AS VARCHAR), _v, CAST(k AS VARCHAR), CASE CAST(c AS VARCHAR)"
+                    + " WHEN '1 month' THEN '1 mon' ELSE CAST(c AS VARCHAR) END FROM odd WHERE NOT"
+                    + " _pgingest_deleted"))).as("DuckDB: the live rows are the source's (its interval text: '1 month')")
+                    .isEqualTo(source);
+        } finally {
+            db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.name() + "'");
+        }
+    }
+
+    /**
      * A pipeline whose tables without key were appended (an append log: every row version live) switched to match: its
      * next run loads those tables again, replacing their rows, and matches from then on; switched back, the same.
      */

@@ -540,12 +540,15 @@ final class DuckDbBatchLoad {
 
     /**
      * The matched columns' values as one struct (its fields named {@code c0}, {@code c1}, ...: a table cannot hold an
-     * unnamed one), {@code value} giving each column's expression.
+     * unnamed one), {@code value} giving each column's expression. Intervals as their text: DuckDB's equality holds
+     * {@code 1 day} and {@code 24:00:00}, or {@code 1 month} and {@code 30 days}, equal, which PostgreSQL keeps apart
+     * (found by the session's probe: the row deleted at the source stayed live).
      */
-    private static String matchValue(List<String> match, java.util.function.Function<String, String> value) {
+    private String matchValue(List<String> match, java.util.function.Function<String, String> value) {
         List<String> fields = new ArrayList<>();
         for (int i = 0; i < match.size(); i++) {
-            fields.add("c" + i + " := " + value.apply(match.get(i)));
+            String v = value.apply(match.get(i));
+            fields.add("c" + i + " := " + ("INTERVAL".equalsIgnoreCase(existing.get(match.get(i))) ? "CAST(" + v + " AS VARCHAR)" : v));
         }
         return "struct_pack(" + String.join(", ", fields) + ")";
     }
