@@ -119,7 +119,7 @@ from generate_series(1, 2000) g;
 create table audit (n bigint, note text);
 alter table audit replica identity full;
 -- a table without key whose rows are updated and deleted (the DuckDB pipeline matches them, keylessTables: match),
--- with equal rows of which one at a time is updated
+-- with equal rows of which one at a time is updated, also by transactions that write first and commit last
 create table bag (id int, v text, n int);
 alter table bag replica identity full;
 insert into bag select g, md5(g::text), 0 from generate_series(1, 500) g;
@@ -146,6 +146,11 @@ update bag set n = n + 1, v = md5(random()::text) where id = :b;
 delete from bag where id = :b + 2;
 insert into bag values (:b + 2, 'ins', 0);
 update bag set n = n + 1 where ctid = (select ctid from bag where id is null limit 1);
+begin;
+insert into bag values (:b + 1000, 'overlapping', 0);
+select pg_sleep(0.02);
+update bag set n = n + 1 where id = :b;
+commit;
 SQL
   write_route chaos_duckdb "pgingest-duckdb:$DUCKDB_FILE" match
   write_route chaos_postgres "pgingest-postgres:$DST?host=$PGHOST&port=$PGPORT&user=$PGUSER&password=RAW({{env:PGPASSWORD:}})&schema=chaos" append
@@ -364,7 +369,7 @@ require_server
 if $BUILD || [ ! -f "$JAR" ]; then build_jar; fi
 [ "$(pg_value postgres "show wal_level")" = logical ] || die "wal_level must be logical (scripts/setup-postgres.sh)"
 prepare
-info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows, parts 2000 rows (partitioned, TOASTed text and int[]), bag 520 rows (no key, 20 equal); writers: pgbench --rate 100 x 14 statements; work dir $WORK"
+info "source $SRC: big $BIG_ROWS rows, hot 100 rows, events 1000 rows, parts 2000 rows (partitioned, TOASTed text and int[]), bag 520 rows (no key, 20 equal); writers: pgbench --rate 100 x 19 statements; work dir $WORK"
 
 heading "Scenario kill9: $CYCLES x kill -9 of pg-ingest (DuckDB destination) under concurrent writes"
 scenario_kill9
