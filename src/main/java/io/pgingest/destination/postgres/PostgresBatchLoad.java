@@ -565,6 +565,7 @@ final class PostgresBatchLoad {
         String change = Sql.quote(Metadata.CHANGE);
         String deletedBy = Sql.quote(Metadata.DELETED_BY);
         String values = Sql.columnList(names, "s.") + ", " + ingestedAt + ", now(), " + table.batch().position();
+        // no column to compare (each one's streamed value may differ from the loaded one): any live row ('()')
         String tableValue = "ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text";
         try (Statement s = connection.createStatement()) {
             s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"

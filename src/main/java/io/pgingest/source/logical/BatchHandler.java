@@ -185,6 +185,12 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         List<RowBatch> batches = withKeylessColumns(converted(records));
         progress.lap(DrainProgress.Phase.CONVERT);
         writeAll(batches);
+        for (String table : batcher.unmatchable()) {
+            LOG.warn("pipeline {}: {}: an update came without its old row (logged before the table was REPLICA IDENTITY"
+                    + " FULL, e.g. while it had a key), so the row it changed cannot be matched; the table is loaded again",
+                    pipeline, table);
+            newTables.reloadLater(table, "an update without its old row at " + java.time.Instant.now());
+        }
         retrying("reading back generated and inexact columns", () -> readBack.refresh(batches, batcher.tables(), sink, position));
         List<ChangeBatcher.Missing> missing = List.copyOf(batcher.missing());
         if (!missing.isEmpty()) {

@@ -97,6 +97,20 @@ final class ChangeBatcher {
 
     private final boolean matchKeyless;
 
+    /** Matched tables an update of which came without its old row (see {@link #unmatchable()}). */
+    private final Set<String> unmatchable = new java.util.LinkedHashSet<>();
+
+    /**
+     * The matched tables ({@code keylessTables: match}) of which an update came without its old row since the last call
+     * (it was logged before the table was REPLICA IDENTITY FULL, e.g. while it had a key): the row it changed cannot be
+     * found, only its new row was added, so the table must be loaded again.
+     */
+    List<String> unmatchable() {
+        List<String> out = List.copyOf(unmatchable);
+        unmatchable.clear();
+        return out;
+    }
+
     /** Whether the changes of {@code table} are matched on their values ({@link WriteMode#MATCH}). */
     private boolean matches(LogicalTable table) {
         return matchKeyless && table.writeMode() == WriteMode.APPEND;
@@ -514,14 +528,15 @@ final class ChangeBatcher {
             // the old row (all its columns under REPLICA IDENTITY FULL), removed where the new one is added
             Struct before = envelope.before() == null ? null : (Struct) value.get(envelope.before());
             if (before == null) {
-                throw new IllegalStateException("an update of " + table.info().table().display() + " carries no old row,"
-                        + " which keylessTables: match needs; run ALTER TABLE " + table.info().table().display()
-                        + " REPLICA IDENTITY FULL");
-            }
-            old = values(table, before, true);
-            for (int i = 0; i < old.length - 1; i++) {
-                if (row[i] == DebeziumValues.UNAVAILABLE) {
-                    row[i] = old[i]; // an unchanged TOASTed value: the old row has it (FULL logs it whole)
+                // logged before the table was REPLICA IDENTITY FULL (it had a key then, say): the row it changed cannot
+                // be found; its new row is added, and the table is loaded again (BatchHandler), which replaces its rows
+                unmatchable.add(name);
+            } else {
+                old = values(table, before, true);
+                for (int i = 0; i < old.length - 1; i++) {
+                    if (row[i] == DebeziumValues.UNAVAILABLE) {
+                        row[i] = old[i]; // an unchanged TOASTed value: the old row has it (FULL logs it whole)
+                    }
                 }
             }
         }
@@ -722,7 +737,8 @@ final class ChangeBatcher {
      * and deleted, or updated several times, in one transaction). Only within a transaction: a run read again after a
      * restart starts at a transaction's beginning, so the changes left out are read again together and net out again,
      * while the written ones are left out by their numbers ({@link WriteMode#MATCH}). A value the change lacks (a column
-     * added after it, or dropped) is written NULL, and a column some removal lacks is not matched on.
+     * added after it, or dropped) is written NULL, and a column some removal lacks is not matched on (with none left, a
+     * removal takes any live row).
      */
     private List<RowBatch> matched(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
         int n = table.columns().size();
@@ -755,9 +771,8 @@ final class ChangeBatcher {
                 match.add(table.columns().get(i).name());
             }
         }
-        return List.of(new RowBatch(pipeline, table.info().table(), null, columns, match.isEmpty()
-                ? table.columns().stream().map(Column::name).toList() : match, rows, LoadKind.INCREMENTAL, WriteMode.MATCH,
-                position, now, Map.of(), false));
+        return List.of(new RowBatch(pipeline, table.info().table(), null, columns, match, rows, LoadKind.INCREMENTAL,
+                WriteMode.MATCH, position, now, Map.of(), false));
     }
 
     /**

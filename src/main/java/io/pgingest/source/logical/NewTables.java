@@ -301,6 +301,17 @@ final class NewTables {
         }
     }
 
+    /**
+     * Records that {@code table} is owed a load that replaces its destination rows ({@link TablePlanner#RELOAD}): taken up
+     * at the next check while streaming, or at the next start.
+     */
+    void reloadLater(String table, String why) {
+        ObjectRecord r = planner.known().get(table);
+        if (r != null && r.status() == io.pgingest.state.ObjectStatus.INCLUDED && !TablePlanner.loadOwed(r)) {
+            LogicalReplicationSource.requestReload(state, r, why);
+        }
+    }
+
     /** How a table without key was last written ({@link #checkKeylessWrites}). */
     static String keylessKey(String table) {
         return table + " #keyless";

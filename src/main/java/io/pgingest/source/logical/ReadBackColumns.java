@@ -181,7 +181,7 @@ final class ReadBackColumns implements AutoCloseable {
      * The {@link WriteMode#MATCH} batch matching only on columns whose streamed values equal the loaded ones: not on the
      * columns this class reads back or computes (stored generated columns, timetz, the arrays above), whose streamed
      * value may differ from the value a load wrote (a generated column follows from the others anyway). When no column
-     * is left, all are matched.
+     * is left, a removal takes any live row (the rows are counted right, if not their values).
      */
     private RowBatch matchedExactly(RowBatch b, LogicalTable table) throws SQLException {
         if (!byTable.containsKey(table)) {
@@ -189,8 +189,7 @@ final class ReadBackColumns implements AutoCloseable {
         }
         List<String> inexact = byTable.get(table);
         List<String> match = b.keyColumns().stream().filter(c -> !inexact.contains(c)).toList();
-        return match.size() == b.keyColumns().size() || match.isEmpty() ? b
-                : b.withTarget(b.target(), b.columns(), match, b.constants());
+        return match.size() == b.keyColumns().size() ? b : b.withTarget(b.target(), b.columns(), match, b.constants());
     }
 
     private Generated knowGenerated(Connection c, LogicalTable table) throws SQLException {
