@@ -518,7 +518,7 @@ final class PostgresBatchLoad {
         String ingestedAt = Sql.literal(table.batch().ingestedAt().toString()) + "::timestamptz";
         String values = Sql.columnList(names, "s.") + ", " + ingestedAt + ", now(), " + table.batch().position();
         if (matches()) {
-            applyMatches(names, insertColumns, ingestedAt);
+            applyMatches(insertColumns, values);
             return;
         }
         try (Statement s = connection.createStatement()) {
@@ -551,20 +551,19 @@ final class PostgresBatchLoad {
     }
 
     /**
-     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values; the batcher netted the
-     * changes of each transaction): first the additions the table does not hold (no row has their number), then the
-     * removals it does not hold (no row was deleted by their number): the {@code k}-th removal of a value soft-deletes the
-     * {@code k}-th live row of that value (by {@code _pgingest_id}), which takes its number. Rows compare by their text
+     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values): first the additions
+     * the table does not hold (no row has their number), then the removals it does not hold (no row was deleted by their
+     * number): the {@code k}-th removal of a value soft-deletes the {@code k}-th live row of that value (by
+     * {@code _pgingest_id}), which takes its number. Rows compare by their text
      * ({@code ROW(...)::text}, which every type has and which PostgreSQL can hash): one pass over the table's live rows
      * per batch with removals. Removals that find no live row (the destination differed from the source) are counted
      * in a WARN.
      */
-    private void applyMatches(List<String> names, String insertColumns, String ingestedAt) throws SQLException {
+    private void applyMatches(String insertColumns, String values) throws SQLException {
         List<String> match = table.matchColumns();
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
         String deletedBy = Sql.quote(Metadata.DELETED_BY);
-        String values = Sql.columnList(names, "s.") + ", " + ingestedAt + ", now(), " + table.batch().position();
         // no column to compare (each one's streamed value may differ from the loaded one): any live row ('()')
         String tableValue = "ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text";
         try (Statement s = connection.createStatement()) {

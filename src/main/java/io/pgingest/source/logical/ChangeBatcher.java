@@ -184,14 +184,13 @@ final class ChangeBatcher {
      * for a table without key its {@link Metadata#CHANGE} value, otherwise null.
      */
     private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created,
-                          java.math.BigDecimal id, Object[] old, Object tx) {
+                          java.math.BigDecimal id, Object[] old) {
         Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
-            this(name, table, row, deleted, kind, created, null, null, null);
+            this(name, table, row, deleted, kind, created, null, null);
         }
 
-        /** With its {@link Metadata#CHANGE} number and its transaction's id ({@code txId}, null when unknown). */
-        Change withId(java.math.BigDecimal changeId, Object txId) {
-            return new Change(name, table, row, deleted, kind, created, changeId, old, txId);
+        Change withId(java.math.BigDecimal changeId) {
+            return new Change(name, table, row, deleted, kind, created, changeId, old);
         }
     }
 
@@ -269,7 +268,7 @@ final class ChangeBatcher {
                     forget.add(change.name()); // no transaction the load saw comes after this one
                 }
                 if (change.table().writeMode() == WriteMode.APPEND) {
-                    change = change.withId(Metadata.change(lsn, same), record.sourceOffset().get("txId"));
+                    change = change.withId(Metadata.change(lsn, same));
                 }
             }
             if (change.row() == null) {
@@ -401,7 +400,7 @@ final class ChangeBatcher {
             }
             old[n] = true;
         }
-        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id(), old, c.tx());
+        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id(), old);
     }
 
     /**
@@ -554,7 +553,7 @@ final class ChangeBatcher {
             }
         }
         return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
-                op.equals("c"), null, old, null);
+                op.equals("c"), null, old);
     }
 
     /** The values of the row {@code data} of {@code table}, followed by the {@code deleted} flag. */
@@ -731,33 +730,22 @@ final class ChangeBatcher {
 
     /**
      * The {@link WriteMode#MATCH} batch of a table without key: all columns, each row numbered by its change; an update
-     * is its old row (removed) and its new row (added). The additions and removals of one transaction and one row value
-     * net out: a value added {@code n} times more than removed within a transaction is written as its last {@code n}
-     * additions, one removed {@code n} times more as its last {@code n} removals, the others not at all (a row inserted
-     * and deleted, or updated several times, in one transaction). Only within a transaction: a run read again after a
-     * restart starts at a transaction's beginning, so the changes left out are read again together and net out again,
-     * while the written ones are left out by their numbers ({@link WriteMode#MATCH}). A value the change lacks (a column
-     * added after it, or dropped) is written NULL, and a column some removal lacks is not matched on (with none left, a
-     * removal takes any live row).
+     * is its old row (removed) and its new row (added). Nothing nets out, not even a row inserted and deleted in one
+     * transaction: a transaction read again after a restart may have had its first changes written (a batch ended inside
+     * it), and netting those against its later ones would leave the later ones out (the destination leaves out each
+     * change it holds by its number, {@link WriteMode#MATCH}). A value the change lacks (a column added after it, or
+     * dropped) is written NULL, and a column some removal lacks is not matched on (with none left, a removal takes any
+     * live row).
      */
     private List<RowBatch> matched(LogicalTable table, Iterable<Change> changes, long position, Instant now) {
         int n = table.columns().size();
         boolean[] unmatched = new boolean[n];
-        // per transaction and row value: its additions and its removals, in stream order
-        Map<List<Object>, List<List<Object[]>>> groups = new LinkedHashMap<>();
+        List<Object[]> rows = new ArrayList<>();
         for (Change c : changes) {
             if (c.old() != null) {
-                netted(groups, c.tx(), c.old(), true).add(numbered(c.old(), c.id(), unmatched));
+                rows.add(numbered(c.old(), c.id(), unmatched));
             }
-            netted(groups, c.tx(), c.row(), c.deleted()).add(numbered(c.row(), c.id(), c.deleted() ? unmatched : null));
-        }
-        List<Object[]> rows = new ArrayList<>();
-        for (List<List<Object[]>> g : groups.values()) {
-            List<Object[]> added = g.get(0);
-            List<Object[]> removed = g.get(1);
-            int net = added.size() - removed.size();
-            rows.addAll(net > 0 ? added.subList(added.size() - net, added.size())
-                    : removed.subList(removed.size() + net, removed.size()));
+            rows.add(numbered(c.row(), c.id(), c.deleted() ? unmatched : null));
         }
         if (rows.isEmpty()) {
             return List.of();
@@ -773,21 +761,6 @@ final class ChangeBatcher {
         }
         return List.of(new RowBatch(pipeline, table.info().table(), null, columns, match, rows, LoadKind.INCREMENTAL,
                 WriteMode.MATCH, position, now, Map.of(), false));
-    }
-
-    /**
-     * The list of the additions ({@code removal} false) or removals of the row value {@code row} (values, then the deleted
-     * flag) in transaction {@code tx}. Values compare as Java compares them, which never holds equal what PostgreSQL
-     * holds different (numeric 1.0 and 1.00 are two values; byte arrays by their content).
-     */
-    private static List<Object[]> netted(Map<List<Object>, List<List<Object[]>>> groups, Object tx, Object[] row,
-                                         boolean removal) {
-        List<Object> key = new ArrayList<>(row.length);
-        key.add(tx);
-        for (int i = 0; i < row.length - 1; i++) {
-            key.add(row[i] instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : row[i]);
-        }
-        return groups.computeIfAbsent(key, k -> List.of(new ArrayList<>(), new ArrayList<>())).get(removal ? 1 : 0);
     }
 
     /**
