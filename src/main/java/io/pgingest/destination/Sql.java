@@ -37,10 +37,22 @@ public final class Sql {
         return database == null ? sql : sql + " AND " + quote(Metadata.DATABASE) + " = " + literal(database.toString());
     }
 
-    /** Soft-deletes the rows written before a {@link io.pgingest.event.WriteMode#TRUNCATE} batch's position. */
-    public static String softDeleteEarlierRows(String target, RowBatch batch) {
+    /**
+     * Soft-deletes the rows written before a {@link io.pgingest.event.WriteMode#TRUNCATE} batch's position; when the
+     * batch's row holds the truncate's {@link Metadata#CHANGE} number (a table without key) and the table has that column
+     * ({@code numbered}), the streamed rows of lower numbers and the other rows (loaded) of lower positions.
+     */
+    public static String softDeleteEarlierRows(String target, RowBatch batch, boolean numbered) {
+        int index = batch.columnIndex(Metadata.CHANGE);
+        String earlier = quote(Metadata.POSITION) + " < " + batch.position();
+        if (numbered && index >= 0 && !batch.rows().isEmpty()) {
+            String change = quote(Metadata.CHANGE);
+            earlier = "(" + change + " < " + batch.rows().get(0)[index] + " OR (" + change + " IS NULL AND " + earlier + "))";
+        }
+        Object database = batch.constants().get(Metadata.DATABASE);
         return "UPDATE " + target + " SET " + quote(Metadata.DELETED) + " = true, " + quote(Metadata.POSITION) + " = "
-                + batch.position() + ", " + quote(Metadata.LOADED_AT) + " = now()" + earlierRows(batch)
+                + batch.position() + ", " + quote(Metadata.LOADED_AT) + " = now() WHERE " + earlier
+                + (database == null ? "" : " AND " + quote(Metadata.DATABASE) + " = " + literal(database.toString()))
                 + " AND " + quote(Metadata.DELETED) + " IS DISTINCT FROM true";
     }
 

@@ -63,6 +63,9 @@ public record RowBatch(
      * is two rows (the old one removed, the new one added), its distinct {@link Metadata#CHANGE} numbers.
      */
     public long events() {
+        if (writeMode == WriteMode.TRUNCATE) {
+            return 0; // its row, if any, holds the truncate's number (a table without key), not a row
+        }
         int index = writeMode == WriteMode.MATCH ? columnIndex(Metadata.CHANGE) : -1;
         if (index < 0) {
             return rows.size();

@@ -621,9 +621,10 @@ final class DuckDbBatchLoad {
 
     /** A {@link WriteMode#TRUNCATE} batch: the table's earlier rows soft-deleted, when the table exists. */
     private void softDeleteEarlierRows() throws SQLException {
-        if (!existingColumns().isEmpty()) {
+        Map<String, String> columns = existingColumns();
+        if (!columns.isEmpty()) {
             try (Statement s = connection.createStatement()) {
-                s.executeUpdate(Sql.softDeleteEarlierRows(target, table.batch()));
+                s.executeUpdate(Sql.softDeleteEarlierRows(target, table.batch(), columns.containsKey(Metadata.CHANGE)));
             }
         }
     }

@@ -245,6 +245,8 @@ final class ChangeBatcher {
         // the load snapshots to forget, once the batch converted (a failed conversion is retried from its first record)
         Set<String> forget = new java.util.HashSet<>(0);
         List<LogicalTable> truncated = new ArrayList<>(0);
+        // per table without key, the change number of its last truncate in the batch (see LogicalTable#truncated)
+        Map<LogicalTable, java.math.BigDecimal> truncateNumbers = new HashMap<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
         int same = sameLsn;
@@ -279,6 +281,9 @@ final class ChangeBatcher {
                 if (!truncated.contains(change.table())) {
                     truncated.add(change.table());
                 }
+                if (change.table().writeMode() == WriteMode.APPEND && lsnOf(record) > 0) {
+                    truncateNumbers.put(change.table(), Metadata.change(lsnOf(record), 0));
+                }
                 continue;
             }
             Map<Object, Change> changes = perTable.computeIfAbsent(change.name(), t -> new LinkedHashMap<>());
@@ -302,7 +307,9 @@ final class ChangeBatcher {
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
         for (LogicalTable table : truncated) {
-            out.add(table.earlierRowsDeleted(pipeline, position, LoadKind.INCREMENTAL, now));
+            java.math.BigDecimal number = truncateNumbers.get(table);
+            out.add(number != null ? table.truncated(pipeline, position, number, now)
+                    : table.earlierRowsDeleted(pipeline, position, LoadKind.INCREMENTAL, now));
         }
         missing.clear();
         perTable.forEach((name, changes) -> {
