@@ -177,6 +177,51 @@ class KeylessMatchIT {
     }
 
     /**
+     * An update whose old row matches no row of the destination (a column added with a DEFAULT: the old rows lack its
+     * value there, a documented limit) does not remove its own new row (found by the probe: the removal, taking the only
+     * equal live row, took the row the update had just added).
+     */
+    @Test
+    void anUpdateWhoseOldRowMatchesNothingKeepsItsNewRow() throws Exception {
+        db.execute("CREATE TABLE sc (a int, b text)", "ALTER TABLE sc REPLICA IDENTITY FULL",
+                "INSERT INTO sc VALUES (0, 'r'), (1, 'r')");
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.sc", "keylessTables", "match",
+                "retrySeconds", "3");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("ALTER TABLE sc ADD COLUMN x int DEFAULT 5", "UPDATE sc SET b = 'u' WHERE a = 0");
+        PipelineRun.Result changed = run.once();
+        assertThat(changed.exitCode()).as(changed.stderr()).isZero();
+        assertThat(run.duck("SELECT a, b, x FROM sc WHERE NOT _pgingest_deleted AND b = 'u'")).as("the update's new row is live")
+                .containsExactly(List.of(0, "u", 5));
+    }
+
+    /**
+     * A PostgreSQL destination table made while the source table had a key keeps its primary key; the rows of the table
+     * without key then failed on it with the server's words only ("duplicate key value violates unique constraint",
+     * found by the probe). The failure says what to do, and doing it (dropping the destination table) repairs it.
+     */
+    @Test
+    void aKeyDroppedAtTheSourceAsksForThePostgresDestinationTableToBeDropped() throws Exception {
+        try (TestDatabase dest = TestDatabase.create("keylessdest")) {
+            db.execute("CREATE TABLE pk (a int PRIMARY KEY, b text)", "INSERT INTO pk VALUES (1, 'a'), (2, 'b')");
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
+                    "public.pk", "keylessTables", "match", "retrySeconds", "1");
+            assertThat(run.once().exitCode()).isZero();
+            db.execute("ALTER TABLE pk DROP CONSTRAINT pk_pkey", "ALTER TABLE pk REPLICA IDENTITY FULL",
+                    "INSERT INTO pk VALUES (2, 'b')");
+            PipelineRun.Output refused = run.command("--once");
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.stdout()).contains("destination table public.pk has a primary key, but the source table public.pk"
+                    + " has none now (it was dropped): drop the destination table");
+            dest.execute("DROP TABLE pk");
+            PipelineRun.Result repaired = run.once();
+            assertThat(repaired.exitCode()).as(repaired.stderr()).isZero();
+            assertThat(PipelineRun.pg(dest, "SELECT a, b FROM pk WHERE NOT _pgingest_deleted ORDER BY a, b"))
+                    .containsExactly(List.of(1, "a"), List.of(2, "b"), List.of(2, "b"));
+        }
+    }
+
+    /**
      * Transactions that overlap: one writes first and commits last, so its changes' WAL positions (their numbers) are
      * below those of a transaction streamed before it. They are applied all the same (found by a probe: a check on the
      * table's highest number took them for written, and the insert and the delete of the late transaction were lost).

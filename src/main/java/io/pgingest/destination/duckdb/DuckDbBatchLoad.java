@@ -492,50 +492,68 @@ final class DuckDbBatchLoad {
 
     /**
      * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values), as PostgreSQL's writer
-     * does it: first the additions the table does not hold (no row has their number), then the removals it does not hold
-     * (no row was deleted by their number): the {@code k}-th removal of a value soft-deletes the {@code k}-th live row of
-     * that value (by {@code _pgingest_id}), which takes its number. Rows compare as a struct of the matched columns
-     * (which DuckDB hashes and whose equality holds NULLs equal). Removals that find no live row are counted in a WARN.
+     * does it: left out, the additions the table holds (a row has their number) and the removals it holds (a row was
+     * deleted by their number); the removals first take rows the table held before the batch (the {@code k}-th removal
+     * of a value soft-deletes the {@code k}-th live row of that value, by {@code _pgingest_id}, which takes its number);
+     * then the additions are inserted, and the removals still open take rows of the batch, but not a row added by a
+     * change of theirs. Rows compare as a struct of the matched columns (which DuckDB hashes and whose equality holds
+     * NULLs equal). Removals that find no live row are counted in a WARN.
      */
     private void applyMatches() throws SQLException {
-        List<String> match = table.matchColumns();
         String stage = "temp.main." + STAGE;
-        String removals = "temp.main." + STAGE + "_removals";
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
-        String deletedBy = Sql.quote(Metadata.DELETED_BY);
-        String id = Sql.quote(Metadata.ID);
-        String tableValue = matchValue(match, m -> "t." + Sql.quote(m));
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ", " + id + ") SELECT *, nextval('"
-                    + table.name() + "__pgingest_id_seq') FROM (" + stagedRows() + " WHERE NOT s." + deleted + " AND NOT EXISTS"
-                    + " (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change + table.sameDatabase("t")
-                    + ") ORDER BY s." + Sql.quote(SEQ) + ")");
-            s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_removals AS SELECT change, _v, row_number() OVER (PARTITION BY"
-                    + " _v ORDER BY change) AS k FROM (SELECT s." + change + " AS change, " + matchValue(match, m -> "CAST(s."
-                    + Sql.quote(m) + " AS " + existing.get(m) + ")") + " AS _v FROM " + stage + " s WHERE s." + deleted
-                    + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + deletedBy + " = s." + change
-                    + table.sameDatabase("t") + "))");
-            long wanted;
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + removals)) {
-                rs.next();
-                wanted = rs.getLong(1);
+            long wanted = openRemovals(s);
+            long removed = wanted == 0 ? 0 : remove(s, "");
+            s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ", " + Sql.quote(Metadata.ID)
+                    + ") SELECT *, nextval('" + table.name() + "__pgingest_id_seq') FROM (" + stagedRows() + " WHERE NOT s."
+                    + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change
+                    + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ) + ")");
+            if (removed < wanted) {
+                openRemovals(s);
+                removed += remove(s, " AND (t." + change + " IS NULL OR t." + change + " NOT IN (SELECT change FROM temp.main."
+                        + STAGE + "_removals))");
             }
-            long removed = wanted == 0 ? 0 : s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, "
-                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + deletedBy + " = m.change, "
-                    + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, _v, row_number()"
-                    + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, " + tableValue + " AS _v FROM "
-                    + target + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") WHERE _v IN (SELECT _v"
-                    + " FROM " + removals + ")) c JOIN " + removals + " r ON r._v = c._v AND r.k = c.k) m WHERE " + target
-                    + "." + id + " = m.id");
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
                         + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
             }
-            s.execute("DROP TABLE " + removals);
+            s.execute("DROP TABLE temp.main." + STAGE + "_removals");
             s.execute("DROP TABLE " + stage);
         }
+    }
+
+    /** Stages the removals of a MATCH batch the table does not hold yet, ranked per value; returns how many. */
+    private long openRemovals(Statement s) throws SQLException {
+        String change = Sql.quote(Metadata.CHANGE);
+        s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_removals AS SELECT change, _v, row_number() OVER (PARTITION BY"
+                + " _v ORDER BY change) AS k FROM (SELECT s." + change + " AS change, " + matchValue(table.matchColumns(),
+                m -> "CAST(s." + Sql.quote(m) + " AS " + existing.get(m) + ")") + " AS _v FROM temp.main." + STAGE + " s WHERE s."
+                + Sql.quote(Metadata.DELETED) + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t."
+                + Sql.quote(Metadata.DELETED_BY) + " = s." + change + table.sameDatabase("t") + "))");
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM temp.main." + STAGE + "_removals")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Soft-deletes the live rows paired with the staged removals ({@link #openRemovals}), of those that also meet
+     * {@code candidates}; returns how many.
+     */
+    private long remove(Statement s, String candidates) throws SQLException {
+        String removals = "temp.main." + STAGE + "_removals";
+        String deleted = Sql.quote(Metadata.DELETED);
+        String id = Sql.quote(Metadata.ID);
+        return s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, " + Sql.quote(Metadata.POSITION) + " = "
+                + table.batch().position() + ", " + Sql.quote(Metadata.DELETED_BY) + " = m.change, "
+                + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, _v, row_number()"
+                + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, "
+                + matchValue(table.matchColumns(), m -> "t." + Sql.quote(m)) + " AS _v FROM " + target + " t WHERE t." + deleted
+                + " IS NOT TRUE" + table.sameDatabase("t") + candidates + ") WHERE _v IN (SELECT _v FROM " + removals + ")) c"
+                + " JOIN " + removals + " r ON r._v = c._v AND r.k = c.k) m WHERE " + target + "." + id + " = m.id");
     }
 
     /**

@@ -226,6 +226,7 @@ final class PostgresBatchLoad {
             if (!appends()) {
                 return !ensurePrimaryKey(s);
             }
+            refuseKey(s);
             return false;
         }
     }
@@ -314,6 +315,22 @@ final class PostgresBatchLoad {
                     + " " + table.batch().source().schema() + "." + table.batch().source().table());
         }
         return true;
+    }
+
+    /**
+     * Fails a batch of a table without key written into a destination table that has a primary key (made while the source
+     * table had one): its rows would fail on the key (equal rows) or be rejected as repeated, with the server's words
+     * only. Says what to do instead.
+     */
+    private void refuseKey(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_index WHERE indrelid = '" + target.replace("'", "''")
+                + "'::regclass AND indisprimary")) {
+            if (rs.next()) {
+                throw new IllegalStateException("destination table " + schema + "." + table.name() + " has a primary key, but"
+                        + " the source table " + table.batch().source().display() + " has none now (it was dropped): drop the"
+                        + " destination table (its rows are loaded again), or give the source table its key back");
+            }
+        }
     }
 
     /**
@@ -551,48 +568,72 @@ final class PostgresBatchLoad {
     }
 
     /**
-     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values): first the additions
-     * the table does not hold (no row has their number), then the removals it does not hold (no row was deleted by their
-     * number): the {@code k}-th removal of a value soft-deletes the {@code k}-th live row of that value (by
-     * {@code _pgingest_id}), which takes its number. Rows compare by their text
-     * ({@code ROW(...)::text}, which every type has and which PostgreSQL can hash): one pass over the table's live rows
-     * per batch with removals. Removals that find no live row (the destination differed from the source) are counted
+     * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values). Left out: the additions
+     * the table holds (a row has their number) and the removals it holds (a row was deleted by their number). The
+     * removals first take rows the table held before the batch: the {@code k}-th removal of a value soft-deletes the
+     * {@code k}-th live row of that value (by {@code _pgingest_id}), which takes its number. Then the additions are
+     * inserted, and the removals still open (a row another transaction of the batch added) take rows of the batch, but
+     * not a row added by a change of theirs: an update whose old row matched no row would otherwise remove its own new
+     * row (found by the session's probe, after a column was added with a DEFAULT the old rows lack). Rows compare by
+     * their text ({@code ROW(...)::text}, which every type has and which PostgreSQL can hash): one pass over the table's
+     * live rows per removal pass. Removals that find no live row (the destination differed from the source) are counted
      * in a WARN.
      */
     private void applyMatches(String insertColumns, String values) throws SQLException {
-        List<String> match = table.matchColumns();
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
-        String deletedBy = Sql.quote(Metadata.DELETED_BY);
-        // no column to compare (each one's streamed value may differ from the loaded one): any live row ('()')
-        String tableValue = "ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text";
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"
-                    + " WHERE NOT s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s."
-                    + change + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ));
-            String removals = "WITH r AS (SELECT s." + change + " AS change, ROW(" + match.stream().map(m -> "s." + Sql.quote(m)
-                    + "::" + columnTypes.get(m)).collect(Collectors.joining(", ")) + ")::text AS _v FROM " + staged + " s WHERE s."
-                    + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + deletedBy + " = s." + change
-                    + table.sameDatabase("t") + ")), rk AS (SELECT change, _v, row_number() OVER (PARTITION BY _v ORDER BY"
-                    + " change) AS k FROM r), c AS (SELECT v.tid, v._v, row_number() OVER (PARTITION BY v._v ORDER BY v.id) AS k"
-                    + " FROM (SELECT t.ctid AS tid, t." + Sql.quote(Metadata.ID) + " AS id, " + tableValue + " AS _v FROM " + target
-                    + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") v WHERE v._v IN (SELECT _v FROM r)) ";
             long wanted;
-            try (ResultSet rs = s.executeQuery(removals + "SELECT count(*) FROM r")) {
+            try (ResultSet rs = s.executeQuery(removals("") + "SELECT count(*) FROM r")) {
                 rs.next();
                 wanted = rs.getLong(1);
             }
-            // the rows found by their physical address (a TID scan): the table has no index on _pgingest_id
-            int removed = wanted == 0 ? 0 : s.executeUpdate(removals + "UPDATE " + target + " t SET " + deleted + " = true, "
-                    + Sql.quote(Metadata.POSITION) + " = " + table.batch().position() + ", " + deletedBy + " = m.change, "
-                    + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.tid, rk.change FROM c JOIN rk ON rk._v = c._v"
-                    + " AND rk.k = c.k) m WHERE t.ctid = m.tid");
+            long removed = wanted == 0 ? 0 : s.executeUpdate(removals("") + removal());
+            s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"
+                    + " WHERE NOT s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s."
+                    + change + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ));
+            if (removed < wanted) {
+                removed += s.executeUpdate(removals(" AND (t." + change + " IS NULL OR t." + change + " NOT IN (SELECT change"
+                        + " FROM r))") + removal());
+            }
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
                         + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
             }
         }
+    }
+
+    /**
+     * The removals of a MATCH batch the table does not hold yet ({@code r}, ranked per value as {@code rk}) and the live
+     * rows of their values ({@code c}, ranked per value by {@code _pgingest_id}; {@code candidates} narrows them), as the
+     * {@code WITH} part of a statement. No column to compare (each one's streamed value may differ from the loaded one):
+     * every row's text is {@code ()}, any live row.
+     */
+    private String removals(String candidates) {
+        List<String> match = table.matchColumns();
+        String deleted = Sql.quote(Metadata.DELETED);
+        String change = Sql.quote(Metadata.CHANGE);
+        String tableValue = "ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text";
+        return "WITH r AS (SELECT s." + change + " AS change, ROW(" + match.stream().map(m -> "s." + Sql.quote(m) + "::"
+                + columnTypes.get(m)).collect(Collectors.joining(", ")) + ")::text AS _v FROM " + staged + " s WHERE s." + deleted
+                + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.DELETED_BY) + " = s." + change
+                + table.sameDatabase("t") + ")), rk AS (SELECT change, _v, row_number() OVER (PARTITION BY _v ORDER BY change)"
+                + " AS k FROM r), c AS (SELECT v.tid, v._v, row_number() OVER (PARTITION BY v._v ORDER BY v.id) AS k FROM"
+                + " (SELECT t.ctid AS tid, t." + Sql.quote(Metadata.ID) + " AS id, " + tableValue + " AS _v FROM " + target
+                + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + candidates + ") v WHERE v._v IN (SELECT _v"
+                + " FROM r)) ";
+    }
+
+    /**
+     * The soft delete of the rows {@link #removals} pairs with the removals, found by their physical address (a TID scan:
+     * the table has no index on {@code _pgingest_id}).
+     */
+    private String removal() {
+        return "UPDATE " + target + " t SET " + Sql.quote(Metadata.DELETED) + " = true, " + Sql.quote(Metadata.POSITION) + " = "
+                + table.batch().position() + ", " + Sql.quote(Metadata.DELETED_BY) + " = m.change, "
+                + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.tid, rk.change FROM c JOIN rk ON rk._v = c._v"
+                + " AND rk.k = c.k) m WHERE t.ctid = m.tid";
     }
 
     /**

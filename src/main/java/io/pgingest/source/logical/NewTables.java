@@ -293,8 +293,9 @@ final class NewTables {
             String before = kept.orElse(r != null && r.progress() == ObjectProgress.STREAMING ? "append" : now);
             if (!before.equals(now) && r != null && r.status() == io.pgingest.state.ObjectStatus.INCLUDED
                     && !TablePlanner.loadOwed(r)) {
-                LOG.info("pipeline {}: {}: keylessTables is now {}, its destination rows were written by {}; they are loaded"
-                        + " again", settings.name(), t.table().display(), now, before);
+                LOG.info("pipeline {}: {}: keylessTables is now {}, its destination rows were written {}; they are loaded"
+                        + " again", settings.name(), t.table().display(), now, kept.isPresent() ? "by " + before
+                        : "before it was a table without key, or by append");
                 LogicalReplicationSource.requestReload(state, r, "keylessTables changed from " + before + " to " + now);
             }
             state.saveCursor(settings.name(), key, now);
