@@ -495,8 +495,8 @@ final class DuckDbBatchLoad {
      * does it: left out, the additions the table holds (a row has their number) and the removals it holds (a row was
      * deleted by their number); the removals first take rows the table held before the batch (the {@code k}-th removal
      * of a value soft-deletes the {@code k}-th live row of that value, by {@code _pgingest_id}, which takes its number);
-     * then the additions are inserted, and the removals still open take rows of the batch, but not a row added by a
-     * change of theirs. Rows compare as a struct of the matched columns (which DuckDB hashes and whose equality holds
+     * then the additions are inserted, and the removals still open take rows of the batch; a removal never takes a row
+     * its own change added. Rows compare as a struct of the matched columns (which DuckDB hashes and whose equality holds
      * NULLs equal). Removals that find no live row are counted in a WARN.
      */
     private void applyMatches() throws SQLException {
@@ -505,15 +505,14 @@ final class DuckDbBatchLoad {
         String change = Sql.quote(Metadata.CHANGE);
         try (Statement s = connection.createStatement()) {
             long wanted = openRemovals(s);
-            long removed = wanted == 0 ? 0 : remove(s, "");
+            long removed = wanted == 0 ? 0 : remove(s);
             s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ", " + Sql.quote(Metadata.ID)
                     + ") SELECT *, nextval('" + table.name() + "__pgingest_id_seq') FROM (" + stagedRows() + " WHERE NOT s."
                     + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change
                     + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ) + ")");
             if (removed < wanted) {
                 openRemovals(s);
-                removed += remove(s, " AND (t." + change + " IS NULL OR t." + change + " NOT IN (SELECT change FROM temp.main."
-                        + STAGE + "_removals))");
+                removed += remove(s);
             }
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
@@ -540,19 +539,20 @@ final class DuckDbBatchLoad {
     }
 
     /**
-     * Soft-deletes the live rows paired with the staged removals ({@link #openRemovals}), of those that also meet
-     * {@code candidates}; returns how many.
+     * Soft-deletes the live rows paired with the staged removals ({@link #openRemovals}), but for a row that a removal of
+     * its value added itself (an update whose compared columns did not change); returns how many.
      */
-    private long remove(Statement s, String candidates) throws SQLException {
+    private long remove(Statement s) throws SQLException {
         String removals = "temp.main." + STAGE + "_removals";
         String deleted = Sql.quote(Metadata.DELETED);
         String id = Sql.quote(Metadata.ID);
         return s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, " + Sql.quote(Metadata.POSITION) + " = "
                 + table.batch().position() + ", " + Sql.quote(Metadata.DELETED_BY) + " = m.change, "
                 + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, _v, row_number()"
-                + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, "
-                + matchValue(table.matchColumns(), m -> "t." + Sql.quote(m)) + " AS _v FROM " + target + " t WHERE t." + deleted
-                + " IS NOT TRUE" + table.sameDatabase("t") + candidates + ") WHERE _v IN (SELECT _v FROM " + removals + ")) c"
+                + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, t." + Sql.quote(Metadata.CHANGE)
+                + " AS change, " + matchValue(table.matchColumns(), m -> "t." + Sql.quote(m)) + " AS _v FROM " + target
+                + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") x WHERE _v IN (SELECT _v FROM "
+                + removals + ") AND NOT EXISTS (SELECT 1 FROM " + removals + " o WHERE o._v = x._v AND o.change = x.change)) c"
                 + " JOIN " + removals + " r ON r._v = c._v AND r.k = c.k) m WHERE " + target + "." + id + " = m.id");
     }
 

@@ -572,9 +572,10 @@ final class PostgresBatchLoad {
      * the table holds (a row has their number) and the removals it holds (a row was deleted by their number). The
      * removals first take rows the table held before the batch: the {@code k}-th removal of a value soft-deletes the
      * {@code k}-th live row of that value (by {@code _pgingest_id}), which takes its number. Then the additions are
-     * inserted, and the removals still open (a row another transaction of the batch added) take rows of the batch, but
-     * not a row added by a change of theirs: an update whose old row matched no row would otherwise remove its own new
-     * row (found by the session's probe, after a column was added with a DEFAULT the old rows lack). Rows compare by
+     * inserted, and the removals still open (a row another transaction of the batch added) take rows of the batch. A
+     * removal never takes a row its own change added: an update whose compared columns did not change, and whose old row
+     * matched no row, removed its own new row (found by the session's probe, after a column was added with a DEFAULT the
+     * old rows lack). Rows compare by
      * their text ({@code ROW(...)::text}, which every type has and which PostgreSQL can hash): one pass over the table's
      * live rows per removal pass. Removals that find no live row (the destination differed from the source) are counted
      * in a WARN.
@@ -584,17 +585,16 @@ final class PostgresBatchLoad {
         String change = Sql.quote(Metadata.CHANGE);
         try (Statement s = connection.createStatement()) {
             long wanted;
-            try (ResultSet rs = s.executeQuery(removals("") + "SELECT count(*) FROM r")) {
+            try (ResultSet rs = s.executeQuery(removals() + "SELECT count(*) FROM r")) {
                 rs.next();
                 wanted = rs.getLong(1);
             }
-            long removed = wanted == 0 ? 0 : s.executeUpdate(removals("") + removal());
+            long removed = wanted == 0 ? 0 : s.executeUpdate(removals() + removal());
             s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"
                     + " WHERE NOT s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s."
                     + change + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ));
             if (removed < wanted) {
-                removed += s.executeUpdate(removals(" AND (t." + change + " IS NULL OR t." + change + " NOT IN (SELECT change"
-                        + " FROM r))") + removal());
+                removed += s.executeUpdate(removals() + removal());
             }
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
@@ -606,11 +606,11 @@ final class PostgresBatchLoad {
 
     /**
      * The removals of a MATCH batch the table does not hold yet ({@code r}, ranked per value as {@code rk}) and the live
-     * rows of their values ({@code c}, ranked per value by {@code _pgingest_id}; {@code candidates} narrows them), as the
-     * {@code WITH} part of a statement. No column to compare (each one's streamed value may differ from the loaded one):
-     * every row's text is {@code ()}, any live row.
+     * rows of their values ({@code c}, ranked per value by {@code _pgingest_id}), but for a row that a removal of its value
+     * added itself (an update whose compared columns did not change), as the {@code WITH} part of a statement. No column
+     * to compare (each one's streamed value may differ from the loaded one): every row's text is {@code ()}, any live row.
      */
-    private String removals(String candidates) {
+    private String removals() {
         List<String> match = table.matchColumns();
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
@@ -620,9 +620,9 @@ final class PostgresBatchLoad {
                 + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.DELETED_BY) + " = s." + change
                 + table.sameDatabase("t") + ")), rk AS (SELECT change, _v, row_number() OVER (PARTITION BY _v ORDER BY change)"
                 + " AS k FROM r), c AS (SELECT v.tid, v._v, row_number() OVER (PARTITION BY v._v ORDER BY v.id) AS k FROM"
-                + " (SELECT t.ctid AS tid, t." + Sql.quote(Metadata.ID) + " AS id, " + tableValue + " AS _v FROM " + target
-                + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + candidates + ") v WHERE v._v IN (SELECT _v"
-                + " FROM r)) ";
+                + " (SELECT t.ctid AS tid, t." + Sql.quote(Metadata.ID) + " AS id, t." + change + " AS change, " + tableValue
+                + " AS _v FROM " + target + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") v WHERE v._v"
+                + " IN (SELECT _v FROM r) AND NOT EXISTS (SELECT 1 FROM r WHERE r._v = v._v AND r.change = v.change)) ";
     }
 
     /**
