@@ -67,6 +67,18 @@ class KeylessMatchIT {
         }
     }
 
+    /** The pipeline of table bag into PostgreSQL {@code dest}, its batches of {@code batchSize} changes. */
+    private void bagIntoPostgres(TestDatabase dest, String keylessTables, int batchSize) throws Exception {
+        run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
+                "public.bag", "keylessTables", keylessTables, "batchSize", Integer.toString(batchSize), "retrySeconds", "1");
+    }
+
+    /** A trigger of table bag in {@code dest} ({@code when}, e.g. BEFORE INSERT) failing the rows that meet {@code condition}. */
+    private static void refuse(TestDatabase dest, String when, String condition) throws Exception {
+        dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                "CREATE TRIGGER refuse " + when + " ON bag FOR EACH ROW WHEN (" + condition + ") EXECUTE FUNCTION refuse()");
+    }
+
     private interface Query {
         List<List<Object>> rows(String sql) throws Exception;
     }
@@ -112,12 +124,9 @@ class KeylessMatchIT {
     @Test
     void aTransactionThatInsertsAndDeletesReadAgainInOtherBatchesEndsWithTheRowsDeleted() throws Exception {
         try (TestDatabase dest = TestDatabase.create("keylessdest")) {
-            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
-                    "public.bag", "keylessTables", "match", "batchSize", "1000", "retrySeconds", "1");
+            bagIntoPostgres(dest, "match", 1000);
             assertThat(run.once().exitCode()).isZero();
-            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-                    "CREATE TRIGGER refuse BEFORE UPDATE ON bag FOR EACH ROW WHEN (NEW.n = 1500 AND NEW._pgingest_deleted)"
-                            + " EXECUTE FUNCTION refuse()");
+            refuse(dest, "BEFORE UPDATE", "NEW.n = 1500 AND NEW._pgingest_deleted");
             // one row, then each row inserted and deleted at once: the first batch (1,000 changes) ends with the insert of
             // row 1500, the second begins with its delete
             db.execute("DO $$ BEGIN INSERT INTO bag VALUES (999, 'temporary', NULL, NULL, NULL);"
@@ -128,8 +137,7 @@ class KeylessMatchIT {
                     .as("batches of the transaction were written").isPositive();
 
             dest.execute("DROP TRIGGER refuse ON bag");
-            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
-                    "public.bag", "keylessTables", "match", "batchSize", "10000", "retrySeconds", "1");
+            bagIntoPostgres(dest, "match", 10000);
             PipelineRun.Result again = run.once();
             assertThat(again.exitCode()).as(again.stderr()).isZero();
             assertLiveRowsEqualTheSource(sql -> PipelineRun.pg(dest, sql), "after the transaction was read again");
@@ -155,12 +163,9 @@ class KeylessMatchIT {
 
     private void truncateReadAgain(String keylessTables) throws Exception {
         try (TestDatabase dest = TestDatabase.create("keylessdest")) {
-            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
-                    "public.bag", "keylessTables", keylessTables, "batchSize", "1000", "retrySeconds", "1");
+            bagIntoPostgres(dest, keylessTables, 1000);
             assertThat(run.once().exitCode()).isZero();
-            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-                    "CREATE TRIGGER refuse BEFORE INSERT ON bag FOR EACH ROW WHEN (NEW.n = 2500 AND NEW.v = 'post')"
-                            + " EXECUTE FUNCTION refuse()");
+            refuse(dest, "BEFORE INSERT", "NEW.n = 2500 AND NEW.v = 'post'");
             db.execute("BEGIN; INSERT INTO bag SELECT g, 'pre', NULL, NULL, NULL FROM generate_series(1, 1500) g; TRUNCATE bag;"
                     + " INSERT INTO bag SELECT g, 'post', NULL, NULL, NULL FROM generate_series(1, 3000) g; COMMIT");
             assertThat(run.once().exitCode()).as("the batch with row 2500 fails the run").isNotZero();
@@ -168,8 +173,7 @@ class KeylessMatchIT {
                     .as("rows added after the truncate were written").isPositive();
 
             dest.execute("DROP TRIGGER refuse ON bag");
-            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
-                    "public.bag", "keylessTables", keylessTables, "batchSize", "10000", "retrySeconds", "1");
+            bagIntoPostgres(dest, keylessTables, 10000);
             PipelineRun.Result again = run.once();
             assertThat(again.exitCode()).as(again.stderr()).isZero();
             assertLiveRowsEqualTheSource(sql -> PipelineRun.pg(dest, sql), "after the transaction was read again");
@@ -407,12 +411,9 @@ class KeylessMatchIT {
     void aTransactionReadAgainAfterAFailedRunIsNotAppliedTwice() throws Exception {
         try (TestDatabase dest = TestDatabase.create("keylessdest")) {
             db.execute("DELETE FROM bag", "INSERT INTO bag SELECT g, 'v' || g, NULL, NULL, NULL FROM generate_series(1, 6000) g");
-            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
-                    "public.bag", "keylessTables", "match", "batchSize", "1000", "retrySeconds", "1");
+            bagIntoPostgres(dest, "match", 1000);
             assertThat(run.once().exitCode()).isZero();
-            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-                    "CREATE TRIGGER refuse BEFORE INSERT ON bag FOR EACH ROW WHEN (NEW.n = 4500 AND NEW.v LIKE '%!')"
-                            + " EXECUTE FUNCTION refuse()");
+            refuse(dest, "BEFORE INSERT", "NEW.n = 4500 AND NEW.v LIKE '%!'");
             db.execute("UPDATE bag SET v = v || '!'");
             assertThat(run.once().exitCode()).as("the batch with the new row of n = 4500 fails the run").isNotZero();
             assertThat((Long) PipelineRun.pg(dest, "SELECT count(*) FROM bag WHERE v LIKE '%!'").get(0).get(0))
