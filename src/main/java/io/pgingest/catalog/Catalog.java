@@ -130,7 +130,7 @@ public final class Catalog {
         for (TableRow r : rows.values()) {
             Key key = keys.getOrDefault(r.oid(), Key.NONE);
             out.add(new TableInfo(r.table(), r.oid(), r.partitioned(), r.unlogged(),
-                    columns.getOrDefault(r.oid(), List.of()), key.columns(), key.primary(), r.estimatedRows()));
+                    columns.getOrDefault(r.oid(), List.of()), key.columns(), key.primary(), r.estimatedRows(), key.deferrable()));
         }
         return out;
     }
@@ -169,7 +169,7 @@ public final class Catalog {
                     long oid = rs.getLong(1);
                     if (!out.containsKey(oid)) {
                         String[] names = (String[]) rs.getArray(3).getArray();
-                        out.put(oid, new Key(List.of(names), rs.getBoolean(2)));
+                        out.put(oid, new Key(List.of(names), rs.getBoolean(2), rs.getBoolean(4)));
                     }
                 }
             }
@@ -180,7 +180,7 @@ public final class Catalog {
     private record TableRow(SourceTable table, long oid, boolean partitioned, boolean unlogged, long estimatedRows) {
     }
 
-    private record Key(List<String> columns, boolean primary) {
-        static final Key NONE = new Key(List.of(), false);
+    private record Key(List<String> columns, boolean primary, boolean deferrable) {
+        static final Key NONE = new Key(List.of(), false, false);
     }
 }

@@ -54,11 +54,14 @@ final class CatalogQueries {
      * unique indexes without predicate or expression whose key columns are all NOT NULL: the replica identity index
      * first ({@code REPLICA IDENTITY USING INDEX}, also when the table has a primary key: the WAL identifies a deleted
      * or re-keyed row by that index's columns only, so logical replication must key its rows by them), then the primary
-     * key, then by index name. INCLUDE columns are not key columns. Parameter: oid[] of the tables.
+     * key, then by index name. INCLUDE columns are not key columns. The fourth column says whether the index's uniqueness
+     * is checked at the end of the statement or transaction ({@code DEFERRABLE}) instead of at each row. Parameter:
+     * oid[] of the tables.
      */
     static final String KEYS = "SELECT i.indrelid, i.indisprimary,"
             + " ARRAY(SELECT a.attname::text FROM generate_series(0, i.indnkeyatts - 1) k(ord)"
-            + "   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.ord] ORDER BY k.ord)"
+            + "   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.ord] ORDER BY k.ord),"
+            + " NOT i.indimmediate"
             + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
             + " WHERE i.indrelid = ANY(?::oid[]) AND (i.indisprimary OR (i.indisunique AND i.indisvalid"
             + "   AND i.indpred IS NULL AND i.indexprs IS NULL AND NOT EXISTS ("

@@ -19,13 +19,23 @@ import java.util.List;
  *                      (in index order); empty when neither exists
  * @param primaryKey    whether {@code keyColumns} is the primary key
  * @param estimatedRows planner estimate ({@code reltuples}, summed over partitions), 0 when unknown
+ * @param deferrableKey whether the uniqueness of {@code keyColumns} is {@code DEFERRABLE}: checked at the end of the
+ *                      statement or transaction, so that two rows may hold one key in between ({@code UPDATE t SET
+ *                      id = id + 1} moves a row onto the key of the next before that one moves on)
  */
 public record TableInfo(SourceTable table, long oid, boolean partitioned, boolean unlogged,
-                        List<Column> columns, List<String> keyColumns, boolean primaryKey, long estimatedRows) {
+                        List<Column> columns, List<String> keyColumns, boolean primaryKey, long estimatedRows,
+                        boolean deferrableKey) {
 
     public TableInfo {
         columns = List.copyOf(columns);
         keyColumns = List.copyOf(keyColumns);
+    }
+
+    /** A table whose key (if any) is checked at each row. */
+    public TableInfo(SourceTable table, long oid, boolean partitioned, boolean unlogged,
+                     List<Column> columns, List<String> keyColumns, boolean primaryKey, long estimatedRows) {
+        this(table, oid, partitioned, unlogged, columns, keyColumns, primaryKey, estimatedRows, false);
     }
 
     public Column column(String name) {

@@ -181,18 +181,27 @@ final class ChangeBatcher {
 
     /**
      * One change after decoding: the row (columns + deleted flag; null for a truncate), its table (and name) and kind;
-     * for a table without key its {@link Metadata#CHANGE} value, otherwise null.
+     * for a table without key its {@link Metadata#CHANGE} value, otherwise null; the old row where it is used (see
+     * {@link #decode}); the source transaction's id ({@code txId}), -1 when the record has none.
      */
     private record Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created,
-                          java.math.BigDecimal id, Object[] old) {
-        Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created) {
-            this(name, table, row, deleted, kind, created, null, null);
+                          java.math.BigDecimal id, Object[] old, long tx) {
+        Change(String name, LogicalTable table, Object[] row, boolean deleted, LoadKind kind, boolean created, long tx) {
+            this(name, table, row, deleted, kind, created, null, null, tx);
         }
 
         Change withId(java.math.BigDecimal changeId) {
-            return new Change(name, table, row, deleted, kind, created, changeId, old);
+            return new Change(name, table, row, deleted, kind, created, changeId, old, tx);
         }
     }
+
+    /**
+     * Per table whose key is DEFERRABLE, the rows (not deleted) that the last transaction of the previous batches wrote,
+     * by key, while that transaction ({@link #carriedTx}) may go on in the next batch: a delete there may remove another
+     * row of such a key ({@link #removesAnotherRow}).
+     */
+    private Map<String, Map<Object, Change>> carried = Map.of();
+    private long carriedTx = -1;
 
     /**
      * The WAL position of the last streamed change, and how many changes before it had the same one: the rows of one
@@ -210,6 +219,8 @@ final class ChangeBatcher {
         lastLsn = -1;
         sameLsn = 0;
         forgottenSnapshots.clear();
+        carried = Map.of();
+        carriedTx = -1;
     }
 
     /**
@@ -250,11 +261,13 @@ final class ChangeBatcher {
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
         int same = sameLsn;
+        long lastTx = -1;
         for (SourceRecord record : records) {
             Change change = decode(record);
             if (change == null) {
                 continue;
             }
+            lastTx = change.tx() >= 0 ? change.tx() : lastTx;
             boolean seen = false;
             if (change.row() != null && change.kind() == LoadKind.INCREMENTAL) {
                 long lsn = lsnOf(record);
@@ -277,6 +290,9 @@ final class ChangeBatcher {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
                 perTable.remove(change.name());
                 superseded.remove(change.name());
+                if (carried.containsKey(change.name())) {
+                    carried.remove(change.name());
+                }
                 belowLoad.remove(change.name());
                 if (!truncated.contains(change.table())) {
                     truncated.add(change.table());
@@ -288,6 +304,10 @@ final class ChangeBatcher {
             }
             Map<Object, Change> changes = perTable.computeIfAbsent(change.name(), t -> new LinkedHashMap<>());
             Object key = change.table().keys().isEmpty() ? new Object() : keyOf(change, true);
+            if (change.old() != null && change.deleted() && removesAnotherRow(change, changes.containsKey(key)
+                    ? changes.get(key) : carried.getOrDefault(change.name(), Map.of()).get(key))) {
+                continue; // under a DEFERRABLE key, the delete of a row whose key another row took already
+            }
             Change previous = changes.remove(key);
             if (previous != null) {
                 Object before = keyOf(previous, false);
@@ -336,7 +356,68 @@ final class ChangeBatcher {
         lastLsn = last;
         sameLsn = same;
         forgottenSnapshots.addAll(forget);
+        carry(perTable, lastTx);
         return out;
+    }
+
+    /**
+     * Keeps the rows the batch's last transaction {@code tx} wrote into tables with a DEFERRABLE key ({@link #carried}),
+     * added to those of its earlier batches while it goes on.
+     */
+    private void carry(Map<String, Map<Object, Change>> perTable, long tx) {
+        Map<String, Map<Object, Change>> kept = tx >= 0 && tx == carriedTx ? carried : new HashMap<>(0);
+        perTable.forEach((name, changes) -> {
+            LogicalTable table = tables.get(name);
+            if (table == null || !table.info().deferrableKey() || table.writeMode() != WriteMode.UPSERT) {
+                return;
+            }
+            changes.forEach((key, c) -> {
+                if (c.tx() == tx && tx >= 0) {
+                    Map<Object, Change> rows = kept.computeIfAbsent(name, n -> new HashMap<>());
+                    if (c.deleted()) {
+                        rows.remove(key);
+                    } else {
+                        rows.put(key, c);
+                    }
+                }
+            });
+        });
+        carried = kept;
+        carriedTx = tx;
+    }
+
+    /** The source transaction of a change record (its offset's {@code txId}), -1 when it has none. */
+    private static long txOf(SourceRecord r) {
+        Object tx = r.sourceOffset() == null ? null : r.sourceOffset().get("txId");
+        return tx instanceof Number n ? n.longValue() : -1;
+    }
+
+    /**
+     * Whether the delete {@code delete} removed another row of its key than the one {@code written} (the key's last change
+     * the pipeline has, not deleted) left. Under a DEFERRABLE key two rows may hold one key inside a transaction:
+     * {@code UPDATE t SET id = id + 1} moves row 1 onto key 2 (a delete of key 1 and an insert of key 2, as Debezium sends
+     * a key change), then row 2 on to key 3 (a delete of key 2 and an insert of key 3): the delete of key 2 removes the
+     * old row 2, not the row that came from 1, which stays. Written by key, that delete soft-deleted the live row (found
+     * by the twentieth session's probe). The old row tells them apart under REPLICA IDENTITY FULL (under DEFAULT it holds
+     * only the key): when it differs from the row the transaction wrote for the key, the delete's row was replaced
+     * already and the delete is left out. Only within one transaction (at a commit the key is unique again), of the same
+     * table version, and on the values both rows carry.
+     */
+    private boolean removesAnotherRow(Change delete, Change written) {
+        if (written == null || written.deleted() || delete.old() == null || delete.tx() < 0 || written.tx() != delete.tx()
+                || written.table() != delete.table() || written.kind() != LoadKind.INCREMENTAL) {
+            return false;
+        }
+        boolean[] key = masks(delete.table()).key();
+        Object[] row = written.row();
+        Object[] old = delete.old();
+        for (int i = 0; i < key.length; i++) {
+            if (!key[i] && row[i] != DebeziumValues.UNAVAILABLE && old[i] != DebeziumValues.UNAVAILABLE
+                    && !java.util.Objects.deepEquals(row[i], old[i])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The WAL position of a change record (its offset's {@code lsn}), 0 when it has none. */
@@ -407,7 +488,7 @@ final class ChangeBatcher {
             }
             old[n] = true;
         }
-        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id(), old);
+        return new Change(c.name(), to, row, c.deleted(), c.kind(), c.created(), c.id(), old, c.tx());
     }
 
     /**
@@ -515,7 +596,7 @@ final class ChangeBatcher {
             return null; // a table the pipeline does not include, or a message
         }
         if (op.equals("t")) {
-            return new Change(name, table, null, false, LoadKind.INCREMENTAL, false);
+            return new Change(name, table, null, false, LoadKind.INCREMENTAL, false, txOf(record));
         }
         boolean deleted = op.equals("d");
         Field side = deleted ? envelope.before() : envelope.after();
@@ -553,6 +634,13 @@ final class ChangeBatcher {
             // the key and the flag: the destination keeps the row's other values (the old row holds only the key
             // under REPLICA IDENTITY DEFAULT)
             boolean[] key = masks(table).key();
+            boolean full = false;
+            for (int i = 0; i < key.length; i++) {
+                full |= !key[i] && row[i] != null && row[i] != DebeziumValues.UNAVAILABLE;
+            }
+            if (full && table.info().deferrableKey()) {
+                old = row.clone(); // the whole old row (REPLICA IDENTITY FULL): which of two rows of its key it was
+            }
             for (int i = 0; i < key.length; i++) {
                 if (!key[i]) {
                     row[i] = DebeziumValues.UNAVAILABLE;
@@ -560,7 +648,7 @@ final class ChangeBatcher {
             }
         }
         return new Change(name, table, row, deleted, op.equals("r") ? LoadKind.HISTORICAL : LoadKind.INCREMENTAL,
-                op.equals("c"), null, old);
+                op.equals("c"), null, old, txOf(record));
     }
 
     /** The values of the row {@code data} of {@code table}, followed by the {@code deleted} flag. */
@@ -675,7 +763,7 @@ final class ChangeBatcher {
             row[i] = key[i] ? change.row()[i] : DebeziumValues.UNAVAILABLE;
         }
         row[row.length - 1] = true;
-        return new Change(change.name(), change.table(), row, true, change.kind(), false);
+        return new Change(change.name(), change.table(), row, true, change.kind(), false, change.tx());
     }
 
     /** Stands for a null one-column key value (a key column of a unique index may hold nulls in theory). */
@@ -687,7 +775,8 @@ final class ChangeBatcher {
             // as if written one after the other: the deleted row keeps the values the earlier change gave it
             Object[] row = earlier.row().clone();
             row[row.length - 1] = true;
-            return new Change(later.name(), later.table(), row, true, later.kind(), earlier.created() || later.created());
+            return new Change(later.name(), later.table(), row, true, later.kind(), earlier.created() || later.created(),
+                    later.tx());
         }
         if (later.deleted() || earlier.deleted()) {
             return later;
@@ -698,7 +787,8 @@ final class ChangeBatcher {
                 row[i] = earlier.row()[i];
             }
         }
-        return new Change(later.name(), later.table(), row, false, later.kind(), earlier.created() || later.created());
+        return new Change(later.name(), later.table(), row, false, later.kind(), earlier.created() || later.created(),
+                later.tx());
     }
 
     /** Splits changes by (kind, column subset) into batches. */

@@ -71,7 +71,7 @@ record ColumnReload(LogicalTable table, List<Column> added, boolean wholeRow) {
             resolved.add(TypeMapping.resolve(r));
         }
         TableInfo narrowed = new TableInfo(info.table(), info.oid(), info.partitioned(), info.unlogged(), raw,
-                info.keyColumns(), info.primaryKey(), info.estimatedRows());
+                info.keyColumns(), info.primaryKey(), info.estimatedRows(), info.deferrableKey());
         TableQuery query = TableQuery.of(narrowed, resolved, QueryMode.FULL_LOAD);
         List<TypeMapping.ValueReader> readers = resolved.stream().map(TypeMapping::reader).toList();
         List<Column> written = new ArrayList<>(resolved);

@@ -280,7 +280,8 @@ final class SchemaTracker {
             boolean renamed = !now.get().equals(info.table());
             TableInfo described = Catalog.describe(c, info.table().database(), now.get().schema(), now.get().table());
             TableInfo fresh = renamed ? new TableInfo(info.table(), described.oid(), described.partitioned(), described.unlogged(),
-                    described.columns(), described.keyColumns(), described.primaryKey(), described.estimatedRows()) : described;
+                    described.columns(), described.keyColumns(), described.primaryKey(), described.estimatedRows(),
+                    described.deferrableKey()) : described;
             LogicalTable table = LogicalTable.of(fresh);
             Storage numbers = storageOf(c, info.oid());
             Storage known = storage.put(info.oid(), numbers); // the storage of this description from now on
@@ -331,7 +332,7 @@ final class SchemaTracker {
             }
         }
         LogicalTable table = LogicalTable.of(new TableInfo(info.table(), info.oid(), info.partitioned(), info.unlogged(),
-                columns, info.keyColumns(), info.primaryKey(), info.estimatedRows()));
+                columns, info.keyColumns(), info.primaryKey(), info.estimatedRows(), info.deferrableKey()));
         LOG.info("pipeline {}: {} changed its columns before it was dropped at the source; its changes are written with"
                 + " the columns {}{}", settings.name(), info.table().display(), table.columns().stream().map(Column::name).toList(),
                 lost.isEmpty() ? "" : " (not " + lost + ", whose types the replication stream did not tell: their values are not written)");

@@ -99,6 +99,13 @@ final class TablePlanner {
             save(t, record, ObjectStatus.SKIPPED, ObjectProgress.PENDING, reason);
             return Optional.empty();
         }
+        if (t.deferrableKey() && identity != 'f' && warnedSkips.add(t.oid() + " deferrable key")) {
+            LOG.warn("pipeline {}: {}: its key {} is DEFERRABLE and its REPLICA IDENTITY is not FULL: when one statement moves"
+                    + " rows onto each other's keys (UPDATE ... SET id = id + 1), the WAL does not say which of two rows of a"
+                    + " key a delete removed, and a live row may end soft-deleted at the destination; set REPLICA IDENTITY"
+                    + " FULL (ALTER TABLE {} REPLICA IDENTITY FULL) to have such changes written right",
+                    settings.name(), t.table().display(), t.keyColumns(), t.table().display());
+        }
         boolean explicit = !selection.get().name().isWildcard();
         boolean isNew = record == null || record.tableOid() != t.oid();
         if (firstRun && settings.skipObjectsAtStart()) {
