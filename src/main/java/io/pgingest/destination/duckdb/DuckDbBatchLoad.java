@@ -493,27 +493,22 @@ final class DuckDbBatchLoad {
     /**
      * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values), as PostgreSQL's writer
      * does it: left out, the additions the table holds (a row has their number) and the removals it holds (a row was
-     * deleted by their number); the removals first take rows the table held before the batch (the {@code k}-th removal
-     * of a value soft-deletes the {@code k}-th live row of that value, by {@code _pgingest_id}, which takes its number);
-     * then the additions are inserted, and the removals still open take rows of the batch; a removal never takes a row
-     * its own change added. Rows compare as a struct of the matched columns (which DuckDB hashes and whose equality holds
-     * NULLs equal). Removals that find no live row are counted in a WARN.
+     * deleted by their number); the additions are inserted first, then per value the {@code k}-th removal (in the batch's
+     * order) soft-deletes the {@code k}-th live row (by {@code _pgingest_id}), which takes its number, unless the batch
+     * added that row after the removal. Rows compare as a struct of the matched columns (which DuckDB hashes and whose
+     * equality holds NULLs equal). Removals that find no live row are counted in a WARN.
      */
     private void applyMatches() throws SQLException {
         String stage = "temp.main." + STAGE;
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
         try (Statement s = connection.createStatement()) {
-            long wanted = openRemovals(s);
-            long removed = wanted == 0 ? 0 : remove(s);
             s.executeUpdate("INSERT INTO " + target + " (" + Sql.columnList(allColumns(), "") + ", " + Sql.quote(Metadata.ID)
                     + ") SELECT *, nextval('" + table.name() + "__pgingest_id_seq') FROM (" + stagedRows() + " WHERE NOT s."
                     + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s." + change
                     + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ) + ")");
-            if (removed < wanted) {
-                openRemovals(s);
-                removed += remove(s);
-            }
+            long wanted = openRemovals(s);
+            long removed = wanted == 0 ? 0 : remove(s);
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
@@ -524,14 +519,14 @@ final class DuckDbBatchLoad {
         }
     }
 
-    /** Stages the removals of a MATCH batch the table does not hold yet, ranked per value; returns how many. */
+    /** Stages the removals of a MATCH batch the table does not hold yet, ranked per value in the batch's order; returns how many. */
     private long openRemovals(Statement s) throws SQLException {
         String change = Sql.quote(Metadata.CHANGE);
-        s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_removals AS SELECT change, _v, row_number() OVER (PARTITION BY"
-                + " _v ORDER BY change) AS k FROM (SELECT s." + change + " AS change, " + matchValue(table.matchColumns(),
-                m -> "CAST(s." + Sql.quote(m) + " AS " + existing.get(m) + ")") + " AS _v FROM temp.main." + STAGE + " s WHERE s."
-                + Sql.quote(Metadata.DELETED) + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t."
-                + Sql.quote(Metadata.DELETED_BY) + " = s." + change + table.sameDatabase("t") + "))");
+        s.execute("CREATE OR REPLACE TEMP TABLE " + STAGE + "_removals AS SELECT change, seq, _v, row_number() OVER (PARTITION"
+                + " BY _v ORDER BY seq) AS k FROM (SELECT s." + change + " AS change, s." + Sql.quote(SEQ) + " AS seq, "
+                + matchValue(table.matchColumns(), m -> "CAST(s." + Sql.quote(m) + " AS " + existing.get(m) + ")") + " AS _v FROM"
+                + " temp.main." + STAGE + " s WHERE s." + Sql.quote(Metadata.DELETED) + " AND NOT EXISTS (SELECT 1 FROM " + target
+                + " t WHERE t." + Sql.quote(Metadata.DELETED_BY) + " = s." + change + table.sameDatabase("t") + "))");
         try (ResultSet rs = s.executeQuery("SELECT count(*) FROM temp.main." + STAGE + "_removals")) {
             rs.next();
             return rs.getLong(1);
@@ -539,21 +534,24 @@ final class DuckDbBatchLoad {
     }
 
     /**
-     * Soft-deletes the live rows paired with the staged removals ({@link #openRemovals}), but for a row that a removal of
-     * its value added itself (an update whose compared columns did not change); returns how many.
+     * Soft-deletes the live rows paired with the staged removals ({@link #openRemovals}), but for a row the batch added
+     * after its removal (its change's addition comes later in the batch: an update whose compared columns did not change
+     * added it); returns how many.
      */
     private long remove(Statement s) throws SQLException {
         String removals = "temp.main." + STAGE + "_removals";
         String deleted = Sql.quote(Metadata.DELETED);
         String id = Sql.quote(Metadata.ID);
+        String change = Sql.quote(Metadata.CHANGE);
         return s.executeUpdate("UPDATE " + target + " SET " + deleted + " = true, " + Sql.quote(Metadata.POSITION) + " = "
                 + table.batch().position() + ", " + Sql.quote(Metadata.DELETED_BY) + " = m.change, "
-                + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, _v, row_number()"
-                + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, t." + Sql.quote(Metadata.CHANGE)
-                + " AS change, " + matchValue(table.matchColumns(), m -> "t." + Sql.quote(m)) + " AS _v FROM " + target
-                + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") x WHERE _v IN (SELECT _v FROM "
-                + removals + ") AND NOT EXISTS (SELECT 1 FROM " + removals + " o WHERE o._v = x._v AND o.change = x.change)) c"
-                + " JOIN " + removals + " r ON r._v = c._v AND r.k = c.k) m WHERE " + target + "." + id + " = m.id");
+                + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.id, r.change FROM (SELECT id, change, _v, row_number()"
+                + " OVER (PARTITION BY _v ORDER BY id) AS k FROM (SELECT t." + id + " AS id, t." + change + " AS change, "
+                + matchValue(table.matchColumns(), m -> "t." + Sql.quote(m)) + " AS _v FROM " + target + " t WHERE t." + deleted
+                + " IS NOT TRUE" + table.sameDatabase("t") + ") x WHERE _v IN (SELECT _v FROM " + removals + ")) c JOIN "
+                + removals + " r ON r._v = c._v AND r.k = c.k WHERE NOT EXISTS (SELECT 1 FROM temp.main." + STAGE + " a WHERE NOT a."
+                + deleted + " AND a." + change + " = c.change AND a." + Sql.quote(SEQ) + " > r.seq)) m WHERE " + target + "." + id
+                + " = m.id");
     }
 
     /**

@@ -570,32 +570,31 @@ final class PostgresBatchLoad {
     /**
      * A {@link WriteMode#MATCH} batch (a table without key, its changes matched on their values). Left out: the additions
      * the table holds (a row has their number) and the removals it holds (a row was deleted by their number). The
-     * removals first take rows the table held before the batch: the {@code k}-th removal of a value soft-deletes the
-     * {@code k}-th live row of that value (by {@code _pgingest_id}), which takes its number. Then the additions are
-     * inserted, and the removals still open (a row another transaction of the batch added) take rows of the batch. A
-     * removal never takes a row its own change added: an update whose compared columns did not change, and whose old row
-     * matched no row, removed its own new row (found by the session's probe, after a column was added with a DEFAULT the
-     * old rows lack). Rows compare by
-     * their text ({@code ROW(...)::text}, which every type has and which PostgreSQL can hash): one pass over the table's
-     * live rows per removal pass. Removals that find no live row (the destination differed from the source) are counted
-     * in a WARN.
+     * additions are inserted first; then the removals take live rows of their values as the source's changes did, one
+     * after the other: per value, the {@code k}-th removal (in the batch's order) soft-deletes the {@code k}-th live row (by
+     * {@code _pgingest_id}: the rows held before the batch, then those the batch added, in its order), which takes its
+     * number, provided that row was there before the removal: a row the batch added after it (its own change's new row, an
+     * update whose compared columns did not change) is not taken, and the removal is counted as finding none.
+     * <p>Before the twenty-second session the removals first took rows held before the batch, and those still open then
+     * took rows of the batch, but not a row of any open removal's change: of several updates that left a row's compared
+     * values as they were, in one batch, all but one or two left their new rows live (found by the session's probe: 3
+     * live rows for 1 after four such updates). Rows compare by their text ({@code ROW(...)::text}, which every type has
+     * and which PostgreSQL can hash): one pass over the table's live rows of the removals' values. Removals that find no
+     * live row (the destination differed from the source) are counted in a WARN.
      */
     private void applyMatches(String insertColumns, String values) throws SQLException {
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
         try (Statement s = connection.createStatement()) {
+            s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"
+                    + " WHERE NOT s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s."
+                    + change + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ));
             long wanted;
             try (ResultSet rs = s.executeQuery(removals() + "SELECT count(*) FROM r")) {
                 rs.next();
                 wanted = rs.getLong(1);
             }
             long removed = wanted == 0 ? 0 : s.executeUpdate(removals() + removal());
-            s.executeUpdate("INSERT INTO " + target + " (" + insertColumns + ") SELECT " + values + " FROM " + staged + " s"
-                    + " WHERE NOT s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + change + " = s."
-                    + change + table.sameDatabase("t") + ") ORDER BY s." + Sql.quote(SEQ));
-            if (removed < wanted) {
-                removed += s.executeUpdate(removals() + removal());
-            }
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
                         + " the destination, which differed from the source; restart the table's historical load to load"
@@ -605,35 +604,38 @@ final class PostgresBatchLoad {
     }
 
     /**
-     * The removals of a MATCH batch the table does not hold yet ({@code r}, ranked per value as {@code rk}) and the live
-     * rows of their values ({@code c}, ranked per value by {@code _pgingest_id}), but for a row that a removal of its value
-     * added itself (an update whose compared columns did not change), as the {@code WITH} part of a statement. No column
-     * to compare (each one's streamed value may differ from the loaded one): every row's text is {@code ()}, any live row.
+     * The removals of a MATCH batch the table does not hold yet ({@code r}, ranked per value in the batch's order as
+     * {@code rk}) and the live rows of their values ({@code c}, ranked per value by {@code _pgingest_id}), as the
+     * {@code WITH} part of a statement. No column to compare (each one's streamed value may differ from the loaded one):
+     * every row's text is {@code ()}, any live row.
      */
     private String removals() {
         List<String> match = table.matchColumns();
         String deleted = Sql.quote(Metadata.DELETED);
         String change = Sql.quote(Metadata.CHANGE);
         String tableValue = "ROW(" + match.stream().map(m -> "t." + Sql.quote(m)).collect(Collectors.joining(", ")) + ")::text";
-        return "WITH r AS (SELECT s." + change + " AS change, ROW(" + match.stream().map(m -> "s." + Sql.quote(m) + "::"
-                + columnTypes.get(m)).collect(Collectors.joining(", ")) + ")::text AS _v FROM " + staged + " s WHERE s." + deleted
-                + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t." + Sql.quote(Metadata.DELETED_BY) + " = s." + change
-                + table.sameDatabase("t") + ")), rk AS (SELECT change, _v, row_number() OVER (PARTITION BY _v ORDER BY change)"
-                + " AS k FROM r), c AS (SELECT v.tid, v._v, row_number() OVER (PARTITION BY v._v ORDER BY v.id) AS k FROM"
-                + " (SELECT t.ctid AS tid, t." + Sql.quote(Metadata.ID) + " AS id, t." + change + " AS change, " + tableValue
-                + " AS _v FROM " + target + " t WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") v WHERE v._v"
-                + " IN (SELECT _v FROM r) AND NOT EXISTS (SELECT 1 FROM r WHERE r._v = v._v AND r.change = v.change)) ";
+        return "WITH r AS (SELECT s." + change + " AS change, s." + Sql.quote(SEQ) + " AS seq, ROW(" + match.stream().map(m -> "s."
+                + Sql.quote(m) + "::" + columnTypes.get(m)).collect(Collectors.joining(", ")) + ")::text AS _v FROM " + staged
+                + " s WHERE s." + deleted + " AND NOT EXISTS (SELECT 1 FROM " + target + " t WHERE t."
+                + Sql.quote(Metadata.DELETED_BY) + " = s." + change + table.sameDatabase("t") + ")), rk AS (SELECT change, seq,"
+                + " _v, row_number() OVER (PARTITION BY _v ORDER BY seq) AS k FROM r), c AS (SELECT v.tid, v.change, v._v,"
+                + " row_number() OVER (PARTITION BY v._v ORDER BY v.id) AS k FROM (SELECT t.ctid AS tid, t."
+                + Sql.quote(Metadata.ID) + " AS id, t." + change + " AS change, " + tableValue + " AS _v FROM " + target + " t"
+                + " WHERE t." + deleted + " IS NOT TRUE" + table.sameDatabase("t") + ") v WHERE v._v IN (SELECT _v FROM r)) ";
     }
 
     /**
-     * The soft delete of the rows {@link #removals} pairs with the removals, found by their physical address (a TID scan:
-     * the table has no index on {@code _pgingest_id}).
+     * The soft delete of the rows {@link #removals} pairs with the removals, but for a row the batch added after its removal
+     * (the addition of the row's change comes later in the batch), found by their physical address (a TID scan: the table
+     * has no index on {@code _pgingest_id}).
      */
     private String removal() {
         return "UPDATE " + target + " t SET " + Sql.quote(Metadata.DELETED) + " = true, " + Sql.quote(Metadata.POSITION) + " = "
                 + table.batch().position() + ", " + Sql.quote(Metadata.DELETED_BY) + " = m.change, "
                 + Sql.quote(Metadata.LOADED_AT) + " = now() FROM (SELECT c.tid, rk.change FROM c JOIN rk ON rk._v = c._v"
-                + " AND rk.k = c.k) m WHERE t.ctid = m.tid";
+                + " AND rk.k = c.k WHERE NOT EXISTS (SELECT 1 FROM " + staged + " a WHERE NOT a." + Sql.quote(Metadata.DELETED)
+                + " AND a." + Sql.quote(Metadata.CHANGE) + " = c.change AND a." + Sql.quote(SEQ) + " > rk.seq)) m"
+                + " WHERE t.ctid = m.tid";
     }
 
     /**
