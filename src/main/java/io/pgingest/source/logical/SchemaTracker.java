@@ -293,6 +293,9 @@ final class SchemaTracker {
             List<String> rewritten = known == null || known.rewrittenIn(numbers) ? retypedNames : List.of();
             List<String> retyped = table.info().columns().stream().filter(n -> retypedNames.contains(n.name()))
                     .map(n -> n.name() + " " + n.sourceType()).toList();
+            if (!renamed) {
+                staleFrom(c, table, readdedNames, rewritten);
+            }
             LOG.info("pipeline {}: {} changed its columns (added: {}{}{}); now streaming {}{}", settings.name(),
                     info.table().display(), addedNames, retyped.isEmpty() ? "" : ", type changed: " + retyped,
                     rewritten.isEmpty() ? "" : ", the table rewritten: their values are re-read",
@@ -309,6 +312,29 @@ final class SchemaTracker {
             throw new IllegalStateException("cannot describe " + info.table().display() + " again after its columns changed: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Notes as stale ({@link #stale}) the columns of a keyed table that were dropped and added again under their names
+     * ({@code readded}), or rewritten with a new type ({@code rewritten}), while the pipeline streams: the changes of the
+     * table below the WAL position now (the catalog change committed before it) may carry the old column's values,
+     * which may not even fit the new column's type (a dropped text column added again as boolean stopped the pipeline on
+     * every retry, found by the twenty-second session's probe). They are written without those values; the re-load
+     * {@link #refresh} queues gives every row its value now. A table without key cannot be re-loaded by key, so its
+     * changes keep the values they carry.
+     */
+    private void staleFrom(Connection c, LogicalTable table, List<String> readded, List<String> rewritten) throws SQLException {
+        List<String> columns = java.util.stream.Stream.concat(readded.stream(), rewritten.stream()).distinct()
+                .filter(n -> table.columnIndex(n) >= 0 && !table.keys().contains(n)).sorted().toList();
+        if (columns.isEmpty() || table.keys().isEmpty()) {
+            return;
+        }
+        String name = table.info().table().display();
+        List<Stale> now = new ArrayList<>(stale(name));
+        now.add(new Stale(SourceWal.currentLsn(c), columns));
+        stale.put(name, List.copyOf(now));
+        LOG.info("pipeline {}: {}: the columns {} were dropped and added again, or rewritten with a new type; the changes"
+                + " made before are written without them, and their values are re-read", settings.name(), name, columns);
     }
 
     /** See {@link #refresh}: the description of a table dropped at the source, with the columns added before the drop. */
