@@ -136,7 +136,29 @@ public final class PgIngest {
                     .append(empty.group(1).endsWith("duckdb") ? "file; write e.g. pgingest-duckdb:data/warehouse.duckdb"
                             : "database; write e.g. pgingest-postgres:warehouse?host=127.0.0.1&user=postgres&schema=public");
         }
+        String missing = missingRoutesDirectory(e);
+        if (missing != null) {
+            // Camel looks for route files in every directory of a routes-include-pattern, also that of
+            // config/application.properties when -Dcamel.main.routes-include-pattern gives another
+            chain.append("; fix: the directory '").append(missing).append("' of camel.main.routes-include-pattern")
+                    .append(" (in config/application.properties, or given with -D) does not exist: create it, or change")
+                    .append(" the pattern in the properties file");
+        }
         return chain.toString();
+    }
+
+    /** The directory Camel's search for route files did not find, or null when that is not what failed. */
+    private static String missingRoutesDirectory(Throwable e) {
+        boolean searchingRoutes = false;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                searchingRoutes |= frame.getClassName().endsWith("RoutesCollector");
+            }
+            if (searchingRoutes && t instanceof java.nio.file.NoSuchFileException missing) {
+                return missing.getFile();
+            }
+        }
+        return null;
     }
 
     /** A destination URI of pg-ingest's components with nothing after the scheme, as Camel fails to resolve it. */

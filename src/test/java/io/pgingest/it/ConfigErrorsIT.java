@@ -78,6 +78,25 @@ class ConfigErrorsIT {
         assertRejected(run.once(), "pgingest-duckdb:", "names no file; write e.g. pgingest-duckdb:data/warehouse.duckdb");
     }
 
+    /**
+     * The directory of the route files' pattern missing: Camel's own words ("NoSuchFileException: routes") did not say
+     * which setting names it (found by the twenty-second session's probe, with -D giving another pattern than
+     * config/application.properties, whose directory Camel looks in too).
+     */
+    @Test
+    void aMissingDirectoryOfTheRouteFilesNamesTheSetting() throws Exception {
+        Path routes = tmp.resolve("routes");
+        if (Files.isDirectory(routes)) {
+            try (var files = Files.list(routes)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(routes);
+        }
+        assertRejected(run.once(), "NoSuchFileException", "fix: the directory '" + routes + "' of camel.main.routes-include-pattern");
+    }
+
     @Test
     void unknownQueryMode() throws Exception {
         run.pipeline("bad-query-mode", db, "objects", "orders: incremental(id)");
