@@ -11,6 +11,7 @@ import io.pgingest.pipeline.ObjectSelection;
 import io.pgingest.pipeline.PipelineConfigException;
 import io.pgingest.pipeline.PipelineSettings;
 import io.pgingest.source.SourceConnections;
+import io.pgingest.source.logical.LogicalReplicationSource;
 import io.pgingest.source.logical.ReplicationNames;
 import io.pgingest.source.table.TableSource;
 import io.pgingest.state.StateStore;
@@ -312,6 +313,10 @@ final class ConnectionCheck {
         }
         if (noUsage.isEmpty() && noSelect.isEmpty()) {
             ok(tables.size() + " table(s) selected, each readable by " + user + (superuser ? " (superuser)" : ""));
+        }
+        if (settings.mode() == IngestionMode.LOGICAL_REPLICATION) {
+            LogicalReplicationSource.skipReasons(c, tables).forEach((table, reason) ->
+                    warn(table + " will be skipped: " + reason));
         }
     }
 

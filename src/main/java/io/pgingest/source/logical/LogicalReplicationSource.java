@@ -712,4 +712,20 @@ public final class LogicalReplicationSource {
     static List<String> names(Map<String, LogicalTable> tables) {
         return new ArrayList<>(tables.keySet());
     }
+
+    /**
+     * Why each of {@code tables} would be SKIPPED by a logical-replication pipeline for what the table itself is (UNLOGGED,
+     * no usable replica identity, column names that differ only by case), by table name; for {@code --check}.
+     */
+    public static Map<String, String> skipReasons(Connection c, List<TableInfo> tables) throws SQLException {
+        Map<Long, Character> identity = TablePlanner.identities(c, tables);
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (TableInfo t : tables) {
+            String reason = TablePlanner.skipReason(t, identity.getOrDefault(t.oid(), 'd'));
+            if (reason != null) {
+                out.put(t.table().display(), reason);
+            }
+        }
+        return out;
+    }
 }

@@ -103,14 +103,18 @@ final class SourceWal {
     /**
      * {@code relreplident} per table OID: d(efault), n(othing), f(ull), i(ndex). A partitioned table's changes are made to
      * its partitions, whose own replica identity decides what the WAL holds (and whether an UPDATE may run once the table
-     * is published): one whose every partition is FULL counts as FULL, whatever the table itself says.
+     * is published): one whose every partition is FULL counts as FULL, whatever the table itself says. An index identity
+     * whose index is gone (dropped since) identifies nothing, as PostgreSQL treats it: n (found by the twenty-second
+     * session's probe: such a table was published, and its UPDATEs failed at the source).
      */
     static Map<Long, Character> replicaIdentities(Connection c, List<Long> oids) throws SQLException {
         Map<Long, Character> out = new HashMap<>();
         Array array = c.createArrayOf("int8", oids.toArray());
         try (PreparedStatement ps = c.prepareStatement("SELECT c.oid::int8, CASE WHEN c.relkind = 'p' AND EXISTS ("
                 + "SELECT 1 FROM pg_partition_tree(c.oid) t WHERE t.isleaf) AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(c.oid) t"
-                + " JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf AND l.relreplident <> 'f') THEN 'f' ELSE c.relreplident END"
+                + " JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf AND l.relreplident <> 'f') THEN 'f'"
+                + " WHEN c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid"
+                + " AND i.indisreplident) THEN 'n' ELSE c.relreplident END"
                 + " FROM pg_class c WHERE c.oid::int8 = ANY(?)")) {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {

@@ -25,6 +25,15 @@ class TablePlannerSkipReasonTest {
     }
 
     @Test
+    void aDeferrablePrimaryKeyIdentifiesNothingUnderReplicaIdentityDefault() {
+        TableInfo deferrable = new TableInfo(new SourceTable("db", "public", "t"), 1L, false, false,
+                List.of(new Column("id", "integer", null, -1, -1, false)), List.of("id"), true, 0, true);
+        assertThat(TablePlanner.skipReason(deferrable, 'd')).contains("primary key is DEFERRABLE")
+                .contains("ALTER TABLE public.t REPLICA IDENTITY FULL");
+        assertThat(TablePlanner.skipReason(deferrable, 'f')).isNull();
+    }
+
+    @Test
     void aTableWithoutKeyNeedsReplicaIdentityFullOrAnIndex() {
         assertThat(TablePlanner.skipReason(table(false), 'd')).contains("no primary key");
         assertThat(TablePlanner.skipReason(table(false), 'f')).isNull();
