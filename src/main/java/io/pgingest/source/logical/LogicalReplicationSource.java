@@ -691,9 +691,14 @@ public final class LogicalReplicationSource {
     }
 
     private void finish(TablePlanner planner, NewTables newTables, Map<String, LogicalTable> tables, String failure) {
+        Map<String, ObjectRecord> known = planner.known();
         for (LogicalTable t : tables.values()) {
             if (newTables.isDropped(t.info().table().display())) {
                 continue; // its note stays
+            }
+            ObjectRecord record = known.get(t.info().table().display());
+            if (failure == null && record != null && TablePlanner.loadOwed(record)) {
+                continue; // a load requested during the run (a column added to a table without key, say): the next start's
             }
             if (failure != null) {
                 planner.save(t.info(), ObjectProgress.FAILED, failure);

@@ -409,7 +409,18 @@ final class SchemaTracker {
         }
         changed.stream().filter(n -> !reload.contains(n) && table.columnIndex(n) >= 0 && !table.keys().contains(n))
                 .forEach(reload::add);
-        if (!reload.isEmpty() && table.keys().isEmpty()) {
+        if (!reload.isEmpty() && table.keys().isEmpty() && settings.matchKeylessTables()) {
+            // its removals compare every column: an old row the destination holds without the added column's value would
+            // match none, and a deleted row stay live (found by the twenty-second session's probe)
+            LOG.warn("pipeline {}: {} has no key: the values of the added or changed columns {} in its existing rows cannot"
+                    + " be re-read by key, so the table is loaded again (its destination rows replaced, keylessTables: match)",
+                    settings.name(), table.info().table().display(), reload);
+            String name = table.info().table().display();
+            state.objects(settings.name()).stream().filter(r -> r.object().equals(name)
+                    && r.status() == io.pgingest.state.ObjectStatus.INCLUDED && !TablePlanner.loadOwed(r)).findFirst()
+                    .ifPresent(r -> LogicalReplicationSource.requestReload(state, r, "columns " + reload + " added or changed at "
+                            + java.time.Instant.now()));
+        } else if (!reload.isEmpty() && table.keys().isEmpty()) {
             LOG.warn("pipeline {}: {} has no key: the values of the added or changed columns {} in its existing rows cannot"
                     + " be re-loaded; restart its historical load to get them", settings.name(), table.info().table().display(),
                     reload);
