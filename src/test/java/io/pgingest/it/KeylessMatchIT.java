@@ -279,6 +279,28 @@ class KeylessMatchIT {
     }
 
     /**
+     * Appended (the default), the changes made before a TRUNCATE that comes in the same batch are in the log too, each a
+     * row, soft-deleted by the truncate: an append log holds every change whatever the batch's bounds (before the
+     * twenty-second session the batch dropped them, found by the session's probe).
+     */
+    @Test
+    void appendedChangesBeforeATruncateInTheSameBatchAreInTheLog() throws Exception {
+        run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "retrySeconds", "3");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("UPDATE bag SET v = 'b2' WHERE n = 2", "DELETE FROM bag WHERE n = 3", "INSERT INTO bag (n, v) VALUES (7, 'seven')",
+                "BEGIN; TRUNCATE bag; INSERT INTO bag (n, v) VALUES (8, 'eight'); COMMIT");
+        PipelineRun.Result changed = run.once();
+        assertThat(changed.exitCode()).as(changed.stderr()).isZero();
+        assertThat(sorted(run.duck("SELECT CAST(n AS VARCHAR), v, CAST(_pgingest_deleted AS VARCHAR) FROM bag WHERE"
+                + " _pgingest_change IS NOT NULL")))
+                .as("a row per change: the update's new row, the delete's old row, the insert, all soft-deleted by the"
+                        + " truncate, and the insert after it")
+                .containsExactly(List.of("2", "b2", "true"), Arrays.asList("3", null, "true"), List.of("7", "seven", "true"),
+                        List.of("8", "eight", "false"));
+        assertLiveRowsEqualTheSource(sql -> run.duck(sql), "after the truncate");
+    }
+
+    /**
      * A column added with a DEFAULT: the rows the destination holds lack its value, which a table without key cannot have
      * re-read by key, so that the old rows of later updates and deletes would match none (a deleted row stayed live, an
      * updated one became two, found by the twenty-second session's probe). The table is loaded again instead.

@@ -258,6 +258,9 @@ final class ChangeBatcher {
         List<LogicalTable> truncated = new ArrayList<>(0);
         // per table without key, the change number of its last truncate in the batch (see LogicalTable#truncated)
         Map<LogicalTable, java.math.BigDecimal> truncateNumbers = new HashMap<>(0);
+        // per table without key appended, its changes before its last truncate in the batch: appended before the truncate,
+        // which soft-deletes them (an append log has a row for every change, whatever the batch's bounds)
+        Map<LogicalTable, List<Change>> beforeTruncate = new HashMap<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
         int same = sameLsn;
@@ -288,7 +291,10 @@ final class ChangeBatcher {
             }
             if (change.row() == null) {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
-                perTable.remove(change.name());
+                Map<Object, Change> earlier = perTable.remove(change.name());
+                if (earlier != null && change.table().writeMode() == WriteMode.APPEND) {
+                    beforeTruncate.computeIfAbsent(change.table(), t -> new ArrayList<>()).addAll(earlier.values());
+                }
                 superseded.remove(change.name());
                 if (carried.containsKey(change.name())) {
                     carried.remove(change.name());
@@ -327,6 +333,10 @@ final class ChangeBatcher {
         Instant now = Instant.now();
         List<RowBatch> out = new ArrayList<>();
         for (LogicalTable table : truncated) {
+            List<Change> appended = beforeTruncate.get(table);
+            if (appended != null) {
+                out.addAll(group(table, appended.stream().map(c -> adapt(c, table)).toList(), position, now));
+            }
             java.math.BigDecimal number = truncateNumbers.get(table);
             out.add(number != null ? table.truncated(pipeline, position, number, now)
                     : table.earlierRowsDeleted(pipeline, position, LoadKind.INCREMENTAL, now));
