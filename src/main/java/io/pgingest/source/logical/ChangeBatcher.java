@@ -261,6 +261,8 @@ final class ChangeBatcher {
         // per table without key appended, its changes before its last truncate in the batch: appended before the truncate,
         // which soft-deletes them (an append log has a row for every change, whatever the batch's bounds)
         Map<LogicalTable, List<Change>> beforeTruncate = new HashMap<>(0);
+        // per table, the position of a truncate of a transaction its load saw (see #truncateLoaded)
+        Map<LogicalTable, Long> truncatePositions = new HashMap<>(0);
         // numbered from the state before this batch, kept only when the batch converted (a failed conversion is retried)
         long last = lastLsn;
         int same = sameLsn;
@@ -288,6 +290,14 @@ final class ChangeBatcher {
                 if (change.table().writeMode() == WriteMode.APPEND) {
                     change = change.withId(Metadata.change(lsn, same));
                 }
+            }
+            LoadSnapshot loaded = change.row() == null ? truncateLoaded(change, record) : null;
+            if (loaded != null && loaded.position() <= 0) {
+                continue; // committed before the table's rows were read: they hold what it left
+            }
+            if (loaded != null) {
+                // below the loaded rows, so that it soft-deletes only rows the load did not write
+                truncatePositions.put(change.table(), Math.min(position, loaded.position() - 1));
             }
             if (change.row() == null) {
                 // a truncate: the table's changes before it are gone at the source too; written before the later ones
@@ -338,8 +348,9 @@ final class ChangeBatcher {
                 out.addAll(group(table, appended.stream().map(c -> adapt(c, table)).toList(), position, now));
             }
             java.math.BigDecimal number = truncateNumbers.get(table);
-            out.add(number != null ? table.truncated(pipeline, position, number, now)
-                    : table.earlierRowsDeleted(pipeline, position, LoadKind.INCREMENTAL, now));
+            long at = truncatePositions.getOrDefault(table, position);
+            out.add(number != null ? table.truncated(pipeline, at, number, now)
+                    : table.earlierRowsDeleted(pipeline, at, LoadKind.INCREMENTAL, now));
         }
         missing.clear();
         perTable.forEach((name, changes) -> {
@@ -394,6 +405,19 @@ final class ChangeBatcher {
         });
         carried = kept;
         carriedTx = tx;
+    }
+
+    /**
+     * The snapshot of the table's load when the truncate {@code change} is of a transaction that load saw, else null: the
+     * loaded rows are what it left, and streamed after the load at the batch's position it soft-deleted every one of them
+     * (found by the twenty-second session's probe, with a TRUNCATE the slot held from before a Restart Historical Load).
+     * Written below the loaded rows' position instead, it soft-deletes only rows the load did not write (a table dropped
+     * and re-created while the pipeline was stopped left its old rows); without a known position it is left out.
+     */
+    private LoadSnapshot truncateLoaded(Change change, SourceRecord record) {
+        LoadSnapshot read = forgottenSnapshots.contains(change.name()) ? null : loadSnapshots.get(change.name());
+        return read != null && record.sourceOffset() != null && record.sourceOffset().get("txId") instanceof Number xid
+                && read.sees(xid.longValue()) ? read : null;
     }
 
     /** The source transaction of a change record (its offset's {@code txId}), -1 when it has none. */
