@@ -931,6 +931,40 @@ class LogicalReplicationIT {
                         List.of(4, "four", false));
     }
 
+    /**
+     * Source tables whose destination names are the same ({@code "Order Items"} and {@code order_items}; {@code a_b} and,
+     * created while streaming, {@code "A b"}): one keeps the destination table, the others are SKIPPED saying why, so that
+     * no row of one overwrites the other's (before the twenty-second session the rows mixed, with a WARN at the start
+     * only, found by the session's probe).
+     */
+    @Test
+    void tablesWithTheSameDestinationNameDoNotMixTheirRows() throws Exception {
+        db.execute("CREATE TABLE \"Order Items\" (id int PRIMARY KEY, v text)", "INSERT INTO \"Order Items\" VALUES (1, 'x')",
+                "CREATE TABLE order_items (id int PRIMARY KEY, v text)", "INSERT INTO order_items VALUES (1, 'y')",
+                "CREATE TABLE a_b (id int PRIMARY KEY, v text)", "INSERT INTO a_b VALUES (1, 'ab')");
+        try (TestDatabase dest = TestDatabase.create("dest")) {
+            pipelineName = "names_" + db.suffix();
+            run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
+                    "retrySeconds", "3");
+            try (PipelineRun.Streaming streaming = run.stream()) {
+                awaitRows(dest, "SELECT id, v FROM a_b", List.of(List.of(1, "ab")), 60);
+                db.execute("CREATE TABLE \"A b\" (id int PRIMARY KEY, v text)", "INSERT INTO \"A b\" VALUES (1, 'other')",
+                        "INSERT INTO a_b VALUES (2, 'ab2')");
+                awaitRows(dest, "SELECT id, v FROM a_b ORDER BY id", List.of(List.of(1, "ab"), List.of(2, "ab2")), 60);
+                assertThat(PipelineRun.eventually(java.time.Duration.ofSeconds(60),
+                        () -> objectMessage("public.A b") != null)).as("the new table was planned").isTrue();
+                assertThat(streaming.stop()).as("the streaming run ended normally").isZero();
+            }
+            assertThat(objectMessage("public.A b")).contains("its destination table a_b is written by public.a_b");
+            assertThat(objectMessage("public.order_items"))
+                    .contains("its destination table order_items is written by public.Order Items");
+            assertThat(PipelineRun.pg(dest, "SELECT id, v FROM order_items")).as("one table's rows only")
+                    .containsExactly(List.of(1, "x"));
+            assertThat(PipelineRun.pg(dest, "SELECT id, v FROM a_b ORDER BY id")).as("the first table's rows only")
+                    .containsExactly(List.of(1, "ab"), List.of(2, "ab2"));
+        }
+    }
+
     @Test
     void aDroppedTableIsNotedAndItsDestinationRowsStay() throws Exception {
         pipeline();
