@@ -76,9 +76,10 @@ final class DebeziumValues {
     }
 
     /**
-     * A float8 as PostgreSQL prints it with extra_float_digits above 0 (shortest text that reads back exactly;
-     * exponent form below 1e-4 and from 1e15), from Java's shortest-digits text (on Java 17 a few values get a
-     * digit more than PostgreSQL prints).
+     * A float8 as PostgreSQL prints it with extra_float_digits above 0 (the shortest text that reads back exactly, of
+     * those the closest to the value; exponent form below 1e-4 and from 1e15). Not from Java's {@link Double#toString},
+     * which on Java 17 gives some values a digit more ({@code 4.9E-324} for PostgreSQL's {@code 5e-324},
+     * {@code 2.82879384806159008E17} for {@code 2.82879384806159e+17}: found by the twenty-second session's probe).
      */
     static String floatText(double d) {
         if (Double.isNaN(d)) {
@@ -90,7 +91,15 @@ final class DebeziumValues {
         if (d == 0) {
             return 1 / d < 0 ? "-0" : "0";
         }
-        java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
+        java.math.BigDecimal exact = new java.math.BigDecimal(d);
+        java.math.BigDecimal b = exact;
+        for (int digits = 1; digits <= 17; digits++) {
+            b = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            if (b.doubleValue() == d) {
+                break;
+            }
+        }
+        b = b.stripTrailingZeros();
         int exponent = b.precision() - b.scale() - 1;
         if (exponent >= -4 && exponent < 15) {
             return b.toPlainString();
