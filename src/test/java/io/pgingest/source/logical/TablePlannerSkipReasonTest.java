@@ -34,6 +34,18 @@ class TablePlannerSkipReasonTest {
     }
 
     @Test
+    void aNameThatStartsOrEndsWithADoubleQuoteIsSkipped() {
+        for (String name : List.of("Größe \"Tab\"", "\"xy\"", "x y\"", "\"x")) {
+            TableInfo t = new TableInfo(new SourceTable("db", "public", name), 1L, false, false,
+                    List.of(new Column("id", "integer", null, -1, -1, false)), List.of("id"), true, 0);
+            assertThat(TablePlanner.skipReason(t, 'd')).as(name).contains("starts or ends with a double quote");
+        }
+        TableInfo inside = new TableInfo(new SourceTable("db", "public", "q\"t"), 1L, false, false,
+                List.of(new Column("id", "integer", null, -1, -1, false)), List.of("id"), true, 0);
+        assertThat(TablePlanner.skipReason(inside, 'd')).as("a quote inside the name streams").isNull();
+    }
+
+    @Test
     void aTableWithoutKeyNeedsReplicaIdentityFullOrAnIndex() {
         assertThat(TablePlanner.skipReason(table(false), 'd')).contains("no primary key");
         assertThat(TablePlanner.skipReason(table(false), 'f')).isNull();
