@@ -55,8 +55,15 @@ public final class DuckDbDatabase {
                 Files.createDirectories(file.getParent());
             }
         } catch (IOException e) {
-            throw new SQLException("cannot create directory " + file.getParent() + " for DuckDB file " + file
-                    + ": " + e.getMessage(), e);
+            // Files.createDirectories names only the path (a FileAlreadyExistsException when a part of it is a file)
+            Path blocking = file.getParent();
+            while (blocking != null && !Files.exists(blocking)) {
+                blocking = blocking.getParent();
+            }
+            String why = blocking != null && !Files.isDirectory(blocking) ? blocking + " is a file, not a directory"
+                    : e.getClass().getSimpleName() + ": " + e.getMessage();
+            throw new SQLException("cannot create directory " + file.getParent() + " for DuckDB file " + file + ": " + why
+                    + "; fix: give the destination a path in a directory pg-ingest may create or write", e);
         }
         try {
             return (DuckDBConnection) DuckDbNative.connect("jdbc:duckdb:" + file);
