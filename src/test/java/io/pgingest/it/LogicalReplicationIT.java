@@ -941,7 +941,10 @@ class LogicalReplicationIT {
     void tablesWithTheSameDestinationNameDoNotMixTheirRows() throws Exception {
         db.execute("CREATE TABLE \"Order Items\" (id int PRIMARY KEY, v text)", "INSERT INTO \"Order Items\" VALUES (1, 'x')",
                 "CREATE TABLE order_items (id int PRIMARY KEY, v text)", "INSERT INTO order_items VALUES (1, 'y')",
-                "CREATE TABLE a_b (id int PRIMARY KEY, v text)", "INSERT INTO a_b VALUES (1, 'ab')");
+                "CREATE TABLE a_b (id int PRIMARY KEY, v text)", "INSERT INTO a_b VALUES (1, 'ab')",
+                // a table skipped for what it is (UNLOGGED) claims no name: sales_x streams
+                "CREATE UNLOGGED TABLE \"Sales X\" (id int PRIMARY KEY)", "CREATE TABLE sales_x (id int PRIMARY KEY)",
+                "INSERT INTO sales_x VALUES (7)");
         try (TestDatabase dest = TestDatabase.create("dest")) {
             pipelineName = "names_" + db.suffix();
             run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
@@ -962,6 +965,7 @@ class LogicalReplicationIT {
                     .containsExactly(List.of(1, "x"));
             assertThat(PipelineRun.pg(dest, "SELECT id, v FROM a_b ORDER BY id")).as("the first table's rows only")
                     .containsExactly(List.of(1, "ab"), List.of(2, "ab2"));
+            assertThat(PipelineRun.pg(dest, "SELECT id FROM sales_x")).containsExactly(List.of(7));
         }
     }
 

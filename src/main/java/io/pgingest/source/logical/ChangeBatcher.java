@@ -669,10 +669,10 @@ final class ChangeBatcher {
             // under REPLICA IDENTITY DEFAULT)
             boolean[] key = masks(table).key();
             boolean full = false;
-            for (int i = 0; i < key.length; i++) {
+            for (int i = 0; table.info().deferrableKey() && i < key.length; i++) {
                 full |= !key[i] && row[i] != null && row[i] != DebeziumValues.UNAVAILABLE;
             }
-            if (full && table.info().deferrableKey()) {
+            if (full) {
                 old = row.clone(); // the whole old row (REPLICA IDENTITY FULL): which of two rows of its key it was
             }
             for (int i = 0; i < key.length; i++) {

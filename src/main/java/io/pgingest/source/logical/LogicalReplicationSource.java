@@ -653,7 +653,7 @@ public final class LogicalReplicationSource {
             planner.noteDropped(r, TablePlanner.nameOf(r.tableOid(), all));
             gone.add(r);
         });
-        planner.claimDestinations(all, known, java.util.Set.of());
+        planner.claimDestinations(all, known, java.util.Set.of(), identity);
         List<TablePlanner.Decision> included = new ArrayList<>();
         for (TableInfo t : all) {
             planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), firstRun)

@@ -62,11 +62,15 @@ final class TablePlanner {
      * mix, one overwriting the other's of the same key, and a truncate of one soft-deleting the other's (found by the
      * twenty-second session's probe; before, a WARN at the start said so, none for a table that came while streaming).
      * The destination table stays with the table that streams into it ({@code streaming}), else one streamed before, else
-     * the first by name; {@link #decide} skips the others, saying why.
+     * the first by name; {@link #decide} skips the others, saying why. Tables skipped for what they are (by
+     * {@link #skipReason}, with their {@code identity}) claim no name.
      */
-    void claimDestinations(List<TableInfo> tables, Map<String, ObjectRecord> known, java.util.Set<String> streaming) {
+    void claimDestinations(List<TableInfo> tables, Map<String, ObjectRecord> known, java.util.Set<String> streaming,
+                           Map<Long, Character> identity) {
         Map<String, List<TableInfo>> byDestination = new java.util.LinkedHashMap<>();
         tables.stream().filter(t -> settings.selectionFor(t.table().schema(), t.table().table()).isPresent())
+                .filter(t -> streaming.contains(t.table().display()) || !identity.containsKey(t.oid())
+                        || skipReason(t, identity.get(t.oid())) == null)
                 .sorted(java.util.Comparator.comparing(t -> t.table().display()))
                 .forEach(t -> byDestination.computeIfAbsent(io.pgingest.naming.DestinationNaming.tableName(t.table(),
                         settings.mergeTables()), n -> new java.util.ArrayList<>()).add(t));
