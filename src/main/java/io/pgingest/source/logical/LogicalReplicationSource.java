@@ -699,7 +699,7 @@ public final class LogicalReplicationSource {
             }
             ObjectRecord record = known.get(t.info().table().display());
             if (failure == null && record != null && TablePlanner.loadOwed(record)) {
-                continue; // a load requested during the run (a column added to a table without key, say): the next start's
+                continue; // a load requested during the run (a column added to a table without key, say) stays owed
             }
             if (failure != null) {
                 planner.save(t.info(), ObjectProgress.FAILED, failure);
