@@ -320,6 +320,22 @@ class LogicalReplicationIT {
                 .as("while streaming too").isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM m ORDER BY id"));
     }
 
+    /** A streamed table attached as a partition is said to be that, not dropped (found by the twenty-second session's probe). */
+    @Test
+    void aTableAttachedAsAPartitionIsNotedAsSuch() throws Exception {
+        db.execute("CREATE TABLE p (id int, k int, v text, PRIMARY KEY (id, k)) PARTITION BY RANGE (k)",
+                "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)",
+                "CREATE TABLE lone (id int, k int, v text, PRIMARY KEY (id, k))", "INSERT INTO lone VALUES (1, 15, 'x')");
+        pipeline();
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("ALTER TABLE p ATTACH PARTITION lone FOR VALUES FROM (10) TO (20)");
+        PipelineRun.Result result = run.once();
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(objectMessage("public.lone")).contains("attached as a partition of p").doesNotContain("renamed");
+        assertThat(run.duck("SELECT id, v FROM p WHERE NOT _pgingest_deleted")).as("its rows arrive through the table")
+                .containsExactly(List.of(1, "x"));
+    }
+
     /**
      * A partitioned table without key whose partitions (not the table itself) have REPLICA IDENTITY FULL: the partitions'
      * identity decides what the WAL holds, so it streams like any table without key under FULL (an append log). Before

@@ -649,10 +649,12 @@ public final class LogicalReplicationSource {
         }
         java.util.Set<String> present = new java.util.HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
-        known.values().stream().filter(r -> !present.contains(r.object())).forEach(r -> {
-            planner.noteDropped(r, TablePlanner.nameOf(r.tableOid(), all));
-            gone.add(r);
-        });
+        for (ObjectRecord r : known.values()) {
+            if (!present.contains(r.object())) {
+                planner.noteDropped(r, TablePlanner.whereNow(c, r.tableOid(), all));
+                gone.add(r);
+            }
+        }
         planner.claimDestinations(all, known, java.util.Set.of(), identity);
         List<TablePlanner.Decision> included = new ArrayList<>();
         for (TableInfo t : all) {

@@ -80,7 +80,7 @@ final class NewTables {
         try (Connection c = SourceConnections.open(settings.source(), settings.name())) {
             List<TableInfo> all = Catalog.listTables(c, settings.source().database(), settings.schemas());
             Map<String, LogicalTable> streaming = batcher.tables();
-            noteDropped(streaming, all);
+            noteDropped(c, streaming, all);
             checkPartitions(c, all.stream().filter(t -> streaming.get(t.table().display()) != null
                     && streaming.get(t.table().display()).info().oid() == t.oid()).toList());
             Map<String, ObjectRecord> known = planner.known();
@@ -351,17 +351,17 @@ final class NewTables {
     }
 
     /** Tables the pipeline streams that are no longer in the catalog: a note once; their rows stay at the destination. */
-    private void noteDropped(Map<String, LogicalTable> streamed, List<TableInfo> all) {
+    private void noteDropped(Connection c, Map<String, LogicalTable> streamed, List<TableInfo> all) throws java.sql.SQLException {
         Set<String> present = new HashSet<>();
         all.forEach(t -> present.add(t.table().display()));
         for (LogicalTable t : streamed.values()) {
             String name = t.info().table().display();
             if (!present.contains(name) && dropped.add(name)) {
-                Optional<String> renamedTo = TablePlanner.nameOf(t.info().oid(), all);
+                Optional<String> renamedTo = TablePlanner.whereNow(c, t.info().oid(), all);
                 planner.known().values().stream().filter(r -> r.object().equals(name)).findFirst()
                         .ifPresentOrElse(r -> planner.noteDropped(r, renamedTo), () -> LOG.warn("pipeline {}: {} was {} at"
                                 + " the source; its changes stop, its destination rows stay", settings.name(), name,
-                                renamedTo.map(n -> "renamed to " + n).orElse("dropped")));
+                                renamedTo.map(n -> n.startsWith(TablePlanner.PARTITION_OF) ? n : "renamed to " + n).orElse("dropped")));
             }
         }
     }

@@ -279,13 +279,17 @@ final class TablePlanner {
      */
     void noteDropped(ObjectRecord r, Optional<String> renamedTo) {
         if (r.status() == ObjectStatus.INCLUDED && (r.message() == null || !r.message().startsWith(DROPPED))) {
-            if (renamedTo.isPresent()) {
+            if (renamedTo.isPresent() && renamedTo.get().startsWith(PARTITION_OF)) {
+                LOG.warn("pipeline {}: {} was {} at the source: its rows now arrive through that table, and its own"
+                        + " destination table keeps its rows", settings.name(), r.object(), renamedTo.get());
+            } else if (renamedTo.isPresent()) {
                 LOG.warn("pipeline {}: {} was renamed to {} at the source: its rows now arrive under the new name (loaded"
                         + " whole), and the old name's destination table keeps its rows", settings.name(), r.object(), renamedTo.get());
             } else {
                 LOG.warn("pipeline {}: {} was dropped at the source; its destination rows stay", settings.name(), r.object());
             }
-            state.saveObject(r.withProgress(r.progress(), DROPPED + renamedTo.map(n -> " (renamed to " + n + ")").orElse("")
+            state.saveObject(r.withProgress(r.progress(), DROPPED + renamedTo.map(n -> " (" + (n.startsWith(PARTITION_OF) ? n
+                    : "renamed to " + n) + ")").orElse("")
                     + " (noticed " + Instant.now() + "); the destination keeps its rows"));
         }
     }
@@ -293,6 +297,27 @@ final class TablePlanner {
     /** The name of the table of OID {@code oid} in {@code all}, if it is there. */
     static Optional<String> nameOf(long oid, List<TableInfo> all) {
         return all.stream().filter(t -> t.oid() == oid).map(t -> t.table().display()).findFirst();
+    }
+
+    static final String PARTITION_OF = "attached as a partition of ";
+
+    /**
+     * Where the table of OID {@code oid} went: its new name in {@code all}, or "attached as a partition of" its root (a
+     * partition is not a table of its own in the catalog's list; before the twenty-second session it was said to be
+     * dropped, found by the session's probe); empty when it is gone.
+     */
+    static Optional<String> whereNow(Connection c, long oid, List<TableInfo> all) throws SQLException {
+        Optional<String> renamed = nameOf(oid, all);
+        if (renamed.isPresent()) {
+            return renamed;
+        }
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_partition_root(c.oid)::regclass::text FROM pg_class c"
+                + " WHERE c.oid = ?::oid AND c.relispartition")) {
+            ps.setLong(1, oid);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(PARTITION_OF + rs.getString(1)) : Optional.empty();
+            }
+        }
     }
 
     static final String DROPPED = "dropped at the source";
