@@ -315,7 +315,7 @@ final class ConnectionCheck {
             ok(tables.size() + " table(s) selected, each readable by " + user + (superuser ? " (superuser)" : ""));
         }
         if (settings.mode() == IngestionMode.LOGICAL_REPLICATION) {
-            LogicalReplicationSource.skipReasons(c, tables).forEach((table, reason) ->
+            LogicalReplicationSource.skipReasons(c, tables, settings, state).forEach((table, reason) ->
                     warn(table + " will be skipped: " + reason));
         }
     }

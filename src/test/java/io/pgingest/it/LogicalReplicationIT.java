@@ -320,6 +320,38 @@ class LogicalReplicationIT {
                 .as("while streaming too").isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM m ORDER BY id"));
     }
 
+    /**
+     * The table writing a shared destination name dropped while the pipeline was stopped, its last changes in the slot:
+     * they are written in the next run, and the table skipped for the name takes it over only at the start after, with a
+     * load that replaces the destination rows (found by the twenty-second session's probe: loaded in the same run, the
+     * dropped table's last changes were written over its rows). --check names the table skipped for the name.
+     */
+    @Test
+    void aTableTakesASharedDestinationNameOverOnlyAfterTheLastChangesOfTheTableThatHadIt() throws Exception {
+        db.execute("CREATE TABLE \"Order Items\" (id int PRIMARY KEY, v text)",
+                "INSERT INTO \"Order Items\" VALUES (1, 'OLD1'), (2, 'OLD2'), (3, 'OLD3')",
+                "CREATE TABLE order_items (id int PRIMARY KEY, v text)",
+                "INSERT INTO order_items VALUES (1, 'new1'), (2, 'new2'), (3, 'new3')");
+        pipeline();
+        assertThat(run.command("--check").stdout()).contains("public.order_items will be skipped: its destination table"
+                + " order_items is written by public.Order Items");
+        assertThat(run.once().exitCode()).isZero();
+        db.execute("UPDATE \"Order Items\" SET v = 'OLD2-upd' WHERE id = 2", "DELETE FROM \"Order Items\" WHERE id = 3",
+                "INSERT INTO \"Order Items\" VALUES (4, 'OLD4')", "DROP TABLE \"Order Items\"");
+        PipelineRun.Result last = run.once();
+        assertThat(last.exitCode()).as(last.stderr()).isZero();
+        assertThat(run.duck("SELECT id, v FROM order_items WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("the dropped table's last changes").containsExactly(List.of(1, "OLD1"), List.of(2, "OLD2-upd"), List.of(4, "OLD4"));
+        PipelineRun.Result next = run.once();
+        assertThat(next.exitCode()).as(next.stderr()).isZero();
+        assertThat(run.duck("SELECT id, v FROM order_items WHERE NOT _pgingest_deleted ORDER BY id"))
+                .as("then order_items' rows, and only those").isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM order_items ORDER BY id"));
+        db.execute("UPDATE order_items SET v = 'new2-upd' WHERE id = 2");
+        assertThat(run.once().exitCode()).isZero();
+        assertThat(run.duck("SELECT id, v FROM order_items WHERE NOT _pgingest_deleted ORDER BY id")).as("and its changes stream")
+                .isEqualTo(PipelineRun.pg(db, "SELECT id, v FROM order_items ORDER BY id"));
+    }
+
     /** A streamed table attached as a partition is said to be that, not dropped (found by the twenty-second session's probe). */
     @Test
     void aTableAttachedAsAPartitionIsNotedAsSuch() throws Exception {

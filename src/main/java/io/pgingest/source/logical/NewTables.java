@@ -102,7 +102,7 @@ final class NewTables {
                 return 0;
             }
             Map<Long, Character> identity = TablePlanner.identities(c, candidates);
-            planner.claimDestinations(all, known, streamed.keySet(), identity);
+            planner.claimDestinations(all, known, streamed.keySet(), identity, List.of());
             List<TableInfo> owed = new ArrayList<>();
             for (TableInfo t : candidates) {
                 planner.decide(t, identity.getOrDefault(t.oid(), 'd'), known.get(t.table().display()), false)

@@ -63,10 +63,13 @@ final class TablePlanner {
      * twenty-second session's probe; before, a WARN at the start said so, none for a table that came while streaming).
      * The destination table stays with the table that streams into it ({@code streaming}), else one streamed before, else
      * the first by name; {@link #decide} skips the others, saying why. Tables skipped for what they are (by
-     * {@link #skipReason}, with their {@code identity}) claim no name.
+     * {@link #skipReason}, with their {@code identity}) claim no name. The names of tables {@code goneNow} (dropped or
+     * renamed while the pipeline was stopped, their last changes written in this run) stay theirs for the run: a table
+     * taking a name over then gets its load at the next start, which replaces the destination rows (found by the
+     * twenty-second session's probe: loaded in the same run, the gone table's last changes were written over its rows).
      */
     void claimDestinations(List<TableInfo> tables, Map<String, ObjectRecord> known, java.util.Set<String> streaming,
-                           Map<Long, Character> identity) {
+                           Map<Long, Character> identity, List<io.pgingest.event.SourceTable> goneNow) {
         Map<String, List<TableInfo>> byDestination = new java.util.LinkedHashMap<>();
         tables.stream().filter(t -> settings.selectionFor(t.table().schema(), t.table().table()).isPresent())
                 .filter(t -> streaming.contains(t.table().display()) || !identity.containsKey(t.oid())
@@ -75,6 +78,13 @@ final class TablePlanner {
                 .forEach(t -> byDestination.computeIfAbsent(io.pgingest.naming.DestinationNaming.tableName(t.table(),
                         settings.mergeTables()), n -> new java.util.ArrayList<>()).add(t));
         Map<String, String> shared = new java.util.HashMap<>();
+        for (io.pgingest.event.SourceTable gone : goneNow) {
+            List<TableInfo> group = byDestination.remove(io.pgingest.naming.DestinationNaming.tableName(gone, settings.mergeTables()));
+            if (group != null) {
+                group.forEach(t -> shared.put(t.table().display(), gone.display() + " (gone from the source: its last changes are"
+                        + " written first; the table takes the destination table over at the next start)"));
+            }
+        }
         byDestination.values().stream().filter(group -> group.size() > 1).forEach(group -> {
             TableInfo owner = group.stream().filter(t -> streaming.contains(t.table().display())).findFirst()
                     .or(() -> group.stream().filter(t -> known.get(t.table().display()) != null
@@ -83,6 +93,15 @@ final class TablePlanner {
             group.stream().filter(t -> t != owner).forEach(t -> shared.put(t.table().display(), owner.table().display()));
         });
         sharedWith = shared;
+    }
+
+    /** Why {@code t} is skipped for a destination name another table writes ({@link #claimDestinations}), or null. */
+    String sharedReason(TableInfo t) {
+        String owner = sharedWith.get(t.table().display());
+        return owner == null ? null : "its destination table " + io.pgingest.naming.DestinationNaming.tableName(t.table(),
+                settings.mergeTables()) + " is written by " + owner + " (destination names are lower case, other characters _,"
+                + " see docs/naming.md): their rows would mix there; rename one of them at the source, or leave one out of"
+                + " 'objects'";
     }
 
     /** The tables (OID and reason) whose skip was logged in this run. */
@@ -119,11 +138,8 @@ final class TablePlanner {
             return Optional.empty();
         }
         String reason = skipReason(t, identity);
-        if (reason == null && sharedWith.containsKey(t.table().display())) {
-            reason = "its destination table " + io.pgingest.naming.DestinationNaming.tableName(t.table(), settings.mergeTables())
-                    + " is written by " + sharedWith.get(t.table().display()) + " (destination names are lower case, other"
-                    + " characters _, see docs/naming.md): their rows would mix there; rename one of them at the source, or"
-                    + " leave one out of 'objects'";
+        if (reason == null) {
+            reason = sharedReason(t);
         }
         if (reason == null && keptFromEngine.get().getOrDefault(t.table().schema(), List.of()).contains(t.table().table())) {
             reason = "its column names differed only by case when the pipeline's stream started, which Debezium cannot"
