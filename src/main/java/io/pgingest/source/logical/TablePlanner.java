@@ -88,7 +88,8 @@ final class TablePlanner {
         byDestination.values().stream().filter(group -> group.size() > 1).forEach(group -> {
             TableInfo owner = group.stream().filter(t -> streaming.contains(t.table().display())).findFirst()
                     .or(() -> group.stream().filter(t -> known.get(t.table().display()) != null
-                            && known.get(t.table().display()).status() == ObjectStatus.INCLUDED).findFirst())
+                            && (known.get(t.table().display()).status() == ObjectStatus.INCLUDED
+                            || known.get(t.table().display()).status() == ObjectStatus.PAUSED)).findFirst())
                     .orElse(group.get(0));
             group.stream().filter(t -> t != owner).forEach(t -> shared.put(t.table().display(), owner.table().display()));
         });
@@ -138,8 +139,8 @@ final class TablePlanner {
             return Optional.empty();
         }
         String reason = skipReason(t, identity);
-        if (reason == null) {
-            reason = sharedReason(t);
+        if (reason == null && (record == null || !ObjectOperations.held(record))) {
+            reason = sharedReason(t); // an operator's pause or skip stays as the operator left it
         }
         if (reason == null && keptFromEngine.get().getOrDefault(t.table().schema(), List.of()).contains(t.table().table())) {
             reason = "its column names differed only by case when the pipeline's stream started, which Debezium cannot"
