@@ -436,6 +436,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+        // the root's words once: a message that quotes its cause already (a value that cannot be converted) is left as is
+        return t == e || String.valueOf(e.getMessage()).contains(String.valueOf(t.getMessage())) ? String.valueOf(e.getMessage())
+                : e.getMessage() + " (" + t.getMessage() + ")";
     }
 }

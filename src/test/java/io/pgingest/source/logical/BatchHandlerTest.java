@@ -88,4 +88,15 @@ class BatchHandlerTest {
         org.assertj.core.api.Assertions.assertThat(BatchHandler.lockTimeout(new IllegalStateException("write failed",
                 new java.sql.SQLException("unique violation", "23505")))).isFalse();
     }
+
+    /** A failure's message names its root cause once (a conversion error quotes it already: found by a probe). */
+    @org.junit.jupiter.api.Test
+    void rootMessageNamesTheCauseOnce() {
+        IllegalStateException cause = new IllegalStateException("not a boolean: 7");
+        org.assertj.core.api.Assertions.assertThat(BatchHandler.rootMessage(new IllegalArgumentException(
+                "column e: cannot convert (not a boolean: 7); see LogicalType.BOOLEAN", cause)))
+                .isEqualTo("column e: cannot convert (not a boolean: 7); see LogicalType.BOOLEAN");
+        org.assertj.core.api.Assertions.assertThat(BatchHandler.rootMessage(new RuntimeException("writing failed",
+                new java.sql.SQLException("ERROR: refused")))).isEqualTo("writing failed (ERROR: refused)");
+    }
 }
