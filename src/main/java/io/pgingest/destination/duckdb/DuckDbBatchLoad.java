@@ -511,8 +511,9 @@ final class DuckDbBatchLoad {
             long removed = wanted == 0 ? 0 : remove(s);
             if (removed < wanted) {
                 LOG.warn("{}: {} of {} rows removed by changes of {} (deletes, old rows of updates) had no equal live row at"
-                        + " the destination, which differed from the source; restart the table's historical load to load"
-                        + " it again", table.name(), wanted - removed, wanted, table.batch().source().display());
+                        + " the destination: it lacks those rows, or their values of a column added since (a table then"
+                        + " loaded again, which replaces its rows); if it goes on, restart the table's historical load",
+                        table.name(), wanted - removed, wanted, table.batch().source().display());
             }
             s.execute("DROP TABLE temp.main." + STAGE + "_removals");
             s.execute("DROP TABLE " + stage);

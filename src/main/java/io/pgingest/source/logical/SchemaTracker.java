@@ -296,8 +296,10 @@ final class SchemaTracker {
             if (!renamed) {
                 staleFrom(c, table, readdedNames, rewritten);
             }
+            List<String> droppedNames = old.columns().stream().map(Column::name).filter(n -> table.columnIndex(n) < 0).toList();
             LOG.info("pipeline {}: {} changed its columns (added: {}{}{}); now streaming {}{}", settings.name(),
-                    info.table().display(), addedNames, retyped.isEmpty() ? "" : ", type changed: " + retyped,
+                    info.table().display(), addedNames, (droppedNames.isEmpty() ? "" : ", dropped or renamed: " + droppedNames
+                    + " (their destination columns stay)") + (retyped.isEmpty() ? "" : ", type changed: " + retyped),
                     rewritten.isEmpty() ? "" : ", the table rewritten: their values are re-read",
                     table.columns().stream().map(Column::name).toList(),
                     renamed ? " (renamed since to " + now.get().display() + ": its earlier changes keep the old name)" : "");
