@@ -596,8 +596,15 @@ public final class LogicalReplicationSource {
             if (last.isPresent()) {
                 tables.put(r.object(), last.get());
                 newTables.noteGone(r.object());
-                LOG.info("pipeline {}: {} is no longer at the source (dropped or renamed); the changes made to it before"
-                        + " that, still in the slot, are written to its destination table", settings.name(), r.object());
+                // said at the first start after it went (later starts stream it too, in case that one stopped early)
+                boolean first = r.message() == null || !r.message().startsWith(TablePlanner.DROPPED);
+                String text = "pipeline {}: {} is no longer at the source (dropped or renamed); the changes made to it before"
+                        + " that, still in the slot, are written to its destination table";
+                if (first) {
+                    LOG.info(text, settings.name(), r.object());
+                } else {
+                    LOG.debug(text, settings.name(), r.object());
+                }
             } else {
                 LOG.warn("pipeline {}: {} is no longer at the source (dropped or renamed); changes made to it before that"
                         + " while the pipeline was stopped are not written (its description was not kept by the pg-ingest"
