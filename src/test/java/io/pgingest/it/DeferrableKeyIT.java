@@ -80,9 +80,7 @@ class DeferrableKeyIT {
             run.pipelineTo(pipelineName, db, PipelineRun.postgresDestination(dest), "mode", "logical-replication", "objects",
                     "public.t", "batchSize", "7", "retrySeconds", "1");
             assertThat(run.once().exitCode()).isZero();
-            dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-                    "CREATE TRIGGER refuse BEFORE UPDATE ON t FOR EACH ROW WHEN (NEW.id = 30 AND NEW.v = 'v29')"
-                            + " EXECUTE FUNCTION refuse()");
+            PipelineRun.refuse(dest, "t", "BEFORE UPDATE", "NEW.id = 30 AND NEW.v = 'v29'");
             db.execute("UPDATE t SET id = id + 1");
             assertThat(run.once().exitCode()).as("the batch moving row 29 onto key 30 fails the run").isNotZero();
             assertThat((Long) PipelineRun.pg(dest, "SELECT count(*) FROM t WHERE v = 'v' || (id - 1)").get(0).get(0))

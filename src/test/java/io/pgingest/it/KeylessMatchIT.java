@@ -75,8 +75,7 @@ class KeylessMatchIT {
 
     /** A trigger of table bag in {@code dest} ({@code when}, e.g. BEFORE INSERT) failing the rows that meet {@code condition}. */
     private static void refuse(TestDatabase dest, String when, String condition) throws Exception {
-        dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-                "CREATE TRIGGER refuse " + when + " ON bag FOR EACH ROW WHEN (" + condition + ") EXECUTE FUNCTION refuse()");
+        PipelineRun.refuse(dest, "bag", when, condition);
     }
 
     private interface Query {
@@ -232,14 +231,22 @@ class KeylessMatchIT {
      */
     @Test
     void aRowUpdatedByOneTransactionAfterAnotherInOneBatchEndsOnce() throws Exception {
+        changedIntoBothDestinations("UPDATE bag SET v = 'c1' WHERE n = 2", "UPDATE bag SET v = 'c2' WHERE n = 2",
+                "UPDATE bag SET v = 'c3' WHERE n = 2", "UPDATE bag SET v = 'c4' WHERE n = 2");
+    }
+
+    /**
+     * Table bag matched into DuckDB and into a PostgreSQL destination, loaded; then {@code changes}, one run, and the live
+     * rows of both destinations compared with the source's.
+     */
+    private void changedIntoBothDestinations(String... changes) throws Exception {
         try (TestDatabase dest = TestDatabase.create("keylessdest")) {
             run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "keylessTables", "match",
                     "retrySeconds", "3");
             run.pipelineTo(pipelineName + "_pg", db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
                     "objects", "public.bag", "keylessTables", "match", "retrySeconds", "3");
             assertThat(run.once().exitCode()).isZero();
-            db.execute("UPDATE bag SET v = 'c1' WHERE n = 2", "UPDATE bag SET v = 'c2' WHERE n = 2",
-                    "UPDATE bag SET v = 'c3' WHERE n = 2", "UPDATE bag SET v = 'c4' WHERE n = 2");
+            db.execute(changes);
             PipelineRun.Result changed = run.once();
             assertThat(changed.exitCode()).as(changed.stderr()).isZero();
             assertLiveRowsEqualTheSource(sql -> run.duck(sql), "DuckDB");
@@ -258,24 +265,13 @@ class KeylessMatchIT {
      */
     @Test
     void updatesThatLeaveTheRowAsItWasKeepOneLiveRowPerSourceRow() throws Exception {
-        try (TestDatabase dest = TestDatabase.create("keylessdest")) {
-            run.pipeline(pipelineName, db, "mode", "logical-replication", "objects", "public.bag", "keylessTables", "match",
-                    "retrySeconds", "3");
-            run.pipelineTo(pipelineName + "_pg", db, PipelineRun.postgresDestination(dest), "mode", "logical-replication",
-                    "objects", "public.bag", "keylessTables", "match", "retrySeconds", "3");
-            assertThat(run.once().exitCode()).isZero();
-            for (int i = 0; i < 4; i++) {
-                db.execute("UPDATE bag SET v = v WHERE n = 2", "UPDATE bag SET d = d WHERE n = 3");
-            }
-            db.execute("BEGIN; UPDATE bag SET v = v WHERE n = 1; UPDATE bag SET n = n WHERE n = 1; UPDATE bag SET f = f"
-                    + " WHERE n = 1; COMMIT");
-            PipelineRun.Result changed = run.once();
-            assertThat(changed.exitCode()).as(changed.stderr()).isZero();
-            assertLiveRowsEqualTheSource(sql -> run.duck(sql), "DuckDB");
-            assertLiveRowsEqualTheSource(sql -> PipelineRun.pg(dest, sql), "PostgreSQL");
-        } finally {
-            db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + db.name() + "'");
+        List<String> changes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            changes.addAll(List.of("UPDATE bag SET v = v WHERE n = 2", "UPDATE bag SET d = d WHERE n = 3"));
         }
+        changes.add("BEGIN; UPDATE bag SET v = v WHERE n = 1; UPDATE bag SET n = n WHERE n = 1; UPDATE bag SET f = f"
+                + " WHERE n = 1; COMMIT");
+        changedIntoBothDestinations(changes.toArray(new String[0]));
     }
 
     /**

@@ -208,6 +208,15 @@ public final class PipelineRun {
         return ((Number) duck("SELECT count(*) FROM " + table).get(0).get(0)).longValue();
     }
 
+    /**
+     * A trigger of {@code table} in {@code dest} ({@code when}, e.g. {@code BEFORE INSERT}) failing the rows that meet
+     * {@code condition}: a destination that refuses a batch, so that a run fails in the middle of a transaction.
+     */
+    public static void refuse(TestDatabase dest, String table, String when, String condition) throws Exception {
+        dest.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                "CREATE TRIGGER refuse " + when + " ON " + table + " FOR EACH ROW WHEN (" + condition + ") EXECUTE FUNCTION refuse()");
+    }
+
     public static List<List<Object>> pg(TestDatabase db, String sql) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return ResultRows.of(rs);
